@@ -1,0 +1,36 @@
+// The weft native module. See src/native/ for its typed TypeScript face.
+#include <napi.h>
+
+#include "channel.h"
+#include "child-handle.h"
+#include "credentials.h"
+#include "execute.h"
+#include "listen.h"
+#include "process.h"
+#include "spawn.h"
+
+namespace weft {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ChildHandle::Init(env, exports);
+  Channel::Init(env, exports);
+  exports.Set("createProcess", Napi::Function::New(env, CreateProcessJs));
+  exports.Set("execute", Napi::Function::New(env, ExecuteJs));
+  exports.Set("listenSocket", Napi::Function::New(env, ListenSocketJs));
+  exports.Set("getUser", Napi::Function::New(env, GetUserJs));
+  exports.Set("getGroup", Napi::Function::New(env, GetGroupJs));
+  exports.Set("getGroupList", Napi::Function::New(env, GetGroupListJs));
+  exports.Set("setProcessTitle", Napi::Function::New(env, SetProcessTitleJs));
+  exports.Set("socketpair", Napi::Function::New(env, SocketPairJs));
+  exports.Set("dup2", Napi::Function::New(env, Dup2Js));
+  exports.Set("setCloexec", Napi::Function::New(env, SetCloexecJs));
+  return exports;
+}
+
+}  // namespace weft
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return weft::Init(env, exports);
+}
+
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitModule)

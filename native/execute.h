@@ -1,0 +1,10 @@
+#pragma once
+
+#include <napi.h>
+
+namespace weft {
+
+// execute(options, onExit) -> ChildHandle
+Napi::Value ExecuteJs(const Napi::CallbackInfo& info);
+
+}  // namespace weft

@@ -1,0 +1,10 @@
+#pragma once
+
+#include <napi.h>
+
+namespace weft {
+
+// listenSocket(options) -> { fd, port }
+Napi::Value ListenSocketJs(const Napi::CallbackInfo& info);
+
+}  // namespace weft

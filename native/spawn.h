@@ -1,0 +1,10 @@
+#pragma once
+
+#include <napi.h>
+
+namespace weft {
+
+// createProcess(options, onExit) -> Promise<ChildHandle>
+Napi::Value CreateProcessJs(const Napi::CallbackInfo& info);
+
+}  // namespace weft

@@ -1,0 +1,123 @@
+import os from 'node:os';
+
+// Every error Weft raises on purpose: a stable code (tests and tools match on
+// it, never on the prose), a message that says what and where, and the cause.
+
+export const ErrorCodes = {
+  ARGUMENT: 'WEFT_ERR_ARGUMENT',
+  NATIVE_LOAD: 'WEFT_ERR_NATIVE_LOAD',
+  NATIVE_ARGUMENT: 'WEFT_ERR_NATIVE_ARGUMENT',
+  SPAWN: 'WEFT_ERR_SPAWN',
+  EXECUTE: 'WEFT_ERR_EXECUTE',
+  KILL: 'WEFT_ERR_KILL',
+  CHANNEL: 'WEFT_ERR_CHANNEL',
+  CHANNEL_FDS_DROPPED: 'WEFT_ERR_CHANNEL_FDS_DROPPED',
+  LISTEN: 'WEFT_ERR_LISTEN',
+  LISTEN_ADDRESS: 'WEFT_ERR_LISTEN_ADDRESS',
+  UNKNOWN_USER: 'WEFT_ERR_UNKNOWN_USER',
+  UNKNOWN_GROUP: 'WEFT_ERR_UNKNOWN_GROUP',
+  CREDENTIALS: 'WEFT_ERR_CREDENTIALS',
+  TITLE: 'WEFT_ERR_TITLE',
+  FD: 'WEFT_ERR_FD',
+  DAEMON: 'WEFT_ERR_DAEMON',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class WeftError extends Error {
+  override name = 'WeftError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A system call failed: which one, and the errno by number and name. */
+export class SyscallError extends WeftError {
+  override name = 'SyscallError';
+  readonly syscall: string;
+  readonly errno: number;
+  readonly errnoName: string;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    detail: { syscall: string; errno: number; errnoName: string },
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.syscall = detail.syscall;
+    this.errno = detail.errno;
+    this.errnoName = detail.errnoName;
+  }
+}
+
+/** Process creation failed at a named stage (e.g. "pivot_root", "setuid"). */
+export class SpawnError extends SyscallError {
+  override name = 'SpawnError';
+  readonly stage: string;
+
+  constructor(
+    message: string,
+    detail: { stage: string; syscall: string; errno: number; errnoName: string },
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCodes.SPAWN, message, detail, options);
+    this.stage = detail.stage;
+  }
+}
+
+/** A listening socket could not be made; carries the address. */
+export class ListenError extends SyscallError {
+  override name = 'ListenError';
+  readonly address: string;
+
+  constructor(
+    message: string,
+    detail: { address: string; syscall: string; errno: number; errnoName: string },
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCodes.LISTEN, message, detail, options);
+    this.address = detail.address;
+  }
+}
+
+export function argumentError(message: string): WeftError {
+  return new WeftError(ErrorCodes.ARGUMENT, message);
+}
+
+/** The shape of errors the native module throws. */
+export interface NativeErrorShape {
+  message: string;
+  code?: string;
+  syscall?: string;
+  errno?: number;
+  errnoName?: string;
+  stage?: string;
+  context?: string;
+}
+
+export function isNativeError(e: unknown): e is Error & NativeErrorShape {
+  return e instanceof Error && typeof (e as NativeErrorShape).syscall === 'string';
+}
+
+/** Converts a native syscall error into a typed one with the given code. */
+export function fromNative(code: ErrorCode, e: unknown, prefix = ''): unknown {
+  if (!isNativeError(e)) return e;
+  const message = prefix ? `${prefix}: ${e.message}` : e.message;
+  return new SyscallError(
+    code,
+    message,
+    { syscall: e.syscall!, errno: e.errno ?? 0, errnoName: e.errnoName ?? 'UNKNOWN' },
+    { cause: e },
+  );
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+
+/** "EPIPE" for 32, and so on. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `E${errno}`;
+}

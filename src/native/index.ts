@@ -1,0 +1,32 @@
+// The typed face of the native addon. Everything outside src/native/ imports
+// from here, never from the .node file.
+export { Channel, socketPair } from './channel.js';
+export type { ChannelEvents } from './channel.js';
+export {
+  ChildProcessHandle,
+  createProcess,
+  NAMESPACE_NAMES,
+  resolveProgram,
+  signalName,
+} from './create-process.js';
+export type {
+  CreateProcessOptions,
+  Credentials,
+  ExitStatus,
+  IdMap,
+  MountSpec,
+  NamespaceName,
+  RlimitName,
+} from './create-process.js';
+export { automounts, languageDepMounts } from './automount.js';
+export type { AutomountOptions } from './automount.js';
+export { lookupGroup, lookupUser, resolveCredentials } from './credentials.js';
+export type { ResolvedCredentials } from './credentials.js';
+export { daemonReporter, READY_FD_ENV, startDaemon } from './daemon.js';
+export type { DaemonResult } from './daemon.js';
+export { execute } from './execute.js';
+export type { ExecuteOptions } from './execute.js';
+export { dup2, setCloexec } from './fds.js';
+export { listenSocket } from './listen.js';
+export type { ListenOptions, ListenResult } from './listen.js';
+export { setProcessTitle } from './process-title.js';

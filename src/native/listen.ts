@@ -1,0 +1,32 @@
+// Listening sockets made natively, so main can bind (privileged ports, unix
+// socket modes) and hand the fd to the router.
+import { isNativeError, ListenError } from '../errors.js';
+import { native } from './load.js';
+import type { NativeListenOptions } from './native.js';
+
+export type ListenOptions = NativeListenOptions;
+
+export interface ListenResult {
+  fd: number;
+  /** The bound port (the kernel's choice when 0 was asked). */
+  port: number;
+}
+
+export function listenSocket(options: ListenOptions): ListenResult {
+  try {
+    return native.listenSocket(options);
+  } catch (e) {
+    if (isNativeError(e)) {
+      const address =
+        options.type === 'unix'
+          ? `unix:${options.abstract ? '@' : ''}${options.path}`
+          : `${options.ipv6 ? `[${options.host}]` : options.host}:${options.port ?? 0}`;
+      throw new ListenError(
+        `cannot listen on ${address}: ${e.message}`,
+        { address, syscall: e.syscall!, errno: e.errno ?? 0, errnoName: e.errnoName ?? 'UNKNOWN' },
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}

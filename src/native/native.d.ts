@@ -1,0 +1,119 @@
+// The native module (native/*.cc, built by node-gyp as build/Release/weft.node)
+// exactly as it crosses into JavaScript. Use the wrappers beside this file:
+// they validate arguments and turn errors into typed ones.
+
+export interface NativeIdMap {
+  container: number;
+  host: number;
+  size: number;
+}
+
+export interface NativeMount {
+  type: string; // "bind" or a filesystem type ("proc", "tmpfs", ...)
+  source?: string;
+  target: string; // absolute path inside the rootfs
+  readonly?: boolean;
+  file?: boolean;
+  flags?: string[]; // nosuid nodev noexec noatime rec ro
+  data?: string;
+}
+
+export interface NativeCreateOptions {
+  file: string;
+  args: string[];
+  env: string[];
+  fds: Array<number | null>;
+  cwd?: string;
+  namespaces?: Partial<Record<'user' | 'mount' | 'pid' | 'net' | 'uts' | 'ipc' | 'cgroup', boolean>>;
+  uidMap?: string;
+  gidMap?: string;
+  setgroups?: 'deny' | 'allow';
+  cgroup?: string;
+  hostname?: string;
+  rootfs?: string;
+  pivotRoot?: boolean;
+  mounts?: NativeMount[];
+  rlimits?: Record<string, [number, number]>;
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  noNewPrivs?: boolean;
+  pdeathsig?: number;
+  setsid?: boolean;
+  umask?: number;
+  timeoutMs?: number;
+}
+
+export interface NativeChildHandle {
+  readonly pid: number;
+  readonly exited: boolean;
+  kill(signal: number): boolean;
+  ref(): this;
+  unref(): this;
+}
+
+export type NativeExitCallback = (code: number | null, signal: number | null) => void;
+
+export interface NativeChannel {
+  readonly fd: number;
+  readonly queued: number;
+  send(data: Uint8Array, fds?: number[]): boolean;
+  close(): void;
+  ref(): this;
+  unref(): this;
+}
+
+export interface NativeChannelConstructor {
+  new (
+    fd: number,
+    onMessage: (data: Buffer, fds: number[], truncated: boolean) => void,
+    onClose: (errno: number) => void,
+    onDrain: () => void,
+  ): NativeChannel;
+  readonly maxFrame: number;
+  readonly maxFds: number;
+}
+
+export interface NativeListenOptions {
+  type: 'tcp' | 'unix';
+  host?: string;
+  port?: number;
+  ipv6?: boolean;
+  v6only?: boolean;
+  reuseAddress?: boolean;
+  path?: string;
+  abstract?: boolean;
+  mode?: number;
+  backlog?: number;
+}
+
+export interface NativeUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+export interface NativeGroup {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export interface NativeModule {
+  createProcess(options: NativeCreateOptions, onExit: NativeExitCallback): Promise<NativeChildHandle>;
+  execute(
+    options: { file: string; args: string[]; env: string[]; method?: 'posix_spawn' | 'vfork' },
+    onExit: NativeExitCallback,
+  ): NativeChildHandle;
+  listenSocket(options: NativeListenOptions): { fd: number; port: number };
+  getUser(nameOrUid: string | number): NativeUser | null;
+  getGroup(nameOrGid: string | number): NativeGroup | null;
+  getGroupList(user: string, gid: number): number[];
+  setProcessTitle(title: string): void;
+  socketpair(type?: 'seqpacket' | 'stream'): [number, number];
+  dup2(from: number, to: number): void;
+  setCloexec(fd: number, on: boolean): void;
+  Channel: NativeChannelConstructor;
+}

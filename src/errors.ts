@@ -20,6 +20,9 @@ export const ErrorCodes = {
   TITLE: 'WEFT_ERR_TITLE',
   FD: 'WEFT_ERR_FD',
   DAEMON: 'WEFT_ERR_DAEMON',
+  CONFIG_JSON: 'WEFT_ERR_CONFIG_JSON',
+  CONFIG_INVALID: 'WEFT_ERR_CONFIG_INVALID',
+  ROUTE_COMPILE: 'WEFT_ERR_ROUTE_COMPILE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -9,6 +9,7 @@
         "native/credentials.cc",
         "native/errors.cc",
         "native/execute.cc",
+        "native/fd-watcher.cc",
         "native/listen.cc",
         "native/options.cc",
         "native/process.cc",

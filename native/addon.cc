@@ -5,6 +5,7 @@
 #include "child-handle.h"
 #include "credentials.h"
 #include "execute.h"
+#include "fd-watcher.h"
 #include "listen.h"
 #include "process.h"
 #include "spawn.h"
@@ -14,6 +15,7 @@ namespace weft {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ChildHandle::Init(env, exports);
   Channel::Init(env, exports);
+  FdWatcher::Init(env, exports);
   exports.Set("createProcess", Napi::Function::New(env, CreateProcessJs));
   exports.Set("execute", Napi::Function::New(env, ExecuteJs));
   exports.Set("listenSocket", Napi::Function::New(env, ListenSocketJs));
@@ -24,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketpair", Napi::Function::New(env, SocketPairJs));
   exports.Set("dup2", Napi::Function::New(env, Dup2Js));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexecJs));
+  exports.Set("gettid", Napi::Function::New(env, GettidJs));
   return exports;
 }
 

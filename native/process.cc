@@ -79,4 +79,9 @@ Napi::Value SetCloexecJs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// gettid(): the kernel's id of the calling thread (what Unit's log shows).
+Napi::Value GettidJs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), gettid());
+}
+
 }  // namespace weft

@@ -22,7 +22,7 @@ export function listenSocket(options: ListenOptions): ListenResult {
           ? `unix:${options.abstract ? '@' : ''}${options.path}`
           : `${options.ipv6 ? `[${options.host}]` : options.host}:${options.port ?? 0}`;
       throw new ListenError(
-        `cannot listen on ${address}: ${e.message}`,
+        `cannot listen on ${address}: ${e.syscall}(2) failed: ${e.errnoName}`,
         { address, syscall: e.syscall!, errno: e.errno ?? 0, errnoName: e.errnoName ?? 'UNKNOWN' },
         { cause: e },
       );

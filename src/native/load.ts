@@ -4,12 +4,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { ErrorCodes, WeftError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 import type { NativeModule } from './native.js';
 
 const requireNative = createRequire(__filename);
-
-/** The repository root: dist/src/native -> ../../.. */
-export const packageRoot = path.resolve(__dirname, '..', '..', '..');
 
 function load(): NativeModule {
   const candidates = [

@@ -74,6 +74,19 @@ export interface NativeChannelConstructor {
   readonly maxFds: number;
 }
 
+export interface NativeFdWatcher {
+  /** events: 1 readable, 2 writable, 4 disconnect. */
+  start(events: number): this;
+  stop(): this;
+  close(): void;
+  ref(): this;
+  unref(): this;
+}
+
+export interface NativeFdWatcherConstructor {
+  new (fd: number, callback: (events: number, errno: number) => void): NativeFdWatcher;
+}
+
 export interface NativeListenOptions {
   type: 'tcp' | 'unix';
   host?: string;
@@ -115,5 +128,7 @@ export interface NativeModule {
   socketpair(type?: 'seqpacket' | 'stream'): [number, number];
   dup2(from: number, to: number): void;
   setCloexec(fd: number, on: boolean): void;
+  gettid(): number;
   Channel: NativeChannelConstructor;
+  FdWatcher: NativeFdWatcherConstructor;
 }

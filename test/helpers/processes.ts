@@ -1,4 +1,5 @@
 // Looking at processes the way a user would: /proc.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 export function isAlive(pid: number): boolean {
@@ -59,4 +60,25 @@ export async function waitFor(check: () => boolean, timeoutMs = 10000, what = 'c
 
 export function commandLine(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+}
+
+/**
+ * pids at the other end of every connected unix socket `pid` holds, as the
+ * kernel reports them (ss -xp): the channels a process really has.
+ */
+export function unixPeers(pid: number): number[] {
+  const r = spawnSync('ss', ['-xpn'], { encoding: 'utf8' });
+  const owner = new Map<string, number[]>();
+  const lines = r.stdout.split('\n').slice(1);
+  const parsed = lines
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 9)
+    .map((f) => ({ local: f[5], peer: f[7], pids: [...f.slice(8).join(' ').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) }));
+  for (const p of parsed) owner.set(p.local, p.pids);
+  const peers = new Set<number>();
+  for (const p of parsed) {
+    if (!p.pids.includes(pid)) continue;
+    for (const other of owner.get(p.peer) ?? []) if (other !== pid) peers.add(other);
+  }
+  return [...peers].sort((a, b) => a - b);
 }

@@ -1,0 +1,39 @@
+// Process types register once, under "process.<type>"; a malformed or
+// duplicate id fails loudly at registration, not later.
+import { ErrorCodes, WeftError } from '../../errors.js';
+import type { ProcessTypeDefinition } from './process-type.js';
+
+const ID = /^process\.[a-z][a-z0-9-]*$/;
+
+export class ProcessTypeRegistry {
+  #types = new Map<string, ProcessTypeDefinition>();
+
+  register(def: ProcessTypeDefinition): void {
+    if (!ID.test(def.id) || def.id !== `process.${def.type}`) {
+      throw new WeftError(ErrorCodes.PROCESS_TYPE, `malformed process type id "${def.id}" (expected "process.${def.type}")`);
+    }
+    if (this.#types.has(def.type)) {
+      throw new WeftError(ErrorCodes.PROCESS_TYPE, `process type "${def.type}" is registered twice`);
+    }
+    this.#types.set(def.type, def);
+  }
+
+  get(type: string): ProcessTypeDefinition {
+    const def = this.#types.get(type);
+    if (!def) {
+      throw new WeftError(
+        ErrorCodes.PROCESS_TYPE,
+        `unknown process type "${type}" (registered: ${[...this.#types.keys()].join(', ')})`,
+      );
+    }
+    return def;
+  }
+
+  has(type: string): boolean {
+    return this.#types.has(type);
+  }
+
+  types(): string[] {
+    return [...this.#types.keys()];
+  }
+}

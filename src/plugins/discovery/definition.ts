@@ -1,0 +1,28 @@
+// discovery: started first, finds the application plugins, reports them to
+// main, exits. It runs unprivileged, so third-party plugin code is never
+// loaded as root.
+import type { ProcessTypeDefinition } from '../../kernel/process-types/process-type.js';
+
+export interface ModuleInfo {
+  type: string;
+  version: string;
+  /** The file the plugin was loaded from. */
+  file: string;
+}
+
+declare module '../../kernel/ports/methods.js' {
+  interface PortMethods {
+    'main.modules': { params: { modules: ModuleInfo[] }; result: void };
+  }
+}
+
+export const discoveryProcess: ProcessTypeDefinition = {
+  id: 'process.discovery',
+  type: 'discovery',
+  cls: 'discovery',
+  handshake: 'ready',
+  restart: false,
+  privileged: false,
+  name: () => 'discovery',
+  load: async () => (await import('./discovery-hooks.js')).discoveryHooks,
+};

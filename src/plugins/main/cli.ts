@@ -1,0 +1,135 @@
+// Parses weftd's arguments with Node's parseArgs; messages as unitd prints
+// them ("unknown option ...", "option ... requires ...").
+import { parseArgs } from 'node:util';
+
+import { ErrorCodes, WeftError } from '../../errors.js';
+import { LOG_LEVELS } from '../../kernel/log/format.js';
+import type { LogLevel } from '../../kernel/log/format.js';
+import { DEFAULTS } from './options.js';
+import type { MainOptions } from './options.js';
+
+export type CliResult = { kind: 'run'; options: MainOptions } | { kind: 'help' } | { kind: 'version' };
+
+const VALUE_OPTIONS: Record<string, string> = {
+  control: 'socket address',
+  'control-mode': 'a mode',
+  'control-user': 'a user name',
+  'control-group': 'a group name',
+  pid: 'a filename',
+  log: 'a filename',
+  modulesdir: 'a directory name',
+  statedir: 'a directory name',
+  tmpdir: 'a directory name',
+  user: 'a user name',
+  group: 'a group name',
+  config: 'a filename',
+  'title-prefix': 'a prefix',
+  engine: 'an engine name',
+  threads: 'a number',
+  'log-level': 'a level',
+};
+
+function fail(message: string): never {
+  throw new WeftError(ErrorCodes.CLI, message);
+}
+
+export function parseCommandLine(argv: string[]): CliResult {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+    'no-daemon': { type: 'boolean' },
+    'config-write-back': { type: 'boolean' },
+  };
+  for (const name of Object.keys(VALUE_OPTIONS)) options[name] = { type: 'string' };
+
+  // parseArgs's own messages differ from Unit's; find the culprit first.
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0] : arg === '-h' ? 'help' : undefined;
+    if (name === undefined || !(name in options)) {
+      fail(`unknown option "${arg}", try "weftd -h" for available options`);
+    }
+    if (options[name].type === 'string' && !arg.includes('=')) {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) fail(`option "${arg}" requires ${VALUE_OPTIONS[name]}`);
+      i++;
+    }
+  }
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  const v = values as Record<string, string | boolean | undefined>;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+
+  const mode = v['control-mode'] as string | undefined;
+  if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) fail(`option "--control-mode" requires an octal mode such as 0600, not "${mode}"`);
+  const threads = v.threads === undefined ? DEFAULTS.threads : Number(v.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) fail('option "--threads" requires a number from 1 to 64');
+  const level = (v['log-level'] as string | undefined) ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(level as LogLevel)) fail(`option "--log-level" requires one of ${LOG_LEVELS.join(', ')}`);
+  const noDaemon = Boolean(v['no-daemon']);
+  const prefix = (v['title-prefix'] as string | undefined) ?? DEFAULTS.titlePrefix;
+  if (!/^[\w.-]{1,32}$/.test(prefix)) fail('option "--title-prefix" requires 1 to 32 letters, digits, "_", "-" or "."');
+  const config = v.config as string | undefined;
+  if (v['config-write-back'] && config === undefined) fail('option "--config-write-back" requires "--config"');
+
+  return {
+    kind: 'run',
+    options: {
+      noDaemon,
+      control: (v.control as string | undefined) ?? DEFAULTS.control,
+      controlMode: mode === undefined ? DEFAULTS.controlMode : parseInt(mode, 8),
+      controlUser: v['control-user'] as string | undefined,
+      controlGroup: v['control-group'] as string | undefined,
+      pid: (v.pid as string | undefined) ?? DEFAULTS.pid,
+      log: (v.log as string | undefined) ?? (noDaemon ? undefined : DEFAULTS.daemonLog),
+      modulesDir: v.modulesdir as string | undefined,
+      stateDir: (v.statedir as string | undefined) ?? DEFAULTS.stateDir,
+      tmpDir: (v.tmpdir as string | undefined) ?? DEFAULTS.tmpDir,
+      user: (v.user as string | undefined) ?? DEFAULTS.user,
+      group: v.group as string | undefined,
+      config,
+      configWriteBack: Boolean(v['config-write-back']),
+      titlePrefix: prefix,
+      engine: (v.engine as string | undefined) ?? DEFAULTS.engine,
+      threads,
+      logLevel: level as LogLevel,
+      argv,
+    },
+  };
+}
+
+export function helpText(): string {
+  return `Weft, an application server for Node.js
+
+Usage: weftd [options]
+
+  --help, -h              print this help
+  --version               print weftd's version
+  --no-daemon             run in the foreground (logs go to stderr unless --log)
+
+  --control ADDRESS       the control API socket: unix:/path or ip:port
+                          default: "${DEFAULTS.control}"
+  --control-mode MODE     mode of the control socket file, default: 0600
+  --control-user USER     owner of the control socket file
+  --control-group GROUP   group of the control socket file
+
+  --pid FILE              pid file, default: "${DEFAULTS.pid}"
+  --log FILE              log file, default: "${DEFAULTS.daemonLog}" (stderr with --no-daemon)
+  --log-level LEVEL       alert, error, warn, notice, info (default) or debug
+
+  --modulesdir DIR        a directory with more application plugins
+  --statedir DIR          where the config and certificates are kept,
+                          default: "${DEFAULTS.stateDir}"
+  --tmpdir DIR            temporary files, default: "${DEFAULTS.tmpDir}"
+
+  --user USER             user of the controller, router and applications
+                          without their own, default: "${DEFAULTS.user}"
+  --group GROUP           their group, default: the user's primary group
+
+  --config FILE           load this config at start (see README)
+  --config-write-back     write changes made through the API back to --config
+  --title-prefix PREFIX   process titles read "PREFIX: router" (default "weft";
+                          "unit" makes them what tools written for Unit expect)
+  --engine NAME           event engine, default: "libuv"
+  --threads N             worker threads per process, default: ${DEFAULTS.threads}
+`;
+}

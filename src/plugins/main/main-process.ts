@@ -1,0 +1,243 @@
+// The main process: the only privileged one. It daemonises, writes the pid
+// file, opens the log, binds the control socket, starts discovery, then the
+// controller and the router; it supervises them, binds listening sockets for
+// the router, and stops everything on SIGQUIT/SIGTERM/SIGINT.
+import 'reflect-metadata';
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { ErrorCodes, WeftError } from '../../errors.js';
+import { defaultServices } from '../../kernel/container.js';
+import { ENGINE_SERVICE } from '../../kernel/engine/event-engine.js';
+import type { EventEngine } from '../../kernel/engine/event-engine.js';
+import { ListenSockets } from '../../kernel/listen/listen-sockets.js';
+import { Logger } from '../../kernel/log/logger.js';
+import { MessageType } from '../../kernel/ports/message-type.js';
+import { withFds } from '../../kernel/ports/methods.js';
+import { Port } from '../../kernel/ports/port.js';
+import { defaultEntry, ProcessManager } from '../../kernel/processes/process-manager.js';
+import { Runtime } from '../../kernel/runtime.js';
+import type { ServerOptions } from '../../kernel/runtime.js';
+import { daemonReporter, dup2, lookupGroup, lookupUser, resolveCredentials, setProcessTitle } from '../../native/index.js';
+import { packageRoot } from '../../paths.js';
+import { VERSION } from '../../version.js';
+import type { ModuleInfo } from '../discovery/definition.js';
+import { processTypeRegistry } from '../index.js';
+import type { PluginModule } from '../index.js';
+import { checkReadableBy } from './install-check.js';
+import { LogFile } from './log-file.js';
+import type { MainOptions } from './options.js';
+import { removePidFile, writePidFile } from './pid-file.js';
+
+/** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
+export interface MainApi {
+  runtime: Runtime;
+  log: Logger;
+  port: Port;
+  processes: ProcessManager;
+  listenSockets: ListenSockets;
+}
+
+interface MainPluginModule extends PluginModule {
+  main?(api: MainApi): void | Promise<void>;
+}
+
+export class MainProcess {
+  readonly options: MainOptions;
+  readonly log: Logger;
+  readonly runtime: Runtime;
+  readonly port: Port;
+  readonly processes: ProcessManager;
+  readonly listenSockets = new ListenSockets();
+  modules: ModuleInfo[] = [];
+  #logFile: LogFile;
+  #control: { fd: number; path: string | undefined; address: string } | undefined;
+  #pidWritten = false;
+  #quitting: Promise<void> | undefined;
+  #plugins: string[];
+  #engine: EventEngine;
+
+  constructor(options: MainOptions) {
+    this.options = options;
+    this.#logFile = new LogFile(options.log);
+    this.log = new Logger({ fd: this.#logFile.fd, level: options.logLevel });
+    const serverOptions: ServerOptions = {
+      version: VERSION,
+      titlePrefix: options.titlePrefix,
+      user: options.user,
+      group: options.group,
+      stateDir: options.stateDir,
+      tmpDir: options.tmpDir,
+      modulesDir: options.modulesDir,
+      logLevel: options.logLevel,
+      engine: options.engine,
+      threads: options.threads,
+      noDaemon: options.noDaemon,
+      control: options.control,
+    };
+    this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
+    this.port = new Port(process.pid, this.log);
+    this.#plugins = (process.env.WEFT_PLUGINS ?? '').split(',').filter(Boolean);
+    // The engine is chosen by name like in every other process.
+    this.#engine = defaultServices().get<EventEngine>(ENGINE_SERVICE, options.engine);
+    this.processes = new ProcessManager({
+      runtime: this.runtime,
+      port: this.port,
+      log: this.log,
+      types: processTypeRegistry(this.#plugins),
+      entry: defaultEntry(),
+      typeModules: this.#plugins,
+      logFd: () => this.#logFile.fd,
+    });
+  }
+
+  /** Starts everything; resolves once the server is up. Throws (after cleaning up) when it cannot start. */
+  async start(): Promise<void> {
+    const { options, log } = this;
+    setProcessTitle(this.#title());
+    this.#installSignals();
+    try {
+      fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o755 });
+      writePidFile(options.pid, process.pid);
+      this.#pidWritten = true;
+      const creds = resolveCredentials(options.user, options.group);
+      checkReadableBy(packageRoot, options.user, creds.uid, creds.gid);
+      await this.#bindControlSocket();
+      this.#serveKernelMethods();
+
+      await this.#discover();
+      await this.processes.start('controller');
+      await this.processes.start('router');
+      for (const file of this.#plugins) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await (require(file) as MainPluginModule).main?.(this.#api());
+      }
+    } catch (e) {
+      await this.#cleanup();
+      throw e;
+    }
+    log.info(`${options.titlePrefix === 'unit' ? 'unit' : 'weft'} ${VERSION} started`);
+  }
+
+  #api(): MainApi {
+    return { runtime: this.runtime, log: this.log, port: this.port, processes: this.processes, listenSockets: this.listenSockets };
+  }
+
+  #title(): string {
+    // "unit: main v1.35.0 [argv]" is what tools written for Unit grep for.
+    // The program's base name keeps the title within the argv area Node
+    // can rewrite ("node /long/path/weftd ..." was that long).
+    const { titlePrefix, argv } = this.options;
+    return `${titlePrefix}: main v${VERSION} [${[path.basename(process.argv[1]), ...argv].join(' ')}]`;
+  }
+
+  async #bindControlSocket(): Promise<void> {
+    const { options } = this;
+    const uid = options.controlUser === undefined ? undefined : lookupUser(options.controlUser)?.uid;
+    if (options.controlUser !== undefined && uid === undefined) {
+      throw new WeftError(ErrorCodes.UNKNOWN_USER, `unknown user "${options.controlUser}" in --control-user`);
+    }
+    const gid = options.controlGroup === undefined ? undefined : lookupGroup(options.controlGroup)?.gid;
+    if (options.controlGroup !== undefined && gid === undefined) {
+      throw new WeftError(ErrorCodes.UNKNOWN_GROUP, `unknown group "${options.controlGroup}" in --control-group`);
+    }
+    const address = options.control;
+    let socket;
+    try {
+      socket = await this.listenSockets.acquire(address, { mode: options.controlMode, uid, gid });
+    } catch (e) {
+      throw new WeftError(ErrorCodes.LISTEN, `cannot create the control socket: ${(e as Error).message}`, { cause: e });
+    }
+    this.#control = {
+      fd: socket.fd,
+      address,
+      path: socket.address.kind === 'unix' && !socket.address.abstract ? socket.address.path : undefined,
+    };
+  }
+
+  #serveKernelMethods(): void {
+    this.port.handle('main.control-socket', () => withFds({ address: this.#control!.address }, [this.#control!.fd]));
+    this.port.handle('main.modules', ({ modules }) => {
+      this.modules = modules;
+    });
+  }
+
+  async #discover(): Promise<void> {
+    await this.processes.start('discovery');
+    // discovery reports, then exits: wait for that exit.
+    await new Promise<void>((resolve) => {
+      if (this.processes.ofType('discovery').length === 0) return resolve();
+      const onExit = ({ entry }: { entry: { type: string } }): void => {
+        if (entry.type !== 'discovery') return;
+        this.processes.off('exit', onExit);
+        resolve();
+      };
+      this.processes.on('exit', onExit);
+    });
+  }
+
+  #installSignals(): void {
+    for (const signal of ['SIGQUIT', 'SIGTERM', 'SIGINT'] as const) {
+      this.#engine.onSignal(signal, () => void this.quit(signal));
+    }
+    this.#engine.onSignal('SIGUSR1', () => this.reopenLog());
+    this.#engine.onSignal('SIGHUP', () => {});
+  }
+
+  /** SIGUSR1: reopen the log and hand the new fd to every process. */
+  reopenLog(): void {
+    let fd: number | undefined;
+    try {
+      fd = this.#logFile.reopen();
+    } catch (e) {
+      this.log.alert(`cannot reopen the log "${this.options.log}": ${(e as Error).message}`);
+      return;
+    }
+    if (fd === undefined) return;
+    this.log.fd = fd;
+    if (!this.options.noDaemon) dup2(fd, 2);
+    for (const p of this.port.peers()) this.port.send(p.pid, MessageType.CHANGE_FILE, {}, { fds: [fd] });
+    this.log.notice('the log was reopened');
+  }
+
+  /** Graceful quit: children stopped, sockets and pid file removed, exit 0. */
+  quit(signal: string): Promise<void> {
+    if (!this.#quitting) {
+      this.#quitting = (async () => {
+        this.log.notice(`${signal} received, exiting`);
+        await this.#cleanup();
+        process.exit(0);
+      })();
+    }
+    return this.#quitting;
+  }
+
+  async #cleanup(): Promise<void> {
+    await this.processes.quit();
+    this.listenSockets.closeAll();
+    if (this.#pidWritten) removePidFile(this.options.pid, process.pid);
+    this.port.closeAll();
+  }
+}
+
+/** weftd's main path: daemonise if asked, start, report to the launcher. */
+export async function runMain(options: MainOptions): Promise<void> {
+  const reporter = daemonReporter();
+  let main: MainProcess | undefined;
+  try {
+    main = new MainProcess(options);
+    await main.start();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    main?.log.alert(`weftd failed to start: ${message}`);
+    if (reporter) reporter.fail(message);
+    else process.stderr.write(`weftd: ${message}\n`);
+    process.exit(1);
+  }
+  if (reporter) {
+    reporter.ready();
+    // Stray output (a crash trace) belongs in the log from now on.
+    dup2(main.log.fd === 2 ? fs.openSync('/dev/null', 'w') : main.log.fd, 2);
+  }
+}

@@ -1,0 +1,42 @@
+// weftd's command line: every unitd flag with Unit's meaning, plus Weft's
+// own (--config, --title-prefix, --engine, --threads, --log-level).
+import type { LogLevel } from '../../kernel/log/format.js';
+
+export interface MainOptions {
+  noDaemon: boolean;
+  control: string;
+  controlMode: number;
+  controlUser: string | undefined;
+  controlGroup: string | undefined;
+  pid: string;
+  /** undefined: stderr (the default with --no-daemon). */
+  log: string | undefined;
+  modulesDir: string | undefined;
+  stateDir: string;
+  tmpDir: string;
+  user: string;
+  group: string | undefined;
+  config: string | undefined;
+  /** Write changes made through the control API back to --config. */
+  configWriteBack: boolean;
+  titlePrefix: string;
+  engine: string;
+  threads: number;
+  logLevel: LogLevel;
+  /** The arguments as given, for the title with --title-prefix unit. */
+  argv: string[];
+}
+
+export const DEFAULTS = {
+  control: 'unix:/var/run/control.weft.sock',
+  controlMode: 0o600,
+  pid: '/var/run/weft.pid',
+  daemonLog: '/var/log/weft.log',
+  stateDir: '/var/lib/weft',
+  tmpDir: '/tmp',
+  user: 'nobody',
+  titlePrefix: 'weft',
+  engine: 'libuv',
+  threads: 2,
+  logLevel: 'info' as LogLevel,
+};

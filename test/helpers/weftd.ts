@@ -1,0 +1,131 @@
+// Starting the real weftd for a test: its own temp dir for the control
+// socket, state, pid file and log; stopped (and everything it started
+// killed) when the test ends, whatever happened.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { ExecutionContext } from 'ava';
+
+import { childrenOf, isAlive } from './processes.js';
+import { tempDir } from './tmp.js';
+
+export const WEFTD = path.resolve(__dirname, '..', '..', '..', 'bin', 'weftd');
+
+export interface Weftd {
+  dir: string;
+  controlPath: string;
+  logPath: string;
+  pidPath: string;
+  stateDir: string;
+  /** main's pid */
+  pid: number;
+  process: ChildProcess;
+  /** Resolves with main's exit. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  log(): string;
+  waitForLog(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
+  /** SIGQUIT, then waits for main's exit. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  /** Wait for "weft ... started" (default true). */
+  waitReady?: boolean;
+}
+
+export function readLog(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Polls a file the way `tail -f | grep` would. `from`: ignore text before this offset. */
+export async function waitForFileText(file: string, pattern: RegExp, timeoutMs = 15000, from = 0): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = readLog(file).slice(from).match(pattern);
+    if (m) return m;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} in ${file}:\n${readLog(file)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startWeftd(t: ExecutionContext, options: StartOptions = {}): Promise<Weftd> {
+  const dir = tempDir(t, 'weftd-');
+  const controlPath = path.join(dir, 'control.sock');
+  const logPath = path.join(dir, 'weft.log');
+  const pidPath = path.join(dir, 'weft.pid');
+  const stateDir = path.join(dir, 'state');
+  const args = [
+    WEFTD,
+    '--no-daemon',
+    '--control',
+    `unix:${controlPath}`,
+    '--statedir',
+    stateDir,
+    '--pid',
+    pidPath,
+    '--log',
+    logPath,
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const pid = child.pid!;
+  let done = false;
+  void exited.then(() => (done = true));
+
+  t.teardown(async () => {
+    if (done) return;
+    const kids = childrenOf(pid).map((c) => c.pid);
+    child.kill('SIGQUIT');
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      for (const k of kids) if (isAlive(k)) process.kill(k, 'SIGKILL');
+    }, 10000);
+    await exited;
+    clearTimeout(timer);
+  });
+
+  const weftd: Weftd = {
+    dir,
+    controlPath,
+    logPath,
+    pidPath,
+    stateDir,
+    pid,
+    process: child,
+    exited,
+    log: () => readLog(logPath),
+    waitForLog: (pattern, timeoutMs, from) => waitForFileText(logPath, pattern, timeoutMs, from),
+    stop: async () => {
+      if (!done) child.kill('SIGQUIT');
+      return exited;
+    },
+  };
+  if (options.waitReady ?? true) {
+    await Promise.race([
+      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/),
+      exited.then((s) => {
+        throw new Error(`weftd exited early (${JSON.stringify(s)}):\n${output}\n${weftd.log()}`);
+      }),
+    ]);
+  }
+  return weftd;
+}

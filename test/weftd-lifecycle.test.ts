@@ -1,0 +1,191 @@
+// weftd starts and stops like unitd: processes, titles, pid file, signals,
+// daemon mode, restarts, log reopening.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { capture } from './helpers/capture.js';
+import { childrenOf, commandLine, isAlive, procStat, waitFor } from './helpers/processes.js';
+import { tempDir } from './helpers/tmp.js';
+import { startWeftd, waitForFileText, WEFTD } from './helpers/weftd.js';
+
+function titlesOf(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of childrenOf(pid)) {
+    if (c.state !== 'Z') out.set(commandLine(c.pid), c.pid);
+  }
+  return out;
+}
+
+test('ps shows main, controller and router with their titles; the latter two are children of main', async (t) => {
+  const w = await startWeftd(t);
+  t.regex(commandLine(w.pid), /^weft: main v\d+\.\d+\.\d+ \[weftd --no-daemon --control unix:/);
+  const titles = titlesOf(w.pid);
+  t.deepEqual([...titles.keys()].sort(), ['weft: controller', 'weft: router']);
+  // They run as --user (nobody), not as root.
+  for (const pid of titles.values()) {
+    t.regex(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\t65534\t/m);
+  }
+  t.regex(w.log(), /\[info\] \d+#\d+ controller started/);
+  t.regex(w.log(), /\[info\] \d+#\d+ router started/);
+  t.notRegex(w.log(), /\[alert\]/);
+});
+
+test('--title-prefix unit gives the titles tools written for Unit expect', async (t) => {
+  const w = await startWeftd(t, { args: ['--title-prefix', 'unit'] });
+  t.regex(commandLine(w.pid), /^unit: main v\d+\.\d+\.\d+ \[weftd /);
+  t.deepEqual([...titlesOf(w.pid).keys()].sort(), ['unit: controller', 'unit: router']);
+});
+
+test('the pid file appears before the control socket', async (t) => {
+  const dir = tempDir(t);
+  const order: string[] = [];
+  const watcher = fs.watch(dir, (_event, name) => {
+    if ((name === 'weft.pid' || name === 'control.sock') && !order.includes(name)) order.push(name);
+  });
+  t.teardown(() => watcher.close());
+  const w = await startWeftd(t, {
+    args: ['--pid', path.join(dir, 'weft.pid'), '--control', `unix:${path.join(dir, 'control.sock')}`],
+  });
+  t.deepEqual(order, ['weft.pid', 'control.sock']);
+  t.is(fs.readFileSync(path.join(dir, 'weft.pid'), 'utf8'), `${w.pid}\n`);
+});
+
+test('SIGQUIT stops everything with exit 0 and leaves no process, socket or pid file', async (t) => {
+  const w = await startWeftd(t);
+  const children = [...titlesOf(w.pid).values()];
+  t.is(children.length, 2);
+  t.true(fs.existsSync(w.controlPath));
+  t.deepEqual(await w.stop(), { code: 0, signal: null });
+  for (const pid of children) t.false(isAlive(pid), `pid ${pid} is gone`);
+  t.false(fs.existsSync(w.controlPath), 'control socket removed');
+  t.false(fs.existsSync(w.pidPath), 'pid file removed');
+  t.notRegex(w.log(), /\[alert\]/);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal} is a graceful quit too`, async (t) => {
+    const w = await startWeftd(t);
+    w.process.kill(signal);
+    t.deepEqual(await w.exited, { code: 0, signal: null });
+    t.false(fs.existsSync(w.pidPath));
+  });
+}
+
+test('SIGHUP is ignored', async (t) => {
+  const w = await startWeftd(t);
+  const before = w.log().length;
+  w.process.kill('SIGHUP');
+  // A later log line proves main handled events after the SIGHUP.
+  w.process.kill('SIGUSR1');
+  await w.waitForLog(/the log was reopened/, 5000, before);
+  t.true(isAlive(w.pid));
+});
+
+test('daemon mode returns once ready; the daemon is a session leader that writes the pid file', async (t) => {
+  const dir = tempDir(t);
+  const pidFile = path.join(dir, 'weft.pid');
+  const control = path.join(dir, 'control.sock');
+  const r = await capture({
+    file: process.execPath,
+    args: ['node', WEFTD, '--control', `unix:${control}`, '--pid', pidFile, '--log', path.join(dir, 'weft.log'), '--statedir', path.join(dir, 'state')],
+  });
+  t.deepEqual(r.status, { code: 0, signal: null }, r.stderr);
+  // Ready means ready: the pid file and the socket exist when weftd returns.
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  t.teardown(async () => {
+    if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
+    await waitFor(() => !isAlive(pid), 10000, 'daemon exit').catch(() => process.kill(pid, 'SIGKILL'));
+  });
+  t.true(fs.existsSync(control));
+  const st = procStat(pid)!;
+  t.is(st.session, pid, 'session leader');
+  t.not(st.ppid, r.pid);
+  t.is(fs.readlinkSync(`/proc/${pid}/fd/0`), '/dev/null');
+  t.is(fs.readlinkSync(`/proc/${pid}/fd/1`), '/dev/null');
+  t.deepEqual([...titlesOf(pid).keys()].sort(), ['weft: controller', 'weft: router']);
+  process.kill(pid, 'SIGQUIT');
+  await waitFor(() => !isAlive(pid), 10000, 'daemon exit');
+  t.false(fs.existsSync(pidFile));
+});
+
+test('a daemon that cannot start makes weftd exit 1 with the reason', async (t) => {
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
+  const r = await capture({
+    file: process.execPath,
+    args: [
+      'node',
+      WEFTD,
+      '--control',
+      `unix:${path.join(dir, 'not-a-dir', 'control.sock')}`,
+      '--pid',
+      path.join(dir, 'weft.pid'),
+      '--log',
+      path.join(dir, 'weft.log'),
+      '--statedir',
+      path.join(dir, 'state'),
+    ],
+  });
+  t.deepEqual(r.status, { code: 1, signal: null });
+  t.regex(r.stderr, /^weftd: cannot create the control socket: cannot listen on unix:\/.*\/not-a-dir\/control.sock: bind\(2\) failed: ENOTDIR\n$/);
+  t.false(fs.existsSync(path.join(dir, 'weft.pid')), 'no pid file left behind');
+});
+
+for (const victim of ['router', 'controller']) {
+  test(`kill -9 of the ${victim} brings a new one with the same title`, async (t) => {
+    const w = await startWeftd(t);
+    const old = titlesOf(w.pid).get(`weft: ${victim}`)!;
+    const mark = w.log().length;
+    process.kill(old, 'SIGKILL');
+    await w.waitForLog(new RegExp(`process ${old} exited on signal 9`), 10000, mark);
+    await w.waitForLog(new RegExp(`${victim} started`), 10000, mark);
+    const fresh = titlesOf(w.pid).get(`weft: ${victim}`);
+    t.truthy(fresh);
+    t.not(fresh, old);
+  });
+}
+
+test('SIGUSR1 reopens a rotated log in main and in the other processes', async (t) => {
+  const w = await startWeftd(t);
+  const rotated = `${w.logPath}.1`;
+  fs.renameSync(w.logPath, rotated);
+  w.process.kill('SIGUSR1');
+  await waitForFileText(w.logPath, /the log was reopened/);
+  // A restarted router logs through the fd main handed down at reopen time;
+  // kill the controller so that a fresh process logs too.
+  const router = titlesOf(w.pid).get('weft: router')!;
+  process.kill(router, 'SIGKILL');
+  await waitForFileText(w.logPath, /router started/);
+  t.notRegex(fs.readFileSync(rotated, 'utf8'), /the log was reopened/);
+});
+
+test('an unknown option is refused the way unitd refuses it', (t) => {
+  const r = spawnSync(process.execPath, [WEFTD, '--bogus'], { encoding: 'utf8' });
+  t.is(r.status, 1);
+  t.is(r.stderr, 'unknown option "--bogus", try "weftd -h" for available options\n');
+  const missing = spawnSync(process.execPath, [WEFTD, '--pid'], { encoding: 'utf8' });
+  t.is(missing.status, 1);
+  t.is(missing.stderr, 'option "--pid" requires a filename\n');
+});
+
+test('--version and --help', (t) => {
+  const v = spawnSync(process.execPath, [WEFTD, '--version'], { encoding: 'utf8' });
+  t.is(v.status, 0);
+  t.regex(v.stderr, /^weft version: \d+\.\d+\.\d+\n/);
+  const h = spawnSync(process.execPath, [WEFTD, '-h'], { encoding: 'utf8' });
+  t.is(h.status, 0);
+  t.regex(h.stdout, /--control ADDRESS/);
+});
+
+test('an unknown engine name fails start-up with the list of known engines', async (t) => {
+  const dir = tempDir(t);
+  const r = await capture({
+    file: process.execPath,
+    args: ['node', WEFTD, '--no-daemon', '--engine', 'epoll2', '--control', `unix:${path.join(dir, 'c.sock')}`, '--pid', path.join(dir, 'p'), '--statedir', dir],
+  });
+  t.is(r.status.code, 1);
+  t.is(r.stderr, 'weftd: unknown engine "epoll2" (registered: "libuv")\n');
+});

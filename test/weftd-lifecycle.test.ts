@@ -49,6 +49,8 @@ test('the pid file appears before the control socket', async (t) => {
   const w = await startWeftd(t, {
     args: ['--pid', path.join(dir, 'weft.pid'), '--control', `unix:${path.join(dir, 'control.sock')}`],
   });
+  // inotify events arrive on a later turn of the loop.
+  await waitFor(() => order.length === 2, 5000, 'both files to appear');
   t.deepEqual(order, ['weft.pid', 'control.sock']);
   t.is(fs.readFileSync(path.join(dir, 'weft.pid'), 'utf8'), `${w.pid}\n`);
 });

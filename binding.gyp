@@ -11,6 +11,7 @@
         "native/execute.cc",
         "native/fd-watcher.cc",
         "native/listen.cc",
+        "native/openat2.cc",
         "native/options.cc",
         "native/process.cc",
         "native/spawn-child.cc",

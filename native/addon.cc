@@ -7,6 +7,7 @@
 #include "execute.h"
 #include "fd-watcher.h"
 #include "listen.h"
+#include "openat2.h"
 #include "process.h"
 #include "spawn.h"
 
@@ -25,8 +26,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setProcessTitle", Napi::Function::New(env, SetProcessTitleJs));
   exports.Set("socketpair", Napi::Function::New(env, SocketPairJs));
   exports.Set("dup2", Napi::Function::New(env, Dup2Js));
+  exports.Set("dup", Napi::Function::New(env, DupJs));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexecJs));
   exports.Set("gettid", Napi::Function::New(env, GettidJs));
+  exports.Set("openat2", Napi::Function::New(env, Openat2Js));
+  exports.Set("openat2Constants", Openat2Constants(env));
   return exports;
 }
 

@@ -62,6 +62,15 @@ Napi::Value Dup2Js(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dup(fd) -> a new close-on-exec fd for the same open file.
+Napi::Value DupJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw ArgumentError(env, "dup(fd: number)");
+  int fd = fcntl(info[0].As<Napi::Number>().Int32Value(), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno);
+  return Napi::Number::New(env, fd);
+}
+
 // setCloexec(fd, on)
 Napi::Value SetCloexecJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -37,35 +37,37 @@ export class TemplateError extends Error {
 
 /**
  * Splits "/$host${uri}x" into ["/", {variable: "host"}, {variable: "uri"}, "x"].
- * A name is letters, digits and "_"; "${name}" delimits it from what follows.
- * Throws TemplateError with Unit's wording for a malformed or unknown name.
+ * As Unit's nxt_var_next_part: a name is letters and "_" only (so "$arg_v2"
+ * is $arg_v followed by "2"), "${name}" delimits it; "$" with no name, or a
+ * "{" without its "}", is "Invalid variable at position N" (N counts bytes).
+ * Throws TemplateError with Unit's wording.
  */
 export function parseTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let literal = '';
+  const isNameChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c !== '$') {
       literal += c;
       continue;
     }
-    let name: string;
-    if (text[i + 1] === '{') {
-      const end = text.indexOf('}', i + 2);
-      if (end < 0) throw new TemplateError(`Missing "}" after "${text.slice(i)}".`);
-      name = text.slice(i + 2, end);
-      i = end;
-    } else {
-      let j = i + 1;
-      while (j < text.length && /[A-Za-z0-9_]/.test(text[j])) j++;
-      name = text.slice(i + 1, j);
-      i = j - 1;
+    const position = Buffer.byteLength(text.slice(0, i));
+    const bracket = text[i + 1] === '{';
+    let j = i + (bracket ? 2 : 1);
+    const start = j;
+    while (isNameChar(text[j])) j++;
+    const name = text.slice(start, j);
+    if (bracket) {
+      if (text[j] !== '}') throw new TemplateError(`Invalid variable at position ${position}`);
+      j++;
     }
-    if (!/^[A-Za-z0-9_]+$/.test(name)) throw new TemplateError(`Invalid variable name "${name}".`);
-    if (!isKnownVariable(name)) throw new TemplateError(`Unknown variable "${name}".`);
+    if (name.length === 0) throw new TemplateError(`Invalid variable at position ${position}`);
+    if (!isKnownVariable(name)) throw new TemplateError(`Unknown variable "${name}"`);
     if (literal) parts.push(literal);
     literal = '';
     parts.push({ variable: name });
+    i = j - 1;
   }
   if (literal) parts.push(literal);
   return parts;

@@ -11,6 +11,15 @@ export function dup2(from: number, to: number): void {
   }
 }
 
+/** A new close-on-exec fd for the same open file (so two owners can close theirs). */
+export function dup(fd: number): number {
+  try {
+    return native.dup(fd);
+  } catch (e) {
+    throw fromNative(ErrorCodes.FD, e);
+  }
+}
+
 export function setCloexec(fd: number, on: boolean): void {
   try {
     native.setCloexec(fd, on);

@@ -127,8 +127,23 @@ export interface NativeModule {
   setProcessTitle(title: string): void;
   socketpair(type?: 'seqpacket' | 'stream'): [number, number];
   dup2(from: number, to: number): void;
+  dup(fd: number): number;
   setCloexec(fd: number, on: boolean): void;
   gettid(): number;
+  openat2(dirfd: number, path: string, flags: number, resolve: number): number;
+  openat2Constants: {
+    AT_FDCWD: number;
+    O_RDONLY: number;
+    O_PATH: number;
+    O_DIRECTORY: number;
+    O_NOFOLLOW: number;
+    O_NONBLOCK: number;
+    RESOLVE_NO_XDEV: number;
+    RESOLVE_NO_MAGICLINKS: number;
+    RESOLVE_NO_SYMLINKS: number;
+    RESOLVE_BENEATH: number;
+    RESOLVE_IN_ROOT: number;
+  };
   Channel: NativeChannelConstructor;
   FdWatcher: NativeFdWatcherConstructor;
 }

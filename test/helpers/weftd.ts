@@ -35,6 +35,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Wait for "weft ... started" (default true). */
   waitReady?: boolean;
+  /** Reuse the files of an earlier weftd (a restart). */
+  dir?: string;
 }
 
 export function readLog(file: string): string {
@@ -59,7 +61,7 @@ export async function waitForFileText(file: string, pattern: RegExp, timeoutMs =
 }
 
 export async function startWeftd(t: ExecutionContext, options: StartOptions = {}): Promise<Weftd> {
-  const dir = tempDir(t, 'weftd-');
+  const dir = options.dir ?? tempDir(t, 'weftd-');
   const controlPath = path.join(dir, 'control.sock');
   const logPath = path.join(dir, 'weft.log');
   const pidPath = path.join(dir, 'weft.pid');
@@ -77,6 +79,8 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     logPath,
     ...(options.args ?? []),
   ];
+  // A restart appends to the same log: only what this run writes counts.
+  const logStart = readLog(logPath).length;
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,7 +125,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   };
   if (options.waitReady ?? true) {
     await Promise.race([
-      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/),
+      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/, 15000, logStart),
       exited.then((s) => {
         throw new Error(`weftd exited early (${JSON.stringify(s)}):\n${output}\n${weftd.log()}`);
       }),

@@ -77,6 +77,11 @@ export class ListenSockets {
     return socket;
   }
 
+  /** The key an address text reuses a socket by ("[0::1]:80" and "[::1]:80" share one). */
+  keyOf(text: string): string {
+    return parseListenAddress(text).key;
+  }
+
   get(key: string): ListenSocket | undefined {
     return this.#sockets.get(key);
   }

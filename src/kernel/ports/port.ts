@@ -43,6 +43,7 @@ export class RemoteError extends WeftError {
 type MethodHandler = (params: unknown, ctx: CallContext) => unknown;
 
 export interface PortEvents {
+  'peer-linked': [ProcessInfo];
   'peer-closed': [ProcessInfo];
 }
 
@@ -74,6 +75,7 @@ export class Port extends EventEmitter<PortEvents> {
       this.#rpc.failPeer(peer.pid, `${peer.name} (pid ${peer.pid}) closed its channel`);
       this.emit('peer-closed', peer);
     });
+    this.emit('peer-linked', peer);
     return link;
   }
 

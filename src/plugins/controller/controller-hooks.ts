@@ -1,20 +1,92 @@
+// The controller process: the control API on the socket main bound, the
+// configuration's owner. It gets the starting configuration from main,
+// sends it to every router that comes up, and applies changes through the
+// router and main (config-service.ts).
 import http from 'node:http';
 
-import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
+import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
+import type { ModuleInfo } from '../discovery/definition.js';
+import '../main/protocol.js';
+import '../router/protocol.js';
+import { ConfigService } from './config-service.js';
+import { ControlApi } from './control-api.js';
+import { makeValidator } from '../../config/config-validator.js';
+
+const ROUTER_WAIT_MS = 30000;
 
 let server: http.Server | undefined;
 
+function routerPid(ctx: ProcessContext): Promise<number> {
+  const existing = ctx.port.peersOfType('router')[0];
+  if (existing) return Promise.resolve(existing.pid);
+  // A router restarting: changes wait for the new one, as in Unit.
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ctx.port.off('peer-linked', onLink);
+      reject(new Error('the router is not running'));
+    }, ROUTER_WAIT_MS);
+    const onLink = (peer: { type: string; pid: number }): void => {
+      if (peer.type !== 'router') return;
+      clearTimeout(timer);
+      ctx.port.off('peer-linked', onLink);
+      resolve(peer.pid);
+    };
+    ctx.port.on('peer-linked', onLink);
+  });
+}
+
 export const controllerHooks: ProcessHooks = {
   async setup(ctx) {
-    const { fds } = await ctx.port.call(ctx.runtime.mainPid, 'main.control-socket', {});
-    const fd = fds[0];
-    server = http.createServer((req, res) => {
-      res.writeHead(503, { 'Content-Type': 'application/json' });
-      res.end('{"error": "The control API is not available yet."}\r\n');
+    const { port, runtime } = ctx;
+    const main = runtime.mainPid;
+    const { value: start } = await port.call(main, 'main.conf-get', {});
+    const modules: ModuleInfo[] = start.modules;
+    const config = new ConfigService(
+      {
+        validate: makeValidator({ appTypes: modules, defaultUser: runtime.options.user }),
+        applyToRouter: async (next) => {
+          const pid = await routerPid(ctx);
+          await port.call(pid, 'router.configure', { config: next });
+        },
+        store: async (next) => {
+          await port.call(main, 'main.conf-store', { config: next });
+        },
+      },
+      start.config,
+    );
+    const api = new ControlApi({
+      config,
+      modules,
+      version: runtime.options.version,
+      routerStatus: async () => (await port.call(await routerPid(ctx), 'router.status', {}, { timeoutMs: 10000 })).value,
+      restartApp: async (name) => {
+        await port.call(await routerPid(ctx), 'router.app-restart', { name });
+      },
     });
+
+    // Every router that comes up gets the configuration in force. A stored
+    // configuration the router cannot apply (say its port is taken now) is
+    // dropped for an empty one, so the server still comes up; a --config
+    // file that cannot be applied fails the start (start.strict).
+    port.on('peer-linked', (peer) => {
+      if (peer.type !== 'router') return;
+      config.resync().then(
+        () => port.notify(main, 'main.conf-applied', { ok: true }),
+        async (e: Error) => {
+          ctx.log.error(`the router could not apply the configuration: ${e.message}`);
+          if (!start.strict) {
+            await config.fallBackTo({}).catch((f: Error) => ctx.log.alert(`the router refused an empty configuration: ${f.message}`));
+          }
+          port.notify(main, 'main.conf-applied', { ok: false, detail: e.message });
+        },
+      );
+    });
+
+    const { fds } = await port.call(main, 'main.control-socket', {});
+    server = http.createServer({ maxHeaderSize: 16384 }, (req, res) => api.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
-      server!.listen({ fd }, () => resolve());
+      server!.listen({ fd: fds[0] }, () => resolve());
     });
   },
   async stop() {

@@ -8,6 +8,10 @@ export interface ModuleInfo {
   version: string;
   /** The file the plugin was loaded from. */
   file: string;
+  /** JSON Schema of the plugin's own application members (they join the config schema). */
+  members: Record<string, Record<string, unknown>>;
+  /** Members an application of this type must have. */
+  required: string[];
 }
 
 declare module '../../kernel/ports/methods.js' {

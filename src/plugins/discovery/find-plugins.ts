@@ -29,14 +29,18 @@ export function findPlugins(dirs: string[]): Found {
     for (const file of candidates(dir)) {
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const d = (require(file) as { descriptor?: { type?: unknown; version?: unknown } }).descriptor;
+        const d = (require(file) as { descriptor?: Partial<ModuleInfo> }).descriptor;
         if (!d || typeof d.type !== 'string' || typeof d.version !== 'string') {
           throw new Error('it exports no descriptor with a "type" and a "version"');
         }
+        if (!/^[a-z][a-z_-]*$/.test(d.type)) throw new Error(`its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`);
         const key = `${d.type} ${d.version}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        found.modules.push({ type: d.type, version: d.version, file });
+        // Only data crosses to main and the controller: the schema, never code.
+        const members = JSON.parse(JSON.stringify(d.members ?? {})) as ModuleInfo['members'];
+        const required = Array.isArray(d.required) ? d.required.map(String) : [];
+        found.modules.push({ type: d.type, version: d.version, file, members, required });
       } catch (e) {
         found.failures.push({ file, reason: (e as Error).message });
       }

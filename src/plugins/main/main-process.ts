@@ -22,7 +22,10 @@ import type { ServerOptions } from '../../kernel/runtime.js';
 import { daemonReporter, dup2, lookupGroup, lookupUser, resolveCredentials, setProcessTitle } from '../../native/index.js';
 import { packageRoot } from '../../paths.js';
 import { VERSION } from '../../version.js';
+import { makeValidator } from '../../config/config-validator.js';
 import type { ModuleInfo } from '../discovery/definition.js';
+import './protocol.js';
+import { ConfigState } from './config-state.js';
 import { processTypeRegistry } from '../index.js';
 import type { PluginModule } from '../index.js';
 import { checkReadableBy } from './install-check.js';
@@ -51,9 +54,12 @@ export class MainProcess {
   readonly processes: ProcessManager;
   readonly listenSockets = new ListenSockets();
   modules: ModuleInfo[] = [];
+  readonly config: ConfigState;
   #logFile: LogFile;
+  #firstApply: { promise: Promise<{ ok: boolean; detail?: string }>; resolve: (r: { ok: boolean; detail?: string }) => void };
   #control: { fd: number; path: string | undefined; address: string } | undefined;
   #pidWritten = false;
+  #started = false;
   #quitting: Promise<void> | undefined;
   #plugins: string[];
   #engine: EventEngine;
@@ -78,6 +84,14 @@ export class MainProcess {
     };
     this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
     this.port = new Port(process.pid, this.log);
+    this.config = new ConfigState({
+      stateDir: options.stateDir,
+      configFile: options.config,
+      writeBack: options.configWriteBack,
+      log: this.log,
+    });
+    let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
+    this.#firstApply = { promise: new Promise((r) => (resolveFirst = r)), resolve: resolveFirst };
     this.#plugins = (process.env.WEFT_PLUGINS ?? '').split(',').filter(Boolean);
     // The engine is chosen by name like in every other process.
     this.#engine = defaultServices().get<EventEngine>(ENGINE_SERVICE, options.engine);
@@ -107,8 +121,14 @@ export class MainProcess {
       this.#serveKernelMethods();
 
       await this.#discover();
+      this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user }));
       await this.processes.start('controller');
       await this.processes.start('router');
+      const applied = await this.#firstApply.promise;
+      if (!applied.ok && options.config !== undefined) {
+        throw new WeftError(ErrorCodes.CONFIG_INVALID, `the configuration in ${options.config} could not be applied: ${applied.detail}`);
+      }
+      if (applied.ok && options.config !== undefined) this.config.store(this.config.current);
       for (const file of this.#plugins) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         await (require(file) as MainPluginModule).main?.(this.#api());
@@ -117,6 +137,7 @@ export class MainProcess {
       await this.#cleanup();
       throw e;
     }
+    this.#started = true;
     log.info(`${options.titlePrefix === 'unit' ? 'unit' : 'weft'} ${VERSION} started`);
   }
 
@@ -160,6 +181,40 @@ export class MainProcess {
     this.port.handle('main.control-socket', () => withFds({ address: this.#control!.address }, [this.#control!.fd]));
     this.port.handle('main.modules', ({ modules }) => {
       this.modules = modules;
+    });
+    this.port.handle('main.conf-get', () => ({
+      config: this.config.current,
+      modules: this.modules,
+      // A --config that cannot be applied fails the start; a stored one is dropped.
+      strict: this.options.config !== undefined && !this.#started,
+    }));
+    this.port.handle('main.conf-store', ({ config }) => {
+      this.config.store(config);
+      return {};
+    });
+    this.port.onNotify('main.conf-applied', (result) => this.#firstApply.resolve(result));
+    this.port.handle('main.listen', async ({ addresses, backlog }) => {
+      const sockets = [];
+      const fresh: string[] = [];
+      try {
+        for (const address of addresses) {
+          const before = this.listenSockets.keys().length;
+          const socket = await this.listenSockets.acquire(address, { backlog: backlog?.[address] });
+          if (this.listenSockets.keys().length > before) fresh.push(socket.address.key);
+          sockets.push(socket);
+        }
+      } catch (e) {
+        // All or nothing: what this request bound goes again.
+        for (const key of fresh) this.listenSockets.release(key);
+        throw e;
+      }
+      return withFds({ ports: sockets.map((s) => s.port) }, sockets.map((s) => s.fd));
+    });
+    this.port.handle('main.listen-release', ({ keep }) => {
+      const wanted = new Set(keep.map((a) => this.listenSockets.keyOf(a)));
+      if (this.#control) wanted.add(this.listenSockets.keyOf(this.#control.address));
+      this.listenSockets.retain(wanted);
+      return {};
     });
   }
 

@@ -1,0 +1,129 @@
+// bin/weft: a command-line client of the control API (Unit shipped unitc).
+//
+//   weft [--control ADDRESS] config get [PATH]
+//   weft [--control ADDRESS] config set PATH VALUE|@FILE [--if-match ETAG]
+//   weft [--control ADDRESS] config delete PATH [--if-match ETAG]
+//   weft [--control ADDRESS] status [PATH]
+//   weft [--control ADDRESS] restart APP
+//
+// Prints the server's JSON answer; exits 1 with the error and its detail
+// when the server refuses.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { controlRequest, describeUnreachable, parseControlAddress } from './control-client.js';
+
+const USAGE = `usage: weft [--control ADDRESS] <command>
+
+  config get [PATH]              print the configuration (or the value at PATH)
+  config set PATH VALUE|@FILE    replace the value at PATH with JSON (from FILE with @)
+  config delete PATH             remove the value at PATH
+  status [PATH]                  print the server's status
+  restart APP                    restart an application's processes gracefully
+
+  --control ADDRESS   unix:/path or host:port (default: $WEFT_CONTROL, or
+                      unix:/var/run/control.weft.sock)
+  --if-match ETAG     change only if the configuration is still the one read
+                      (config get --etag prints its ETag to stderr)
+  --etag              print the ETag of what "config get" returned to stderr
+`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`weft: ${message}\n`);
+  process.exit(code);
+}
+
+/** "listeners/*:80" (or "/config/listeners/*:80") -> "/config/listeners/*%3A80"; "%2F" stays a "/" inside a key. */
+function apiPath(base: '/config' | '/status', path: string | undefined): string {
+  let p = (path ?? '').replace(/^\/+/, '');
+  const prefix = base.slice(1);
+  if (p === prefix || p.startsWith(`${prefix}/`)) p = p.slice(prefix.length).replace(/^\/+/, '');
+  if (p === '') return base;
+  return `${base}/${p
+    .split('/')
+    .map((s) => encodeURIComponent(decodeURIComponentSafe(s)))
+    .join('/')}`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        control: { type: 'string' },
+        'if-match': { type: 'string' },
+        etag: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const address = parseControlAddress(values.control ?? process.env.WEFT_CONTROL ?? 'unix:/var/run/control.weft.sock');
+  const headers: Record<string, string> = {};
+  if (values['if-match']) headers['If-Match'] = values['if-match'];
+
+  let method = 'GET';
+  let path: string;
+  let body: string | undefined;
+  const [command, sub, ...rest] = positionals;
+  if (command === 'config') {
+    if (sub === 'get') {
+      path = apiPath('/config', rest[0]);
+    } else if (sub === 'set') {
+      if (rest.length !== 2) fail(`config set needs PATH and VALUE\n${USAGE}`, 2);
+      method = 'PUT';
+      path = apiPath('/config', rest[0]);
+      body = rest[1].startsWith('@') ? fs.readFileSync(rest[1].slice(1), 'utf8') : rest[1];
+      try {
+        JSON.parse(body);
+      } catch {
+        fail(`the value is not JSON (a string needs quotes: '"routes"'): ${body.slice(0, 80)}`, 2);
+      }
+    } else if (sub === 'delete') {
+      if (rest.length !== 1) fail(`config delete needs PATH\n${USAGE}`, 2);
+      method = 'DELETE';
+      path = apiPath('/config', rest[0]);
+    } else {
+      fail(`unknown config command "${sub ?? ''}"\n${USAGE}`, 2);
+    }
+  } else if (command === 'status') {
+    path = apiPath('/status', sub);
+  } else if (command === 'restart') {
+    if (!sub) fail(`restart needs an application name\n${USAGE}`, 2);
+    path = `/control/applications/${encodeURIComponent(sub)}/restart`;
+  } else {
+    fail(`unknown command "${command}"\n${USAGE}`, 2);
+  }
+
+  let reply;
+  try {
+    reply = await controlRequest(address, method, path, body, headers);
+  } catch (e) {
+    fail(describeUnreachable(address, e as Error));
+  }
+  if (values.etag && reply.headers.etag) process.stderr.write(`ETag: ${reply.headers.etag}\n`);
+  if (reply.status >= 400) {
+    const b = reply.body as { error?: string; detail?: string };
+    const detail = b && typeof b === 'object' && b.detail ? `: ${b.detail}` : '';
+    fail(`${reply.status} ${b && typeof b === 'object' ? b.error : reply.text}${detail}`);
+  }
+  process.stdout.write(`${JSON.stringify(reply.body, null, 2)}\n`);
+}
+
+void main(process.argv.slice(2));

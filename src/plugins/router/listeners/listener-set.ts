@@ -1,0 +1,103 @@
+// The router's listeners. Sockets come from main (which binds them); the
+// router keeps one fd of each and gives servers duplicates, so a listener
+// whose kind changes (plain to TLS, new certificates) gets a new server on
+// the same socket without refusing a single connection. Applying is two
+// steps: prepare (get every new socket; nothing changes yet) and commit.
+import fs from 'node:fs';
+import type net from 'node:net';
+
+import type { Port } from '../../../kernel/ports/port.js';
+import { dup } from '../../../native/index.js';
+import '../../main/protocol.js';
+
+export interface ListenerSpec {
+  /** Unit's address text, e.g. "127.0.0.1:8080". */
+  address: string;
+  /** What kind of server it needs; a change makes a new server. */
+  kind: string;
+  backlog?: number;
+}
+
+interface Held {
+  address: string;
+  fd: number;
+  kind: string;
+  server: net.Server;
+}
+
+export interface Prepared {
+  /** Sockets main gave for addresses the router did not hold, by address. */
+  fresh: Map<string, number>;
+}
+
+export type ServerFactory = (address: string, kind: string, fd: number) => net.Server;
+
+export class ListenerSet {
+  #held = new Map<string, Held>();
+  #port: Port;
+  #mainPid: number;
+
+  constructor(port: Port, mainPid: number) {
+    this.#port = port;
+    this.#mainPid = mainPid;
+  }
+
+  addresses(): string[] {
+    return [...this.#held.keys()];
+  }
+
+  server(address: string): net.Server | undefined {
+    return this.#held.get(address)?.server;
+  }
+
+  /** Gets the sockets this set of listeners needs; throws with main's reason (address, errno). */
+  async prepare(specs: Map<string, ListenerSpec>): Promise<Prepared> {
+    const missing = [...specs.keys()].filter((a) => !this.#held.has(a));
+    const fresh = new Map<string, number>();
+    if (missing.length === 0) return { fresh };
+    const backlog: Record<string, number> = {};
+    for (const a of missing) {
+      const b = specs.get(a)!.backlog;
+      if (b !== undefined) backlog[a] = b;
+    }
+    const { fds } = await this.#port.call(this.#mainPid, 'main.listen', { addresses: missing, backlog });
+    missing.forEach((a, i) => fresh.set(a, fds[i]));
+    return { fresh };
+  }
+
+  rollback(prepared: Prepared): void {
+    for (const fd of prepared.fresh.values()) fs.closeSync(fd);
+  }
+
+  /** Makes the listeners exactly `specs`: new servers, changed servers, removed ones closed. */
+  commit(prepared: Prepared, specs: Map<string, ListenerSpec>, factory: ServerFactory): void {
+    for (const [address, held] of this.#held) {
+      if (specs.has(address)) continue;
+      held.server.close();
+      fs.closeSync(held.fd);
+      this.#held.delete(address);
+    }
+    for (const [address, spec] of specs) {
+      const held = this.#held.get(address);
+      if (!held) {
+        const fd = prepared.fresh.get(address)!;
+        this.#held.set(address, { address, fd, kind: spec.kind, server: factory(address, spec.kind, dup(fd)) });
+      } else if (held.kind !== spec.kind) {
+        const old = held.server;
+        held.server = factory(address, spec.kind, dup(held.fd));
+        held.kind = spec.kind;
+        old.close();
+      }
+    }
+    // Sockets that no listener uses any more are closed in main too.
+    void this.#port.call(this.#mainPid, 'main.listen-release', { keep: [...specs.keys()] }).catch(() => undefined);
+  }
+
+  closeAll(): void {
+    for (const held of this.#held.values()) {
+      held.server.close();
+      fs.closeSync(held.fd);
+    }
+    this.#held.clear();
+  }
+}

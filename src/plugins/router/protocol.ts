@@ -1,0 +1,16 @@
+// The router's methods, as other processes call them.
+export interface RouterStatus {
+  connections: { accepted: number; active: number; idle: number; closed: number };
+  requests: { total: number };
+  applications: Record<string, { processes: { running: number; starting: number; idle: number }; requests: { active: number } }>;
+}
+
+declare module '../../kernel/ports/methods.js' {
+  interface PortMethods {
+    /** Apply a whole validated configuration, all or nothing. */
+    'router.configure': { params: { config: unknown }; result: Record<string, never> };
+    'router.status': { params: Record<string, never>; result: RouterStatus };
+    /** Graceful restart of an application's processes. */
+    'router.app-restart': { params: { name: string }; result: Record<string, never> };
+  }
+}

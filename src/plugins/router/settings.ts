@@ -1,0 +1,39 @@
+// settings.http with Unit's defaults (seconds become milliseconds here).
+export interface HttpSettings {
+  headerReadTimeoutMs: number;
+  bodyReadTimeoutMs: number;
+  sendTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxBodySize: number;
+  discardUnsafeFields: boolean;
+  logRoute: boolean;
+  serverVersion: boolean;
+  mimeTypes: Record<string, string | string[]>;
+}
+
+interface RawHttp {
+  header_read_timeout?: number;
+  body_read_timeout?: number;
+  send_timeout?: number;
+  idle_timeout?: number;
+  max_body_size?: number;
+  discard_unsafe_fields?: boolean;
+  log_route?: boolean;
+  server_version?: boolean;
+  static?: { mime_types?: Record<string, string | string[]> };
+}
+
+export function httpSettings(settings: { http?: RawHttp } | undefined): HttpSettings {
+  const h = settings?.http ?? {};
+  return {
+    headerReadTimeoutMs: (h.header_read_timeout ?? 30) * 1000,
+    bodyReadTimeoutMs: (h.body_read_timeout ?? 30) * 1000,
+    sendTimeoutMs: (h.send_timeout ?? 30) * 1000,
+    idleTimeoutMs: (h.idle_timeout ?? 180) * 1000,
+    maxBodySize: h.max_body_size ?? 8 * 1024 * 1024,
+    discardUnsafeFields: h.discard_unsafe_fields ?? true,
+    logRoute: h.log_route ?? false,
+    serverVersion: h.server_version ?? true,
+    mimeTypes: h.static?.mime_types ?? {},
+  };
+}

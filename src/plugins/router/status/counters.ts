@@ -1,0 +1,48 @@
+// The numbers /status shows for the router: connections accepted, active
+// (a request in progress), idle (open, between requests) and closed; and
+// requests served. Kept as plain integers: they change on every request.
+import type { Socket } from 'node:net';
+
+import type { RouterStatus } from '../protocol.js';
+
+const busy = Symbol('weft.busy');
+
+type Tracked = Socket & { [busy]?: number };
+
+export class Counters {
+  accepted = 0;
+  closed = 0;
+  open = 0;
+  busyConnections = 0;
+  requests = 0;
+
+  connection(socket: Socket): void {
+    this.accepted++;
+    this.open++;
+    (socket as Tracked)[busy] = 0;
+    socket.once('close', () => {
+      this.open--;
+      this.closed++;
+      if (((socket as Tracked)[busy] ?? 0) > 0) this.busyConnections--;
+      (socket as Tracked)[busy] = 0;
+    });
+  }
+
+  requestStarted(socket: Socket): void {
+    this.requests++;
+    const s = socket as Tracked;
+    if ((s[busy] ?? 0) === 0) this.busyConnections++;
+    s[busy] = (s[busy] ?? 0) + 1;
+  }
+
+  requestFinished(socket: Socket): void {
+    const s = socket as Tracked;
+    if (!s[busy]) return;
+    s[busy]--;
+    if (s[busy] === 0) this.busyConnections--;
+  }
+
+  connections(): RouterStatus['connections'] {
+    return { accepted: this.accepted, active: this.busyConnections, idle: this.open - this.busyConnections, closed: this.closed };
+  }
+}

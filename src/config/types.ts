@@ -23,6 +23,7 @@ export interface HttpSettings {
   header_read_timeout?: number;
   body_read_timeout?: number;
   send_timeout?: number;
+  proxy_read_timeout?: number;
   idle_timeout?: number;
   large_header_buffer_size?: number;
   large_header_buffers?: number;

@@ -13,6 +13,7 @@ import { checkPassTargets } from './pass-targets.js';
 import { checkProcesses } from './processes.js';
 import { checkProxyAddresses } from './proxy-addresses.js';
 import { checkTemplates } from './templates.js';
+import { checkTlsConfCommands } from './tls-conf-commands.js';
 import { checkTlsTickets } from './tls-tickets.js';
 import { checkUpstreamServers } from './upstream-servers.js';
 
@@ -23,6 +24,7 @@ export const CHECKS: ReadonlyArray<{ name: string; check: Check }> = [
   { name: 'listener-addresses', check: checkListenerAddresses },
   { name: 'certificates', check: checkCertificates },
   { name: 'tls-tickets', check: checkTlsTickets },
+  { name: 'tls-conf-commands', check: checkTlsConfCommands },
   { name: 'address-patterns', check: checkAddressPatterns },
   { name: 'match-patterns', check: checkMatchPatterns },
   { name: 'templates', check: checkTemplates },

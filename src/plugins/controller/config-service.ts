@@ -67,6 +67,16 @@ export class ConfigService {
     return this.#queue.run(() => this.#change(method, path, body, ifMatch));
   }
 
+  /** Runs `job` between changes (certificate stores wait like changes do). */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.#queue.run(job);
+  }
+
+  /** Applies the current configuration again; only from inside exclusive(). */
+  reapplyNow(): Promise<void> {
+    return this.#backends.applyToRouter(this.#current);
+  }
+
   /** Gives up the current configuration for `config` (the router could not apply it at start). */
   fallBackTo(config: unknown): Promise<void> {
     return this.#queue.run(async () => {

@@ -5,6 +5,7 @@ import type http from 'node:http';
 import { getAt, splitConfigPath } from '../../config/edit.js';
 import type { ModuleInfo } from '../discovery/definition.js';
 import type { RouterStatus } from '../router/protocol.js';
+import type { CertificateService } from './certificates.js';
 import type { ConfigService } from './config-service.js';
 import { failure, Replies, reasonPhrase, replyBody, success } from './replies.js';
 import type { Reply } from './replies.js';
@@ -14,6 +15,7 @@ const MAX_BODY = 64 * 1024 * 1024;
 
 export interface ControlApiDeps {
   config: ConfigService;
+  certificates: CertificateService;
   modules: ModuleInfo[];
   version: string;
   routerStatus(): Promise<RouterStatus>;
@@ -85,8 +87,11 @@ export class ControlApi {
 
     const certPath = under('/certificates');
     if (certPath !== undefined) {
-      if (method !== 'GET') return Replies.invalidMethod();
-      return certPath === '' ? { status: 200, body: {} } : failure(404, "Certificate doesn't exist.");
+      const certs = this.#d.certificates;
+      if (method === 'GET') return certs.get(certPath);
+      if (method === 'PUT') return this.#d.config.exclusive(() => certs.put(certPath, body));
+      if (method === 'DELETE') return this.#d.config.exclusive(() => certs.delete(certPath));
+      return Replies.invalidMethod();
     }
 
     if (path.startsWith('/control/')) return this.#control(method, path.slice('/control/'.length));
@@ -94,7 +99,7 @@ export class ControlApi {
     if (path === '/') {
       if (method !== 'GET') return Replies.invalidMethod();
       const status = await this.#statusObject().catch(() => ({}));
-      return { status: 200, body: { certificates: {}, config: this.#d.config.current, status } };
+      return { status: 200, body: { certificates: this.#d.certificates.all(), config: this.#d.config.current, status } };
     }
     return Replies.notFound();
   }

@@ -8,6 +8,7 @@ import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/pr
 import type { ModuleInfo } from '../discovery/definition.js';
 import '../main/protocol.js';
 import '../router/protocol.js';
+import { CertificateService, certificatesInUse } from './certificates.js';
 import { ConfigService } from './config-service.js';
 import { ControlApi } from './control-api.js';
 import { makeValidator } from '../../config/config-validator.js';
@@ -41,9 +42,22 @@ export const controllerHooks: ProcessHooks = {
     const main = runtime.mainPid;
     const { value: start } = await port.call(main, 'main.conf-get', {});
     const modules: ModuleInfo[] = start.modules;
-    const config = new ConfigService(
+    const { value: stored } = await port.call(main, 'main.cert-list', {});
+    // eslint-disable-next-line prefer-const
+    let config: ConfigService;
+    const certificates = new CertificateService(
       {
-        validate: makeValidator({ appTypes: modules, defaultUser: runtime.options.user }),
+        store: async (name, pem) => void (await port.call(main, 'main.cert-store', { name, pem })),
+        delete: async (name) => void (await port.call(main, 'main.cert-delete', { name })),
+        inUse: () => certificatesInUse(config.current),
+        reapply: () => config.reapplyNow(),
+      },
+      stored.bundles,
+      (name, why) => ctx.log.error(`the stored certificate bundle "${name}" is unusable: ${why}`),
+    );
+    config = new ConfigService(
+      {
+        validate: makeValidator({ appTypes: modules, defaultUser: runtime.options.user, certificates: () => certificates.names() }),
         applyToRouter: async (next) => {
           const pid = await routerPid(ctx);
           await port.call(pid, 'router.configure', { config: next });
@@ -56,6 +70,7 @@ export const controllerHooks: ProcessHooks = {
     );
     const api = new ControlApi({
       config,
+      certificates,
       modules,
       version: runtime.options.version,
       routerStatus: async () => (await port.call(await routerPid(ctx), 'router.status', {}, { timeoutMs: 10000 })).value,

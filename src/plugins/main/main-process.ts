@@ -25,6 +25,7 @@ import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
 import type { ModuleInfo } from '../discovery/definition.js';
 import './protocol.js';
+import { CertificateFiles } from './certificate-files.js';
 import { ConfigState } from './config-state.js';
 import { processTypeRegistry } from '../index.js';
 import type { PluginModule } from '../index.js';
@@ -55,6 +56,7 @@ export class MainProcess {
   readonly listenSockets = new ListenSockets();
   modules: ModuleInfo[] = [];
   readonly config: ConfigState;
+  readonly certificates: CertificateFiles;
   #logFile: LogFile;
   #firstApply: { promise: Promise<{ ok: boolean; detail?: string }>; resolve: (r: { ok: boolean; detail?: string }) => void };
   #control: { fd: number; path: string | undefined; address: string } | undefined;
@@ -90,6 +92,7 @@ export class MainProcess {
       writeBack: options.configWriteBack,
       log: this.log,
     });
+    this.certificates = new CertificateFiles(options.stateDir);
     let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
     this.#firstApply = { promise: new Promise((r) => (resolveFirst = r)), resolve: resolveFirst };
     this.#plugins = (process.env.WEFT_PLUGINS ?? '').split(',').filter(Boolean);
@@ -121,7 +124,8 @@ export class MainProcess {
       this.#serveKernelMethods();
 
       await this.#discover();
-      this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user }));
+      const certificates = new Set(Object.keys(this.certificates.list()));
+      this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
       await this.processes.start('controller');
       await this.processes.start('router');
       const applied = await this.#firstApply.promise;
@@ -210,6 +214,28 @@ export class MainProcess {
       }
       return withFds({ ports: sockets.map((s) => s.port) }, sockets.map((s) => s.fd));
     });
+    this.port.handle('main.cert-list', () => ({ bundles: this.certificates.list() }));
+    this.port.handle('main.cert-get', ({ names }) => ({ bundles: this.certificates.get(names) }));
+    this.port.handle('main.cert-store', ({ name, pem }) => {
+      this.certificates.store(name, pem);
+      return {};
+    });
+    this.port.handle('main.cert-delete', ({ name }) => {
+      this.certificates.delete(name);
+      return {};
+    });
+    this.port.handle('main.open-log', ({ path: file }) => {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new WeftError(ErrorCodes.FD, `cannot open the access log "${file}": ${err.code ?? err.message}`);
+      }
+      // Ours is closed once sent; the router holds its own copy.
+      setImmediate(() => fs.closeSync(fd));
+      return withFds({}, [fd]);
+    });
     this.port.handle('main.listen-release', ({ keep }) => {
       const wanted = new Set(keep.map((a) => this.listenSockets.keyOf(a)));
       if (this.#control) wanted.add(this.listenSockets.keyOf(this.#control.address));
@@ -242,6 +268,8 @@ export class MainProcess {
 
   /** SIGUSR1: reopen the log and hand the new fd to every process. */
   reopenLog(): void {
+    // The router's access logs are opened here too, on its request.
+    for (const r of this.processes.ofType('router')) this.port.notify(r.pid, 'router.reopen-logs', {});
     let fd: number | undefined;
     try {
       fd = this.#logFile.reopen();

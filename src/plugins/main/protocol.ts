@@ -21,6 +21,14 @@ declare module '../../kernel/ports/methods.js' {
      * bound is closed again and the error names the address and errno.
      */
     'main.listen': { params: ListenRequest; result: { ports: number[] } };
+    /** Opens a log file for appending (the router cannot: it runs unprivileged). */
+    'main.open-log': { params: { path: string }; result: Record<string, never> };
+    /** Every stored certificate bundle (the controller, at start). */
+    'main.cert-list': { params: Record<string, never>; result: { bundles: Record<string, string> } };
+    /** Some bundles (the router, for TLS listeners). */
+    'main.cert-get': { params: { names: string[] }; result: { bundles: Record<string, string> } };
+    'main.cert-store': { params: { name: string; pem: string }; result: Record<string, never> };
+    'main.cert-delete': { params: { name: string }; result: Record<string, never> };
     /** The router committed a configuration: close the sockets it no longer uses. */
     'main.listen-release': { params: { keep: string[] }; result: Record<string, never> };
   }

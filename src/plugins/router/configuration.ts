@@ -1,56 +1,161 @@
-// A configuration compiled for the router: listeners, settings and the
-// request pipeline, built once per configuration and shared by every
-// request that starts while it is in force.
-import type http from 'node:http';
-
+// A configuration compiled for the router: listeners, settings, routes and
+// their actions, upstream groups, applications and the access log, built
+// once per configuration and shared by every request that starts while it
+// is in force. Compiling finds every error before anything is switched.
+import type { Logger } from '../../kernel/log/logger.js';
+import type { Port } from '../../kernel/ports/port.js';
+import '../main/protocol.js';
+import { accessLogPath, compileFormat } from './access-log/access-log-format.js';
+import type { AccessLogConfig, CompiledFormat } from './access-log/access-log-format.js';
+import { AccessLogWriter } from './access-log/access-log-writer.js';
+import type { ApplicationGateway } from './applications/application-gateway.js';
+import { compileApplications } from './applications/application-gateway.js';
+import { compileRouteActions } from './http/actions.js';
+import type { CompiledAction } from './http/actions.js';
+import { compileForwarded } from './http/client-address.js';
+import type { ClientResolver, ForwardedConfig } from './http/client-address.js';
+import { compilePass } from './http/pass-target.js';
+import type { PassTarget } from './http/pass-target.js';
 import type { ListenerSpec } from './listeners/listener-set.js';
+import { Upstream } from './proxy/upstream.js';
+import { compileRoutes } from './routing/index.js';
+import type { CompiledRoutes } from './routing/index.js';
 import { httpSettings } from './settings.js';
+import { certificateNames, tlsSetup } from './tls/tls-listener.js';
+import type { TlsConfig, TlsServerSetup } from './tls/tls-listener.js';
+import tls from 'node:tls';
 import type { HttpSettings } from './settings.js';
-import { errorPage } from './http/error-page.js';
 
 interface RawListener {
-  pass?: string;
+  pass: string;
   backlog?: number;
-  tls?: unknown;
-  forwarded?: unknown;
+  tls?: TlsConfig;
+  forwarded?: ForwardedConfig;
 }
 
 interface RawConfig {
   listeners?: Record<string, RawListener>;
+  routes?: unknown;
+  applications?: Record<string, unknown>;
+  upstreams?: Record<string, { servers: Record<string, { weight?: number }> }>;
   settings?: { http?: Record<string, unknown> };
+  access_log?: AccessLogConfig;
 }
 
 export interface ListenerConf {
   address: string;
-  pass: string;
+  pass: PassTarget;
+  client: ClientResolver;
+  tls: boolean;
+}
+
+/** What a configuration needs from the router to come up. */
+export interface RouterEnvironment {
+  log: Logger;
+  port: Port;
+  mainPid: number;
+  version: string;
+  /** The configuration in force, whose resources may be taken over. */
+  previous: Configuration | null;
 }
 
 export class Configuration {
+  readonly raw: RawConfig;
   readonly http: HttpSettings;
+  readonly serverHeader: string;
   readonly listenerSpecs = new Map<string, ListenerSpec>();
   readonly listeners = new Map<string, ListenerConf>();
+  readonly routes: CompiledRoutes;
+  readonly actions: Map<object, CompiledAction>;
+  readonly upstreams = new Map<string, Upstream>();
+  readonly applications: Map<string, ApplicationGateway>;
+  readonly log: Logger;
+  /** TLS server options of each TLS listener, made in prepare(). */
+  readonly tls = new Map<string, TlsServerSetup>();
+  accessLog: { format: CompiledFormat; writer: AccessLogWriter | undefined } | undefined;
+  #env: RouterEnvironment;
+  #ownsAccessLog = false;
 
-  constructor(raw: RawConfig) {
+  constructor(raw: RawConfig, env: RouterEnvironment) {
+    this.raw = raw;
+    this.#env = env;
+    this.log = env.log;
     this.http = httpSettings(raw.settings as never);
+    this.serverHeader = this.http.serverVersion ? `Weft/${env.version}` : 'Weft';
     for (const [address, l] of Object.entries(raw.listeners ?? {})) {
+      const secure = l.tls !== undefined;
+      // A TLS listener's kind is set in prepare(), once its bundles are read.
       this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
-      this.listeners.set(address, { address, pass: l.pass ?? '' });
+      this.listeners.set(address, {
+        address,
+        tls: secure,
+        pass: compilePass(l.pass, `/listeners/${address}/pass`),
+        client: compileForwarded(l.forwarded, `/listeners/${address}/forwarded`),
+      });
+    }
+    this.routes = compileRoutes(raw.routes);
+    this.actions = compileRouteActions(raw.routes, { mimeTypes: this.http.mimeTypes });
+    for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
+    this.applications = compileApplications(raw.applications ?? {}, env);
+    if (raw.access_log !== undefined) {
+      this.accessLog = { format: compileFormat(raw.access_log, '/access_log'), writer: undefined };
     }
   }
 
-  /** Everything that can fail before the switch (applications starting). */
-  async prepare(): Promise<void> {}
+  /** Everything that can fail before the switch: the access log opening, applications starting. */
+  async prepare(): Promise<void> {
+    const secure = Object.entries(this.raw.listeners ?? {}).filter(([, l]) => l.tls !== undefined);
+    if (secure.length > 0) {
+      const names = [...new Set(secure.flatMap(([, l]) => certificateNames(l.tls!)))];
+      const { value } = await this.#env.port.call(this.#env.mainPid, 'main.cert-get', { names });
+      for (const [address, l] of secure) {
+        let setup: TlsServerSetup;
+        try {
+          setup = tlsSetup(l.tls!, value.bundles, (o) => tls.createSecureContext(o));
+        } catch (e) {
+          throw new Error(`the TLS setup of listener "${address}" failed: ${(e as Error).message}`);
+        }
+        this.tls.set(address, setup);
+        this.listenerSpecs.get(address)!.kind = setup.kind;
+      }
+    }
+    if (this.accessLog) {
+      const path = accessLogPath(this.raw.access_log!);
+      const previous = this.#env.previous?.accessLog?.writer;
+      if (previous && previous.path === path) {
+        this.accessLog.writer = previous;
+      } else {
+        const { fds } = await this.#env.port.call(this.#env.mainPid, 'main.open-log', { path });
+        this.accessLog.writer = new AccessLogWriter(path, fds[0]);
+        this.#ownsAccessLog = true;
+      }
+    }
+    for (const app of this.applications.values()) await app.prepare();
+  }
+
+  /** Undoes prepare() when the configuration is not switched to after all. */
+  abandon(): void {
+    if (this.#ownsAccessLog) this.accessLog?.writer?.close();
+    for (const app of this.applications.values()) app.retire();
+  }
 
   /** No longer the configuration in force: release what only it used. */
-  retire(): void {}
+  retire(next: Configuration): void {
+    const mine = this.accessLog?.writer;
+    if (mine && next.accessLog?.writer !== mine) mine.close();
+    for (const u of this.upstreams.values()) u.close();
+    for (const app of this.applications.values()) app.retire();
+  }
 
-  handle(_listener: string, _req: http.IncomingMessage, res: http.ServerResponse): void {
-    const body = errorPage(404);
-    res.writeHead(404, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+  /** SIGUSR1: the access log file was rotated; main opens it again. */
+  async reopenAccessLog(): Promise<void> {
+    const writer = this.accessLog?.writer;
+    if (!writer) return;
+    const { fds } = await this.#env.port.call(this.#env.mainPid, 'main.open-log', { path: writer.path });
+    writer.swap(fds[0]);
   }
 }
 
-export function compileConfiguration(raw: unknown): Configuration {
-  return new Configuration((raw ?? {}) as RawConfig);
+export function compileConfiguration(raw: unknown, env: RouterEnvironment): Configuration {
+  return new Configuration((raw ?? {}) as RawConfig, env);
 }

@@ -10,6 +10,8 @@ declare module '../../kernel/ports/methods.js' {
     /** Apply a whole validated configuration, all or nothing. */
     'router.configure': { params: { config: unknown }; result: Record<string, never> };
     'router.status': { params: Record<string, never>; result: RouterStatus };
+    /** SIGUSR1 in main: open the access log again (after rotation). */
+    'router.reopen-logs': { params: Record<string, never>; result: void };
     /** Graceful restart of an application's processes. */
     'router.app-restart': { params: { name: string }; result: Record<string, never> };
   }

@@ -9,19 +9,24 @@ let state: RouterState | undefined;
 
 export const routerHooks: ProcessHooks = {
   setup(ctx) {
-    const router = new RouterState(ctx.port, ctx.runtime.mainPid, ctx.log, serverFactory);
+    const router = new RouterState({
+      port: ctx.port,
+      mainPid: ctx.runtime.mainPid,
+      log: ctx.log,
+      version: ctx.runtime.options.version,
+      factory: serverFactory,
+    });
     state = router;
     ctx.port.handle('router.configure', async ({ config }) => {
       await router.configure(config);
       return {};
     });
-    ctx.port.handle('router.status', () => ({
-      connections: router.counters.connections(),
-      requests: { total: router.counters.requests },
-      applications: {},
-    }));
+    ctx.port.handle('router.status', () => router.status());
     ctx.port.handle('router.app-restart', ({ name }) => {
       throw new Error(`application "${name}" has no processes to restart`);
+    });
+    ctx.port.onNotify('router.reopen-logs', () => {
+      router.current?.reopenAccessLog().catch((e: Error) => ctx.log.alert(`cannot reopen the access log: ${e.message}`));
     });
   },
   stop() {

@@ -4,6 +4,7 @@ export interface HttpSettings {
   bodyReadTimeoutMs: number;
   sendTimeoutMs: number;
   idleTimeoutMs: number;
+  proxyReadTimeoutMs: number;
   maxBodySize: number;
   discardUnsafeFields: boolean;
   logRoute: boolean;
@@ -16,6 +17,7 @@ interface RawHttp {
   body_read_timeout?: number;
   send_timeout?: number;
   idle_timeout?: number;
+  proxy_read_timeout?: number;
   max_body_size?: number;
   discard_unsafe_fields?: boolean;
   log_route?: boolean;
@@ -30,6 +32,7 @@ export function httpSettings(settings: { http?: RawHttp } | undefined): HttpSett
     bodyReadTimeoutMs: (h.body_read_timeout ?? 30) * 1000,
     sendTimeoutMs: (h.send_timeout ?? 30) * 1000,
     idleTimeoutMs: (h.idle_timeout ?? 180) * 1000,
+    proxyReadTimeoutMs: (h.proxy_read_timeout ?? 30) * 1000,
     maxBodySize: h.max_body_size ?? 8 * 1024 * 1024,
     discardUnsafeFields: h.discard_unsafe_fields ?? true,
     logRoute: h.log_route ?? false,

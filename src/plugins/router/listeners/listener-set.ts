@@ -50,6 +50,10 @@ export class ListenerSet {
     return this.#held.get(address)?.server;
   }
 
+  servers(): Array<net.Server & { headersTimeout: number; keepAliveTimeout: number }> {
+    return [...this.#held.values()].map((h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number });
+  }
+
   /** Gets the sockets this set of listeners needs; throws with main's reason (address, errno). */
   async prepare(specs: Map<string, ListenerSpec>): Promise<Prepared> {
     const missing = [...specs.keys()].filter((a) => !this.#held.has(a));

@@ -1,0 +1,140 @@
+// One request as the router works on it: Node's req/res, the matching view
+// of it (RouteRequest), the configuration it started under, and the values
+// variables read ($uri, $status...). Everything here is computed on first
+// use; a request that no template or log asks about pays for none of it.
+import type http from 'node:http';
+
+import { newRequestId, formatTimeLocal, responseHeaderKey } from '../routing/index.js';
+import type { RouteRequest, VariableContext } from '../routing/index.js';
+import type { Configuration, ListenerConf } from '../configuration.js';
+import type { ResponseHeaders } from './response-headers.js';
+
+export type HeaderMap = Record<string, string | number | string[]>;
+
+export class RequestContext implements VariableContext {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly conf: Configuration;
+  readonly listener: ListenerConf;
+  readonly route: RouteRequest;
+  readonly startedAt = Date.now();
+  /** The client after "forwarded" processing; "unix:" for a unix-socket client. */
+  readonly remoteAddr: string;
+  /** The request's header fields after discard_unsafe_fields. */
+  readonly rawHeaders: string[];
+  /** Response header changes of every action on the way (response_headers). */
+  headerChanges: ResponseHeaders[] = [];
+  statusCode = 0;
+  /** A "rewrite" changed the path (a proxy then sends the new one). */
+  rewritten = false;
+  /** An Upgrade request (WebSocket): the raw connection and what followed the head. */
+  upgrade: { socket: import('node:net').Socket; head: Buffer } | undefined;
+  #requestId: string | undefined;
+  #bytesAtStart: number;
+  #bodyBytes: number | undefined;
+
+  constructor(
+    conf: Configuration,
+    listener: ListenerConf,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: RouteRequest,
+    remoteAddr: string,
+    rawHeaders: string[],
+  ) {
+    this.rawHeaders = rawHeaders;
+    this.conf = conf;
+    this.listener = listener;
+    this.req = req;
+    this.res = res;
+    this.route = route;
+    this.remoteAddr = remoteAddr;
+    this.#bytesAtStart = req.socket.bytesWritten;
+  }
+
+  /** The current path (decoded, normalised; after any rewrite): what $uri and share use. */
+  get path(): string {
+    return this.route.path;
+  }
+
+  get headers(): http.IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  log(level: 'error' | 'warn' | 'notice' | 'info', message: string): void {
+    this.conf.log.log(level, message);
+  }
+
+  // VariableContext
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+  get uri(): string {
+    return this.route.path;
+  }
+  get host(): string {
+    return this.route.host;
+  }
+  get requestUri(): string {
+    return this.req.url ?? '/';
+  }
+  get requestLine(): string {
+    return `${this.method} ${this.requestUri} HTTP/${this.req.httpVersion}`;
+  }
+  requestId(): string {
+    return (this.#requestId ??= newRequestId());
+  }
+  status(): number {
+    return this.statusCode || this.res.statusCode;
+  }
+  bodyBytesSent(): number {
+    if (this.#bodyBytes !== undefined) return this.#bodyBytes;
+    // What went out on the socket for this response, less its header block.
+    const header = (this.res as unknown as { _header?: string })._header ?? '';
+    return Math.max(0, this.req.socket.bytesWritten - this.#bytesAtStart - Buffer.byteLength(header, 'latin1'));
+  }
+  /** Freezes $body_bytes_sent at the end of the response. */
+  finish(): void {
+    this.#bodyBytes = this.bodyBytesSent();
+  }
+  requestTime(): number {
+    return Date.now() - this.startedAt;
+  }
+  timeLocal(): string {
+    return formatTimeLocal(new Date(this.startedAt));
+  }
+  header(name: string): string | undefined {
+    return this.route.header(name);
+  }
+  cookie(name: string): string | undefined {
+    return this.route.cookies().first(name);
+  }
+  arg(name: string): string | undefined {
+    return this.route.arguments().last(name);
+  }
+  responseHeader(key: string): string | undefined {
+    for (const name of this.res.getHeaderNames()) {
+      if (responseHeaderKey(name) === key) {
+        const v = this.res.getHeader(name);
+        return Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends the status line and headers: Server, then the action's headers,
+   * then every response_headers change on the way (set, or null to delete).
+   */
+  writeHead(status: number, headers: HeaderMap = {}): void {
+    const res = this.res;
+    this.statusCode = status;
+    res.statusCode = status;
+    res.setHeader('Server', this.conf.serverHeader);
+    for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
+    for (const changes of this.headerChanges) changes.apply(this);
+    res.writeHead(status);
+    // From here on the client must keep reading: send_timeout.
+    this.req.socket.setTimeout(this.conf.http.sendTimeoutMs);
+  }
+}

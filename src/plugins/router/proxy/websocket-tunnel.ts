@@ -1,0 +1,44 @@
+// WebSocket (any HTTP Upgrade) through "proxy": the upgrade request goes to
+// the upstream as it came (Connection and Upgrade kept), and once the
+// upstream answers, both connections are spliced: every byte either way
+// passes untouched, with backpressure, until one side closes.
+import net from 'node:net';
+
+import { errorResponse } from '../http/errors.js';
+import type { RequestContext } from '../http/request-context.js';
+import type { ProxyTarget } from './proxy-target.js';
+import { upstreamPath } from './proxy-request.js';
+
+const CONNECT_TIMEOUT_MS = 30000;
+
+export function tunnelUpgrade(ctx: RequestContext, target: ProxyTarget): Promise<'done' | 'unreachable'> {
+  const upgrade = ctx.upgrade!;
+  return new Promise((resolve) => {
+    const upstream = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host);
+    upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      upstream.setTimeout(0);
+      let head = `${ctx.method} ${upstreamPath(ctx)} HTTP/${ctx.req.httpVersion}\r\n`;
+      const raw = ctx.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      upstream.write(`${head}\r\n`, 'latin1');
+      if (upgrade.head.length > 0) upstream.write(upgrade.head);
+      upgrade.socket.pipe(upstream);
+      upstream.pipe(upgrade.socket);
+      resolve('done');
+    });
+    upstream.on('error', (e: NodeJS.ErrnoException) => {
+      if (connected) {
+        upgrade.socket.destroy();
+        return;
+      }
+      errorResponse(ctx, e.code === 'ETIMEDOUT' ? 504 : 502);
+      resolve('done');
+    });
+    upstream.on('close', () => upgrade.socket.destroy());
+    upgrade.socket.on('close', () => upstream.destroy());
+    upgrade.socket.on('error', () => upstream.destroy());
+  });
+}

@@ -1,0 +1,155 @@
+// Small files in memory, so that a hit costs no system call at all: the
+// contents and a ready-made head, keyed by how the file was found
+// (resolution limits, chroot, path). An entry is trusted for REVALIDATE_MS;
+// the first request after that waits for one async stat of the path (shared
+// by every request that arrives meanwhile) and the entry stands only if the
+// same inode is there with the same size, mtime and ctime; otherwise the
+// file is opened again through openat2 (load-file.ts), which confirms,
+// replaces or forgets the entry. The stat is a change detector, not an
+// access check: it can only confirm the very inode an earlier openat2
+// reached, so it cannot widen what the share serves.
+//
+// Bounded by total bytes, least recently used first. An entry moves to the
+// young end when it is confirmed, at most once per REVALIDATE_MS, which
+// keeps hits free of bookkeeping; the order is that approximate.
+import { stat } from 'node:fs/promises';
+
+import { FileEntry } from './file-entry.js';
+import { CACHE_MAX_BYTES, CACHE_MAX_FILE_BYTES, REVALIDATE_MS, SETTLE_MS } from './limits.js';
+
+export interface FileCacheOptions {
+  maxBytes?: number;
+  maxFileBytes?: number;
+  revalidateMs?: number;
+  settleMs?: number;
+}
+
+export interface FileCacheStats {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  revalidations: number;
+  evictions: number;
+}
+
+export class FileCache {
+  readonly maxBytes: number;
+  readonly maxFileBytes: number;
+  readonly revalidateMs: number;
+  readonly settleMs: number;
+  readonly #entries = new Map<string, FileEntry>();
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+  #revalidations = 0;
+  #evictions = 0;
+
+  constructor(options: FileCacheOptions = {}) {
+    this.maxBytes = options.maxBytes ?? CACHE_MAX_BYTES;
+    this.maxFileBytes = Math.min(options.maxFileBytes ?? CACHE_MAX_FILE_BYTES, this.maxBytes);
+    this.revalidateMs = options.revalidateMs ?? REVALIDATE_MS;
+    this.settleMs = options.settleMs ?? SETTLE_MS;
+  }
+
+  /** The entry when it is known to be current; else undefined (absent, or due for a check). */
+  fresh(key: string, now: number): FileEntry | undefined {
+    const entry = this.#entries.get(key);
+    // A negative age is a wall clock stepped back: check now rather than trust the entry for that long.
+    if (entry !== undefined && now >= entry.checkedAt && now - entry.checkedAt < this.revalidateMs) {
+      this.#hits++;
+      return entry;
+    }
+    return undefined;
+  }
+
+  /** The entry, fresh or not, to check before use. */
+  peek(key: string): FileEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  /**
+   * Resolves true when the entry still stands (it is then current for
+   * another revalidateMs), false when the file must be opened again; the
+   * entry stays until that open replaces, confirms or forgets it.
+   */
+  revalidate(entry: FileEntry): Promise<boolean> {
+    return (entry.pending ??= this.#check(entry));
+  }
+
+  async #check(entry: FileEntry): Promise<boolean> {
+    this.#revalidations++;
+    // Taken before the stat: the entry is vouched for from the moment the stat began, not ended.
+    const at = Date.now();
+    let same = false;
+    try {
+      same = entry.settled && entry.sameFile(await stat(entry.statPath));
+    } catch {
+      // gone, or no longer reachable: opening it again says which
+    }
+    entry.pending = null;
+    if (!same || this.#entries.get(entry.key) !== entry) return false;
+    this.confirm(entry, at);
+    return true;
+  }
+
+  /** The disk vouched for the entry at `at`: current again, and young. */
+  confirm(entry: FileEntry, at: number): void {
+    entry.checkedAt = at;
+    if (this.#entries.get(entry.key) !== entry) return;
+    this.#entries.delete(entry.key);
+    this.#entries.set(entry.key, entry);
+    this.#hits++;
+  }
+
+  /** Drops whatever is cached under the key (the file is gone or no longer cacheable). */
+  forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) this.#remove(entry);
+  }
+
+  /** Takes a freshly read entry (replacing any under its key) and evicts down to the budget. */
+  insert(entry: FileEntry): void {
+    this.#misses++;
+    if (entry.body === null || entry.body.length > this.maxFileBytes) return;
+    const previous = this.#entries.get(entry.key);
+    if (previous !== undefined) this.#remove(previous);
+    this.#entries.set(entry.key, entry);
+    this.#bytes += entry.weight;
+    for (const oldest of this.#entries.values()) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#remove(oldest);
+      this.#evictions++;
+    }
+  }
+
+  /** Counts a request that had to open the file (too large to cache, or not a file). */
+  countMiss(): void {
+    this.#misses++;
+  }
+
+  #remove(entry: FileEntry): void {
+    if (this.#entries.get(entry.key) !== entry) return;
+    this.#entries.delete(entry.key);
+    this.#bytes -= entry.weight;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  stats(): FileCacheStats {
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      revalidations: this.#revalidations,
+      evictions: this.#evictions,
+    };
+  }
+}
+
+/** The router's one cache, shared by every share of every configuration, so the budget is global. */
+export const sharedFileCache = new FileCache();

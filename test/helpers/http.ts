@@ -1,0 +1,95 @@
+// HTTP clients for router tests: a plain request (no keep-alive agent
+// surprises), and a raw socket for what well-behaved clients never send.
+import http from 'node:http';
+import net from 'node:net';
+
+export interface Target {
+  port?: number;
+  host?: string;
+  socketPath?: string;
+}
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+export function request(
+  target: Target,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent | false } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: target.host ?? (target.socketPath ? undefined : '127.0.0.1'),
+        port: target.port,
+        socketPath: target.socketPath,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode!, headers: res.headers, body, text: body.toString() });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Sends bytes as they are and collects everything until the server closes (or `untilText` appears). */
+export function raw(target: Target, data: string | Buffer, options: { untilText?: string; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host ?? '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve(text);
+    }, options.timeoutMs ?? 10000);
+    s.on('connect', () => s.write(data));
+    s.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (options.untilText && text.includes(options.untilText)) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve(text);
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      if (text) resolve(text);
+      else reject(e);
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
+/** A throwaway HTTP server on 127.0.0.1 (a proxy's upstream); closed at teardown. */
+export async function backend(
+  t: { teardown(fn: () => void | Promise<void>): void },
+  handler: http.RequestListener,
+): Promise<{ port: number; server: http.Server }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return { port: (server.address() as net.AddressInfo).port, server };
+}

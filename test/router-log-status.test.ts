@@ -1,0 +1,131 @@
+// The access log's lines, /status counters, and reconfiguration under load.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { controlRequest } from '../src/cli/control-client.js';
+import { raw, request } from './helpers/http.js';
+import { freePort } from './helpers/ports.js';
+import { applyConfig, startWithConfig } from './helpers/router.js';
+import { waitFor } from './helpers/processes.js';
+import { readLog, waitForFileText } from './helpers/weftd.js';
+
+test('the access log: Unit\'s default line, a custom format, a JSON format, and "if"', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ match: { uri: '/redirect' }, action: { return: 302, location: '/there' } }, { action: { return: 404 } }],
+  });
+  const log = path.join(w.dir, 'access.log');
+  await applyConfig(w, log, '/config/access_log');
+  await raw({ port }, 'GET /redirect?x=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: tester/1.0\r\nReferer: http://ref/\r\nConnection: close\r\n\r\n');
+  await raw({ port }, 'GET /missing HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+  await waitForFileText(log, /missing.*\n/);
+  const lines = readLog(log).trim().split('\n');
+  t.regex(lines[0], /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/redirect\?x=1 HTTP\/1\.1" 302 0 "http:\/\/ref\/" "tester\/1\.0"$/);
+  t.regex(lines[1], /^127\.0\.0\.1 - - \[.+\] "GET \/missing HTTP\/1\.1" 404 54 "-" "-"$/);
+
+  await applyConfig(w, { path: log, format: '$method $uri $status $header_x_id', if: '$arg_log' }, '/config/access_log');
+  await request({ port }, '/redirect?log=1', { headers: { 'X-Id': 'abc' } });
+  await request({ port }, '/redirect?log=', {});
+  await request({ port }, '/redirect', {});
+  await waitForFileText(log, /GET \/redirect 302 abc\n/);
+  t.is(readLog(log).split('\n').filter((l) => l.startsWith('GET ')).length, 1, 'only the request with a truthy $arg_log');
+
+  await applyConfig(w, { path: log, format: { uri: '$uri', status: '$status', agent: '$header_user_agent' } }, '/config/access_log');
+  await request({ port }, '/json', { headers: { 'User-Agent': 'json "quoted"' } });
+  await waitForFileText(log, /\{"uri":"\/json".*\n/);
+  t.deepEqual(JSON.parse(readLog(log).trim().split('\n').pop()!), { uri: '/json', status: '404', agent: 'json "quoted"' });
+});
+
+test('SIGUSR1 reopens a rotated access log', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ action: { return: 204 } }],
+  });
+  const log = path.join(w.dir, 'access.log');
+  await applyConfig(w, log, '/config/access_log');
+  await request({ port }, '/before');
+  await waitForFileText(log, /\/before/);
+  fs.renameSync(log, `${log}.1`);
+  const mark = w.log().length;
+  w.process.kill('SIGUSR1');
+  await w.waitForLog(/the log was reopened/, 5000, mark);
+  // The router asks main to reopen after the signal; lines reach the new
+  // file once the new fd has arrived.
+  await waitFor(() => fs.existsSync(log), 5000, 'the reopened access log');
+  for (let i = 0; i < 50 && !readLog(log).includes('/after'); i++) {
+    await request({ port }, `/after-${i}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.regex(readLog(log), /\/after-\d+/);
+  t.regex(fs.readFileSync(`${log}.1`, 'utf8'), /\/before/);
+});
+
+test('/status counts connections and requests', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ action: { return: 200 } }],
+  });
+  const status = async () =>
+    (await controlRequest({ socketPath: w.controlPath }, 'GET', '/status')).body as {
+      connections: { accepted: number; active: number; idle: number; closed: number };
+      requests: { total: number };
+    };
+  const before = await status();
+  t.deepEqual(before.connections, { accepted: 0, active: 0, idle: 0, closed: 0 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 3; i++) await request({ port }, '/', { agent });
+  const open = await status();
+  t.is(open.requests.total, 3);
+  t.deepEqual(open.connections, { accepted: 1, active: 0, idle: 1, closed: 0 });
+  agent.destroy();
+  await raw({ port }, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  for (let i = 0; i < 100; i++) {
+    const s = await status();
+    if (s.connections.closed === 2) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const after = await status();
+  t.deepEqual(after.connections, { accepted: 2, active: 0, idle: 0, closed: 2 });
+  t.is(after.requests.total, 4);
+});
+
+test('reconfiguration under load drops no request', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ action: { return: 200, response_headers: { 'X-Generation': '0' } } }],
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  t.teardown(() => agent.destroy());
+  let stop = false;
+  const failures: string[] = [];
+  const generations = new Set<string>();
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      try {
+        const r = await request({ port }, '/', { agent });
+        if (r.status !== 200) failures.push(`status ${r.status}`);
+        generations.add(String(r.headers['x-generation']));
+        done++;
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, () => worker());
+  for (let g = 1; g <= 20; g++) {
+    await applyConfig(w, [{ action: { return: 200, response_headers: { 'X-Generation': String(g) } } }], '/config/routes');
+  }
+  stop = true;
+  await Promise.all(workers);
+  t.deepEqual(failures, []);
+  t.true(done > 100, `only ${done} requests were made`);
+  t.true(generations.size > 5, 'the requests saw many configurations');
+});

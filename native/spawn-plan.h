@@ -81,7 +81,7 @@ struct SpawnPlan {
   std::string uid_map;
   std::string gid_map;
   bool setgroups_deny = true;
-  std::string cgroup_procs;  // path of cgroup.procs to join, or empty
+  std::vector<std::string> cgroup_procs;  // cgroup.procs files to join (v2, or v1 hierarchies)
   int timeout_ms = 30000;
 
   // Child-side settings; the pointers below point into `storage_`.

@@ -158,8 +158,9 @@ std::unique_ptr<SpawnPlan> ParsePlan(Napi::Env env, Napi::Object o,
   p.uid_map = OptionalString(env, o, "uidMap", "");
   p.gid_map = OptionalString(env, o, "gidMap", "");
   p.setgroups_deny = OptionalString(env, o, "setgroups", "deny") != "allow";
-  std::string cgroup = OptionalString(env, o, "cgroup", "");
-  if (!cgroup.empty()) p.cgroup_procs = cgroup + "/cgroup.procs";
+  for (const std::string& dir : OptionalStringArray(env, o, "cgroups")) {
+    p.cgroup_procs.push_back(dir + "/cgroup.procs");
+  }
   p.wait_for_parent = p.user_ns || !p.cgroup_procs.empty();
   p.timeout_ms = OptionalInt(env, o, "timeoutMs", 30000);
 
@@ -327,9 +328,9 @@ void CreateProcess(SpawnPlan* p, Outcome* out) {
       stage = kStageGidMap;
     }
   }
-  if (stage == kStageNone && !p->cgroup_procs.empty() &&
-      (err = WriteFile(p->cgroup_procs, std::to_string(pid)))) {
-    stage = kStageCgroup;
+  for (const std::string& procs : p->cgroup_procs) {
+    if (stage != kStageNone) break;
+    if ((err = WriteFile(procs, std::to_string(pid)))) stage = kStageCgroup;
   }
   if (stage == kStageNone && p->wait_for_parent &&
       write(sync[1], "x", 1) != 1) {

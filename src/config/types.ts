@@ -139,7 +139,7 @@ export interface Isolation {
   rootfs?: string;
   automount?: { language_deps?: boolean; tmpfs?: boolean; procfs?: boolean };
   new_privs?: boolean;
-  cgroup?: { path: string };
+  cgroup?: { path?: string; limits?: { memory?: number | string; pids?: number } };
 }
 
 export interface Upstream {

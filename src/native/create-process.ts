@@ -61,8 +61,8 @@ export interface CreateProcessOptions {
   uidMap?: IdMap[];
   gidMap?: IdMap[];
   setgroups?: 'deny' | 'allow';
-  /** A cgroup v2 directory the child joins before exec. */
-  cgroup?: string;
+  /** cgroup directories the child joins before exec (v2, or v1 hierarchies). */
+  cgroups?: string[];
   hostname?: string;
   rootfs?: string;
   /** pivot_root (default when a mount namespace is on) or chroot. */
@@ -232,9 +232,11 @@ export function toNativeOptions(o: CreateProcessOptions): NativeCreateOptions {
     if (o.setgroups !== 'deny' && o.setgroups !== 'allow') throw argumentError('setgroups must be "deny" or "allow"');
     out.setgroups = o.setgroups;
   }
-  if (o.cgroup !== undefined) {
-    if (!path.isAbsolute(o.cgroup)) throw argumentError('cgroup must be an absolute path');
-    out.cgroup = o.cgroup;
+  if (o.cgroups !== undefined) {
+    o.cgroups.forEach((dir, i) => {
+      if (!path.isAbsolute(dir)) throw argumentError(`cgroups[${i}] must be an absolute path`);
+    });
+    out.cgroups = [...o.cgroups];
   }
   if (o.hostname !== undefined) {
     if (!ns.uts) throw argumentError('hostname needs the uts namespace');

@@ -28,7 +28,8 @@ export interface NativeCreateOptions {
   uidMap?: string;
   gidMap?: string;
   setgroups?: 'deny' | 'allow';
-  cgroup?: string;
+  /** cgroup directories to join before exec (v2, or several v1 hierarchies). */
+  cgroups?: string[];
   hostname?: string;
   rootfs?: string;
   pivotRoot?: boolean;

@@ -21,9 +21,9 @@ export interface OpenLimits {
 
 /** An fd for `path` under `dirfd` (AT_FDCWD for the current directory); throws with the errno (ENOENT, ELOOP, EXDEV...). */
 export function openat2(dirfd: number, path: string, limits: OpenLimits = {}): number {
-  let flags = OPEN.O_RDONLY | OPEN.O_NONBLOCK;
+  // O_PATH takes no other flags but O_DIRECTORY (and needs only search permission).
+  let flags = limits.pathOnly ? OPEN.O_PATH : OPEN.O_RDONLY | OPEN.O_NONBLOCK;
   if (limits.directory) flags |= OPEN.O_DIRECTORY;
-  if (limits.pathOnly) flags |= OPEN.O_PATH;
   let resolve = OPEN.RESOLVE_NO_MAGICLINKS;
   if (limits.inRoot) resolve |= OPEN.RESOLVE_IN_ROOT;
   if (limits.noSymlinks) resolve |= OPEN.RESOLVE_NO_SYMLINKS;

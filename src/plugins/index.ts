@@ -1,11 +1,12 @@
 // The process types Weft ships, registered under "process.<type>".
 import { ProcessTypeRegistry } from '../kernel/process-types/process-type-registry.js';
 import type { ProcessTypeDefinition } from '../kernel/process-types/process-type.js';
+import { prototypeProcess } from './application/definition.js';
 import { controllerProcess } from './controller/definition.js';
 import { discoveryProcess } from './discovery/definition.js';
 import { routerProcess } from './router/definition.js';
 
-export const BUILTIN_PROCESS_TYPES: ProcessTypeDefinition[] = [discoveryProcess, controllerProcess, routerProcess];
+export const BUILTIN_PROCESS_TYPES: ProcessTypeDefinition[] = [discoveryProcess, controllerProcess, routerProcess, prototypeProcess];
 
 export interface PluginModule {
   processTypes?: ProcessTypeDefinition[];

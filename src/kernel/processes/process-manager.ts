@@ -99,8 +99,12 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     return [...this.#children.values()].map((c) => c.entry);
   }
 
-  /** Starts a process; resolves once it is READY, rejects if it dies or fails first. */
-  async start(type: string, processOptions: unknown = {}): Promise<ProcessEntry> {
+  /**
+   * Starts a process; resolves once it is READY, rejects if it dies or fails
+   * first. `extraFds` become fds 4, 5... of the new process (the caller keeps
+   * and closes its own).
+   */
+  async start(type: string, processOptions: unknown = {}, extraFds: number[] = []): Promise<ProcessEntry> {
     if (this.#quitting) throw new WeftError(ErrorCodes.PROCESS_START, `not starting ${type}: shutting down`);
     const def = this.#o.types.get(type);
     const { runtime, port, log } = this.#o;
@@ -114,19 +118,20 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
       typeModules: this.#o.typeModules,
     };
     const [mainEnd, childEnd] = socketPair();
-    const fds: Array<number | null> = [this.#devNull, this.#devNull, this.#o.logFd(), childEnd];
+    const fds: Array<number | null> = [this.#devNull, this.#devNull, this.#o.logFd(), childEnd, ...extraFds];
     let handle: ChildProcessHandle;
     try {
       const extra = (await def.main?.spawnOptions?.(processOptions, { runtime, log, port })) ?? {};
       const options: CreateProcessOptions = {
         file: process.execPath,
         args: [process.execPath, ...process.execArgv, this.#o.entry],
-        env: { ...childEnv(), [BOOT_ENV]: encodeBootInfo(boot) },
         cwd: '/',
         fds,
         dieWithParent: 'SIGKILL',
         ...(def.privileged ? {} : { credentials: this.#credentials() }),
         ...extra,
+        // The type's environment, but the boot information is the kernel's.
+        env: { ...(extra.env ?? childEnv()), [BOOT_ENV]: encodeBootInfo(boot) },
       };
       if (options.fds !== fds) {
         throw new WeftError(ErrorCodes.PROCESS_START, `${type}: spawnOptions may not replace the fds`);

@@ -25,6 +25,7 @@ import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
 import type { ModuleInfo } from '../discovery/definition.js';
 import './protocol.js';
+import { AppLauncher } from './app-launcher.js';
 import { CertificateFiles } from './certificate-files.js';
 import { ConfigState } from './config-state.js';
 import { processTypeRegistry } from '../index.js';
@@ -213,6 +214,12 @@ export class MainProcess {
         throw e;
       }
       return withFds({ ports: sockets.map((s) => s.port) }, sockets.map((s) => s.fd));
+    });
+    const apps = new AppLauncher({ main: this });
+    this.port.handle('main.start-app', (params) => apps.start(params));
+    this.port.handle('main.stop-app', async ({ pid }) => {
+      await this.processes.stop(pid);
+      return {};
     });
     this.port.handle('main.cert-list', () => ({ bundles: this.certificates.list() }));
     this.port.handle('main.cert-get', ({ names }) => ({ bundles: this.certificates.get(names) }));

@@ -8,8 +8,8 @@ import '../main/protocol.js';
 import { accessLogPath, compileFormat } from './access-log/access-log-format.js';
 import type { AccessLogConfig, CompiledFormat } from './access-log/access-log-format.js';
 import { AccessLogWriter } from './access-log/access-log-writer.js';
-import type { ApplicationGateway } from './applications/application-gateway.js';
-import { compileApplications } from './applications/application-gateway.js';
+import type { ApplicationRegistry } from './applications/application-gateway.js';
+import type { ApplicationPool } from './applications/application-pool.js';
 import { compileRouteActions } from './http/actions.js';
 import type { CompiledAction } from './http/actions.js';
 import { compileForwarded } from './http/client-address.js';
@@ -57,6 +57,7 @@ export interface RouterEnvironment {
   version: string;
   /** The configuration in force, whose resources may be taken over. */
   previous: Configuration | null;
+  applications: ApplicationRegistry;
 }
 
 export class Configuration {
@@ -68,7 +69,9 @@ export class Configuration {
   readonly routes: CompiledRoutes;
   readonly actions: Map<object, CompiledAction>;
   readonly upstreams = new Map<string, Upstream>();
-  readonly applications: Map<string, ApplicationGateway>;
+  readonly applications: Map<string, ApplicationPool>;
+  /** Listeners whose connections the application processes accept themselves (the fast path), by app. */
+  readonly direct = new Map<string, string[]>();
   readonly log: Logger;
   /** TLS server options of each TLS listener, made in prepare(). */
   readonly tls = new Map<string, TlsServerSetup>();
@@ -96,7 +99,13 @@ export class Configuration {
     this.routes = compileRoutes(raw.routes);
     this.actions = compileRouteActions(raw.routes, { mimeTypes: this.http.mimeTypes });
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
-    this.applications = compileApplications(raw.applications ?? {}, env);
+    this.applications = env.applications.plan((raw.applications ?? {}) as Record<string, Record<string, unknown>>);
+    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
+      const app = directApplication(l, raw.applications ?? {});
+      if (app === undefined) continue;
+      this.listenerSpecs.get(address)!.kind = 'direct';
+      this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
+    }
     if (raw.access_log !== undefined) {
       this.accessLog = { format: compileFormat(raw.access_log, '/access_log'), writer: undefined };
     }
@@ -136,7 +145,16 @@ export class Configuration {
   /** Undoes prepare() when the configuration is not switched to after all. */
   abandon(): void {
     if (this.#ownsAccessLog) this.accessLog?.writer?.close();
-    for (const app of this.applications.values()) app.retire();
+    this.#env.applications.abandon(this.applications);
+  }
+
+  /** In force now: applications take their direct listeners (fds of the router's sockets). */
+  activate(fdOf: (address: string) => number | undefined): void {
+    this.#env.applications.commit(this.applications);
+    for (const [name, pool] of this.applications) {
+      const fds = (this.direct.get(name) ?? []).map(fdOf).filter((fd): fd is number => fd !== undefined);
+      pool.setDirect(fds);
+    }
   }
 
   /** No longer the configuration in force: release what only it used. */
@@ -144,7 +162,6 @@ export class Configuration {
     const mine = this.accessLog?.writer;
     if (mine && next.accessLog?.writer !== mine) mine.close();
     for (const u of this.upstreams.values()) u.close();
-    for (const app of this.applications.values()) app.retire();
   }
 
   /** SIGUSR1: the access log file was rotated; main opens it again. */
@@ -154,6 +171,23 @@ export class Configuration {
     const { fds } = await this.#env.port.call(this.#env.mainPid, 'main.open-log', { path: writer.path });
     writer.swap(fds[0]);
   }
+}
+
+/**
+ * The application a listener's connections may go to directly: its pass is
+ * a fixed "applications/<name>", there is no TLS or forwarded processing to
+ * do, and the app has no limits.timeout (which the router enforces) and at
+ * least one process at all times.
+ */
+function directApplication(l: RawListener, apps: Record<string, unknown>): string | undefined {
+  if (l.tls !== undefined || l.forwarded !== undefined) return undefined;
+  const m = /^applications\/([^/$]+)$/.exec(l.pass);
+  if (!m) return undefined;
+  const app = apps[m[1]] as { limits?: { timeout?: number }; processes?: number | { spare?: number } } | undefined;
+  if (!app || app.limits?.timeout !== undefined) return undefined;
+  const p = app.processes;
+  const always = p === undefined ? false : typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
+  return always ? m[1] : undefined;
 }
 
 export function compileConfiguration(raw: unknown, env: RouterEnvironment): Configuration {

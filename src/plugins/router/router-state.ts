@@ -9,6 +9,7 @@ import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import { compileConfiguration } from './configuration.js';
 import type { Configuration } from './configuration.js';
+import { ApplicationRegistry } from './applications/application-gateway.js';
 import { ListenerSet } from './listeners/listener-set.js';
 import type { ServerFactory } from './listeners/listener-set.js';
 import type { RouterStatus } from './protocol.js';
@@ -17,6 +18,7 @@ import { Counters } from './status/counters.js';
 export class RouterState {
   readonly counters = new Counters();
   readonly listeners: ListenerSet;
+  readonly applications: ApplicationRegistry;
   #current: Configuration | null = null;
   #raw: unknown = undefined;
   #log: Logger;
@@ -32,6 +34,12 @@ export class RouterState {
     this.#mainPid = options.mainPid;
     this.#version = options.version;
     this.#factory = options.factory;
+    this.applications = new ApplicationRegistry({
+      port: options.port,
+      mainPid: options.mainPid,
+      log: options.log,
+      serverHeader: () => this.#current?.serverHeader ?? `Weft/${options.version}`,
+    });
   }
 
   get current(): Configuration | null {
@@ -46,6 +54,7 @@ export class RouterState {
       mainPid: this.#mainPid,
       version: this.#version,
       previous: this.#current,
+      applications: this.applications,
     });
     try {
       await next.prepare();
@@ -64,6 +73,7 @@ export class RouterState {
     this.#current = next;
     this.#raw = raw;
     this.listeners.commit(prepared, next.listenerSpecs, this.#factory(this));
+    next.activate((address) => this.listeners.fdOf(address));
     for (const server of this.listeners.servers()) {
       server.headersTimeout = next.http.headerReadTimeoutMs;
       server.keepAliveTimeout = next.http.idleTimeoutMs;

@@ -57,6 +57,11 @@ export class RequestContext implements VariableContext {
     return this.route.path;
   }
 
+  /** The raw query ("" when none): a rewrite keeps it. */
+  get query(): string {
+    return this.route.query;
+  }
+
   get headers(): http.IncomingHttpHeaders {
     return this.req.headers;
   }

@@ -2,9 +2,10 @@
 // from main. Protocol errors get Unit's error page before the connection
 // closes: 400 for a malformed request, 431 for headers too large, 408 when
 // the header does not arrive within header_read_timeout.
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
+import net from 'node:net';
 
 import { attachSessionCache } from '../tls/session-cache.js';
 
@@ -50,6 +51,11 @@ export function onClientError(state: RouterState) {
 
 export function serverFactory(state: RouterState): ServerFactory {
   return (address, kind, fd) => {
+    if (kind === 'direct') {
+      // The application processes accept on this socket; the router does not.
+      fs.closeSync(fd);
+      return new net.Server();
+    }
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const conf = state.current;
       const listener = conf?.listeners.get(address);

@@ -46,6 +46,11 @@ export class ListenerSet {
     return [...this.#held.keys()];
   }
 
+  /** The router's own fd of a listener's socket (others get duplicates of it). */
+  fdOf(address: string): number | undefined {
+    return this.#held.get(address)?.fd;
+  }
+
   server(address: string): net.Server | undefined {
     return this.#held.get(address)?.server;
   }

@@ -73,8 +73,10 @@ export class FileCache {
    * another revalidateMs), false when the file must be opened again; the
    * entry stays until that open replaces, confirms or forgets it.
    */
-  revalidate(entry: FileEntry): Promise<boolean> {
-    return (entry.pending ??= this.#check(entry));
+  async revalidate(entry: FileEntry): Promise<boolean> {
+    const standing = await (entry.pending ??= this.#check(entry));
+    if (standing) this.#hits++;
+    return standing;
   }
 
   async #check(entry: FileEntry): Promise<boolean> {
@@ -89,17 +91,22 @@ export class FileCache {
     }
     entry.pending = null;
     if (!same || this.#entries.get(entry.key) !== entry) return false;
-    this.confirm(entry, at);
+    this.#touch(entry, at);
     return true;
   }
 
-  /** The disk vouched for the entry at `at`: current again, and young. */
+  /** An open of the file reached this entry's very file again at `at`: it serves the request that opened it. */
   confirm(entry: FileEntry, at: number): void {
+    this.#touch(entry, at);
+    this.#hits++;
+  }
+
+  /** Current again from `at`, and young. */
+  #touch(entry: FileEntry, at: number): void {
     entry.checkedAt = at;
     if (this.#entries.get(entry.key) !== entry) return;
     this.#entries.delete(entry.key);
     this.#entries.set(entry.key, entry);
-    this.#hits++;
   }
 
   /** Drops whatever is cached under the key (the file is gone or no longer cacheable). */

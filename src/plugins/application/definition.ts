@@ -1,0 +1,51 @@
+// The prototype: one per application generation, created by main inside
+// the application's isolation (namespaces, rootfs, cgroup) and with its
+// credentials. Its plugin checks what the app needs there, once; then it
+// starts the application processes (inside the same isolation, as its
+// children) whenever the router asks for one.
+import type { ProcessTypeDefinition } from '../../kernel/process-types/process-type.js';
+import type { ResolvedCredentials } from '../../native/index.js';
+import type { Application } from '../../config/types.js';
+import { isolationOptions } from './isolation.js';
+
+export interface PrototypeOptions {
+  app: string;
+  generation: number;
+  config: Application;
+  /** The application plugin's module file (from discovery). */
+  module: string;
+  credentials: ResolvedCredentials;
+  cgroupDirs: string[];
+  /** stdout/stderr of the application processes arrive as fds 4 and 5. */
+  hasOutputFds: boolean;
+}
+
+export const prototypeProcess: ProcessTypeDefinition = {
+  id: 'process.prototype',
+  type: 'prototype',
+  cls: 'app',
+  handshake: 'created',
+  restart: false,
+  // Credentials come from the application's config, not from --user.
+  privileged: true,
+  name: (o) => `"${(o as PrototypeOptions).app}" prototype`,
+  load: async () => (await import('./prototype-hooks.js')).prototypeHooks,
+  main: {
+    spawnOptions: (o) => {
+      const p = o as PrototypeOptions;
+      const options = isolationOptions(p.app, p.config, p.credentials, p.cgroupDirs);
+      const environment = (p.config.environment ?? {}) as Record<string, string>;
+      return {
+        ...options,
+        env: { ...cleanEnv(), ...environment },
+        cwd: p.config.working_directory ?? '/',
+      };
+    },
+  },
+};
+
+function cleanEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('WEFT_')) delete env[key];
+  return env;
+}

@@ -1,0 +1,39 @@
+// What an application plugin (plugins/<type>/index.ts) provides beyond the
+// descriptor discovery reads: a check run in the prototype, inside the
+// app's isolation, before credentials drop; and how each application
+// process is started. The prototype loads the plugin's module to use them.
+import type { Application } from '../../config/types.js';
+
+export interface LaunchSpec {
+  /** Program to exec (absolute, as seen inside the app's root). */
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface PluginContext {
+  /** The CommonJS preload that serves the app's listen() (Weft's application runtime). */
+  runtimeEntry: string;
+  /** The node binary (the one Weft runs on). */
+  nodePath: string;
+  /** The app's environment so far (inherited, then "environment"). */
+  env: Record<string, string>;
+}
+
+export interface AppPlugin {
+  descriptor: {
+    type: string;
+    version: string;
+    members: Record<string, Record<string, unknown>>;
+    required: string[];
+  };
+  /** Throws with a reason to refuse starting (e.g. the script does not exist inside the rootfs). */
+  prototypeSetup?(app: Application, ctx: PluginContext): void | Promise<void>;
+  launch(app: Application, ctx: PluginContext): LaunchSpec;
+}
+
+/** NODE_OPTIONS with Weft's preload added (quoted as node reads it). */
+export function withPreload(nodeOptions: string | undefined, entry: string): string {
+  const quoted = /[\s"\\]/.test(entry) ? `"${entry.replace(/(["\\])/g, '\\$1')}"` : entry;
+  return [`--require ${quoted}`, nodeOptions ?? ''].join(' ').trim();
+}

@@ -1,0 +1,98 @@
+// Inside the prototype: run the plugin's check once, then start
+// application processes on the router's request. Each gets a channel whose
+// other end goes back to the router with the answer, so the router talks to
+// its application processes directly. Their exits are reported to the
+// router, which decides what replaces them.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { quit } from '../../kernel/boot/bootstrap.js';
+import { withFds } from '../../kernel/ports/methods.js';
+import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
+import { createProcess, socketPair } from '../../native/index.js';
+import type { ChildProcessHandle } from '../../native/index.js';
+import { distRoot } from '../../paths.js';
+import type { PrototypeOptions } from './definition.js';
+import type { AppPlugin, PluginContext } from './plugin-api.js';
+import { APP_ENV } from './protocol.js';
+import type { AppBoot } from './protocol.js';
+
+/** How long an application process may take to call listen(). */
+const START_TIMEOUT_MS = 30000;
+const STOP_GRACE_MS = 5000;
+
+const children = new Map<number, ChildProcessHandle>();
+
+export const runtimeEntry = path.join(distRoot, 'src', 'plugins', 'application', 'app-entry.js');
+
+function routerPid(ctx: ProcessContext): number | undefined {
+  return ctx.port.peersOfType('router')[0]?.pid;
+}
+
+export const prototypeHooks: ProcessHooks = {
+  async setup(ctx) {
+    const o = ctx.runtime.processOptions as PrototypeOptions;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const plugin = require(o.module) as AppPlugin;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    const pctx: PluginContext = { runtimeEntry, nodePath: process.execPath, env };
+    await plugin.prototypeSetup?.(o.config, pctx);
+    const devNull = fs.openSync('/dev/null', 'r+');
+    const stdout = o.hasOutputFds ? 4 : devNull;
+    const stderr = o.hasOutputFds ? 5 : 2;
+
+    ctx.port.handle('prototype.spawn', async () => {
+      const spec = plugin.launch(o.config, pctx);
+      const [routerEnd, appEnd] = socketPair();
+      const boot: AppBoot = {
+        name: o.app,
+        titlePrefix: ctx.runtime.options.titlePrefix,
+        channelFd: 3,
+        logLevel: ctx.runtime.options.logLevel,
+        startTimeoutMs: START_TIMEOUT_MS,
+      };
+      let child: ChildProcessHandle;
+      try {
+        child = await createProcess({
+          file: spec.file,
+          args: spec.args,
+          env: { ...spec.env, [APP_ENV]: JSON.stringify(boot) },
+          cwd: o.config.working_directory ?? '/',
+          fds: [devNull, stdout, stderr, appEnd],
+          dieWithParent: 'SIGKILL',
+          noNewPrivs: o.config.isolation?.new_privs !== true,
+        });
+      } catch (e) {
+        fs.closeSync(routerEnd);
+        throw e;
+      } finally {
+        fs.closeSync(appEnd);
+      }
+      children.set(child.pid, child);
+      void child.exited.then((status) => {
+        children.delete(child.pid);
+        const router = routerPid(ctx);
+        if (router !== undefined) {
+          ctx.port.notify(router, 'router.app-exited', { pid: child.pid, code: status.code, signal: status.signal });
+        }
+      });
+      setImmediate(() => fs.closeSync(routerEnd));
+      return withFds({ pid: child.pid }, [routerEnd]);
+    });
+
+    ctx.port.handle('prototype.kill', ({ pid, signal }) => ({ sent: children.get(pid)?.kill(signal) ?? false }));
+    // The router that asked for this generation is gone (a new one makes its own).
+    ctx.port.on('peer-closed', (peer) => {
+      if (peer.type === 'router') void quit(ctx, 'the router is gone');
+    });
+  },
+
+  async stop() {
+    const all = [...children.values()];
+    for (const c of all) c.kill('SIGTERM');
+    const timer = setTimeout(() => all.forEach((c) => c.kill('SIGKILL')), STOP_GRACE_MS);
+    await Promise.all(all.map((c) => c.exited));
+    clearTimeout(timer);
+  },
+};

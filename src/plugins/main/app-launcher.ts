@@ -1,0 +1,82 @@
+// main's part in starting an application generation: pick the plugin for
+// its "type", resolve its user and group, make its cgroup, open its
+// stdout/stderr files (main may write where the app may not), and create
+// its prototype inside its isolation.
+import fs from 'node:fs';
+
+import { resolveAppType } from '../../config/app-types.js';
+import type { Application } from '../../config/types.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
+import { resolveCredentials } from '../../native/index.js';
+import { createAppCgroup } from '../application/cgroups.js';
+import type { PrototypeOptions } from '../application/definition.js';
+import '../application/protocol.js';
+import type { StartAppParams } from '../application/protocol.js';
+import type { MainProcess } from './main-process.js';
+
+/** "256M" -> bytes. */
+export function parseSize(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+)([KMG]?)$/.exec(value);
+  if (!m) throw new Error(`"${value}" is not a size`);
+  return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
+}
+
+function openOutput(file: string): number {
+  return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+}
+
+export class AppLauncher {
+  #main: MainProcess;
+
+  constructor(options: { main: MainProcess }) {
+    this.#main = options.main;
+  }
+
+  async start({ app, generation, config }: StartAppParams): Promise<{ pid: number }> {
+    const main = this.#main;
+    const cfg = config as Application;
+    const module = resolveAppType(String(cfg.type), main.modules);
+    if (!module) throw new WeftError(ErrorCodes.PROCESS_START, `no application module serves the type "${cfg.type}"`);
+    const file = main.modules.find((m) => m.type === module.type && m.version === module.version)!.file;
+    const credentials = resolveCredentials(
+      cfg.user ?? main.options.user,
+      cfg.group ?? (cfg.user === undefined ? main.options.group : undefined),
+    );
+    const cgroupConfig = cfg.isolation?.cgroup;
+    let cgroupDirs: string[] = [];
+    if (cgroupConfig) {
+      const limits = cgroupConfig.limits ?? {};
+      const cgroup = createAppCgroup(cgroupConfig.path ?? `weft/${app}`, {
+        memory: limits.memory === undefined ? undefined : parseSize(limits.memory),
+        pids: limits.pids,
+      });
+      cgroupDirs = cgroup.joinDirs;
+    }
+    const outputs: number[] = [];
+    try {
+      if (cfg.stdout !== undefined || cfg.stderr !== undefined) {
+        outputs.push(cfg.stdout === undefined ? fs.openSync('/dev/null', 'w') : openOutput(cfg.stdout));
+        outputs.push(cfg.stderr === undefined ? fs.openSync('/dev/null', 'w') : openOutput(cfg.stderr));
+      }
+    } catch (e) {
+      for (const fd of outputs) fs.closeSync(fd);
+      throw new WeftError(ErrorCodes.PROCESS_START, `application "${app}": ${(e as Error).message}`);
+    }
+    const options: PrototypeOptions = {
+      app,
+      generation,
+      config: cfg,
+      module: file,
+      credentials,
+      cgroupDirs,
+      hasOutputFds: outputs.length > 0,
+    };
+    try {
+      const entry = await main.processes.start('prototype', options, outputs);
+      return { pid: entry.pid };
+    } finally {
+      for (const fd of outputs) fs.closeSync(fd);
+    }
+  }
+}

@@ -19,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   FdWatcher::Init(env, exports);
   exports.Set("createProcess", Napi::Function::New(env, CreateProcessJs));
   exports.Set("execute", Napi::Function::New(env, ExecuteJs));
+  exports.Set("reapStrays", Napi::Function::New(env, ReapStraysJs));
   exports.Set("listenSocket", Napi::Function::New(env, ListenSocketJs));
   exports.Set("getUser", Napi::Function::New(env, GetUserJs));
   exports.Set("getGroup", Napi::Function::New(env, GetGroupJs));

@@ -12,11 +12,9 @@ namespace weft {
 inline void CallFromLoop(Napi::Env env, const Napi::Function& fn,
                          const Napi::Value& recv,
                          const std::initializer_list<napi_value>& args) {
-  try {
-    fn.MakeCallback(recv, args);
-  } catch (const Napi::Error& e) {
-    napi_fatal_exception(env, e.Value());
-  }
+  // Rethrown as a C++ exception by node-addon-api; the caller's outer
+  // guard turns it into the process's uncaught exception.
+  fn.MakeCallback(recv, args);
 }
 
 }  // namespace weft

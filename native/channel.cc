@@ -83,14 +83,21 @@ void Channel::UpdatePoll() {
 
 void Channel::OnPoll(uv_poll_t* poll, int status, int events) {
   Channel* self = static_cast<Channel*>(poll->data);
-  Napi::HandleScope scope(self->Env());
-  if (status < 0) {
-    self->Shutdown(-status);
-    return;
-  }
-  if (events & UV_WRITABLE) self->Flush();
-  if (!self->closed_ && (events & (UV_READABLE | UV_DISCONNECT))) {
-    self->ReadAll();
+  Napi::Env env = self->Env();
+  Napi::HandleScope scope(env);
+  // No C++ exception may unwind into libuv: a JavaScript error becomes the
+  // process's uncaught exception, as for any event.
+  try {
+    if (status < 0) {
+      self->Shutdown(-status);
+      return;
+    }
+    if (events & UV_WRITABLE) self->Flush();
+    if (!self->closed_ && (events & (UV_READABLE | UV_DISCONNECT))) {
+      self->ReadAll();
+    }
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
   }
 }
 

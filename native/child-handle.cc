@@ -75,7 +75,13 @@ void ChildHandle::Start(pid_t pid, int pidfd, Napi::Function on_exit) {
 }
 
 void ChildHandle::OnReadable(uv_poll_t* poll, int status, int events) {
-  static_cast<ChildHandle*>(poll->data)->Reap();
+  ChildHandle* self = static_cast<ChildHandle*>(poll->data);
+  Napi::Env env = self->Env();
+  try {
+    self->Reap();
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
+  }
 }
 
 void ChildHandle::OnClosed(uv_handle_t* handle) {
@@ -145,6 +151,40 @@ Napi::Value ChildHandle::GetPid(const Napi::CallbackInfo& info) {
 
 Napi::Value ChildHandle::GetExited(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), exited_);
+}
+
+// reapStrays(known: number[]) -> { reaped: number[], pending: boolean }
+// For a process that is pid 1 of a pid namespace: orphans of the namespace
+// become its children, and nothing else would reap them. Reaps exited
+// children that are not in `known` (the ones with ChildHandles, reaped by
+// their own watchers); stops at a known one ("pending": call again later).
+Napi::Value ReapStraysJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw ArgumentError(env, "reapStrays(known: number[])");
+  Napi::Array known = info[0].As<Napi::Array>();
+  auto isKnown = [&](pid_t pid) {
+    for (uint32_t i = 0; i < known.Length(); i++) {
+      if (known.Get(i).As<Napi::Number>().Int32Value() == pid) return true;
+    }
+    return false;
+  };
+  Napi::Array reaped = Napi::Array::New(env);
+  bool pending = false;
+  for (uint32_t n = 0; n < 1024; n++) {
+    siginfo_t si = {};
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) break;
+    if (isKnown(si.si_pid)) {
+      pending = true;
+      break;
+    }
+    int status;
+    waitpid(si.si_pid, &status, WNOHANG);
+    reaped.Set(reaped.Length(), Napi::Number::New(env, si.si_pid));
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("reaped", reaped);
+  out.Set("pending", Napi::Boolean::New(env, pending));
+  return out;
 }
 
 }  // namespace weft

@@ -40,6 +40,8 @@ class ChildHandle : public Napi::ObjectWrap<ChildHandle> {
   Napi::FunctionReference on_exit_;
 };
 
+Napi::Value ReapStraysJs(const Napi::CallbackInfo& info);
+
 // pidfd_open(2), or -errno.
 int PidfdOpen(pid_t pid);
 // pidfd_send_signal(2), or -errno.

@@ -46,8 +46,12 @@ void FdWatcher::OnPoll(uv_poll_t* poll, int status, int events) {
   if (events & UV_READABLE) mask |= 1;
   if (events & UV_WRITABLE) mask |= 2;
   if (events & UV_DISCONNECT) mask |= 4;
-  CallFromLoop(env, self->callback_.Value(), self->Value(),
-               {Napi::Number::New(env, mask), Napi::Number::New(env, status < 0 ? -status : 0)});
+  try {
+    CallFromLoop(env, self->callback_.Value(), self->Value(),
+                 {Napi::Number::New(env, mask), Napi::Number::New(env, status < 0 ? -status : 0)});
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
+  }
 }
 
 Napi::Value FdWatcher::Start(const Napi::CallbackInfo& info) {

@@ -64,8 +64,9 @@ test('shutdown drains queued work, then refuses new work', async (t) => {
 test('idle threads exit after the idle time-out', async (t) => {
   const pool = new ThreadPool({ size: 2, idleTimeoutMs: 50 });
   t.teardown(() => pool.shutdown());
-  await Promise.all([pool.run(tasks, 'slowEcho', 'a', 10), pool.run(tasks, 'slowEcho', 'b', 10)]);
-  t.is(pool.threads, 2);
+  const work = Promise.all([pool.run(tasks, 'slowEcho', 'a', 10), pool.run(tasks, 'slowEcho', 'b', 10)]);
+  t.is(pool.threads, 2, 'two threads started for two tasks');
+  await work;
   while (pool.threads > 0) await new Promise((r) => setTimeout(r, 20));
   t.is(pool.threads, 0);
 });

@@ -34,4 +34,5 @@ export { listenSocket } from './listen.js';
 export type { ListenOptions, ListenResult } from './listen.js';
 export { setProcessTitle } from './process-title.js';
 export { OPEN, openat2 } from './openat2.js';
+export { reapStrays } from './reaper.js';
 export type { OpenLimits } from './openat2.js';

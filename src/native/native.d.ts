@@ -117,6 +117,7 @@ export interface NativeGroup {
 
 export interface NativeModule {
   createProcess(options: NativeCreateOptions, onExit: NativeExitCallback): Promise<NativeChildHandle>;
+  reapStrays(known: number[]): { reaped: number[]; pending: boolean };
   execute(
     options: { file: string; args: string[]; env: string[]; method?: 'posix_spawn' | 'vfork' },
     onExit: NativeExitCallback,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { quit } from '../../kernel/boot/bootstrap.js';
 import { withFds } from '../../kernel/ports/methods.js';
 import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
-import { createProcess, socketPair } from '../../native/index.js';
+import { createProcess, reapStrays, socketPair } from '../../native/index.js';
 import type { ChildProcessHandle } from '../../native/index.js';
 import { distRoot } from '../../paths.js';
 import type { PrototypeOptions } from './definition.js';
@@ -82,6 +82,13 @@ export const prototypeHooks: ProcessHooks = {
     });
 
     ctx.port.handle('prototype.kill', ({ pid, signal }) => ({ sent: children.get(pid)?.kill(signal) ?? false }));
+    // pid 1 of the app's pid namespace: its orphans are ours to reap.
+    if (process.pid === 1) {
+      const reap = (): void => {
+        if (reapStrays(children.keys()).pending) setTimeout(reap, 100).unref();
+      };
+      ctx.engine.onSignal('SIGCHLD', reap);
+    }
     // The router that asked for this generation is gone (a new one makes its own).
     ctx.port.on('peer-closed', (peer) => {
       if (peer.type === 'router') void quit(ctx, 'the router is gone');

@@ -185,8 +185,8 @@ function directApplication(l: RawListener, apps: Record<string, unknown>): strin
   if (!m) return undefined;
   const app = apps[m[1]] as { limits?: { timeout?: number }; processes?: number | { spare?: number } } | undefined;
   if (!app || app.limits?.timeout !== undefined) return undefined;
-  const p = app.processes;
-  const always = p === undefined ? false : typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
+  const p = app.processes ?? 1;
+  const always = typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
   return always ? m[1] : undefined;
 }
 

@@ -77,6 +77,7 @@ export class RouterState {
     for (const server of this.listeners.servers()) {
       server.headersTimeout = next.http.headerReadTimeoutMs;
       server.keepAliveTimeout = next.http.idleTimeoutMs;
+      server.timeout = next.http.sendTimeoutMs;
     }
     previous?.retire(next);
   }

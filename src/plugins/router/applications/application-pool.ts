@@ -58,6 +58,8 @@ export class ApplicationPool implements ApplicationGateway {
   #env: PoolEnvironment;
   #current: Generation | undefined;
   #draining = new Set<Generation>();
+  /** Every generation that may have processes: starting, current, draining. */
+  #all = new Set<Generation>();
   #starting = 0;
   #waiters: Waiter[] = [];
   #crashes = 0;
@@ -71,7 +73,8 @@ export class ApplicationPool implements ApplicationGateway {
     this.name = name;
     this.config = config;
     this.#env = env;
-    const p = config.processes;
+    // Unit's default is one process, always.
+    const p = config.processes ?? 1;
     if (typeof p === 'number') {
       this.max = p;
       this.spare = p;
@@ -111,7 +114,13 @@ export class ApplicationPool implements ApplicationGateway {
       log: this.#env.log,
       events: { exited: (p, code, signal, expected) => this.#onExit(gen, p, code, signal, expected) },
     });
-    await gen.start(this.config);
+    this.#all.add(gen);
+    try {
+      await gen.start(this.config);
+    } catch (e) {
+      this.#all.delete(gen);
+      throw e;
+    }
     return gen;
   }
 
@@ -202,7 +211,7 @@ export class ApplicationPool implements ApplicationGateway {
   #timedOut(p: AppProcess): void {
     if (p.state === 'gone' || !this.#current) return;
     this.#env.log.error(`application "${this.name}" process ${p.pid} did not answer within ${this.timeoutMs / 1000} s; stopping it`);
-    const gen = [this.#current, ...this.#draining].find((g) => g.byKey(p.key));
+    const gen = [...this.#all].find((g) => g.byKey(p.key));
     if (!gen) return;
     p.state = 'stopping';
     gen.kill(p, 'SIGTERM');
@@ -271,6 +280,7 @@ export class ApplicationPool implements ApplicationGateway {
       await Promise.all(Array.from({ length: Math.min(wanted, this.max) }, () => this.#startProcess(next, true)));
     } catch (e) {
       await next.stop(0);
+      this.#all.delete(next);
       throw e;
     }
     const old = this.#current;
@@ -278,7 +288,10 @@ export class ApplicationPool implements ApplicationGateway {
     this.#wakeWaiters();
     if (old) {
       this.#draining.add(old);
-      void old.stop(STOP_GRACE_MS).then(() => this.#draining.delete(old));
+      void old.stop(STOP_GRACE_MS).then(() => {
+        this.#draining.delete(old);
+        this.#all.delete(old);
+      });
     }
   }
 
@@ -298,15 +311,15 @@ export class ApplicationPool implements ApplicationGateway {
 
   /** Application processes reporting in (routed by the registry). */
   processByKey(key: number): AppProcess | undefined {
-    for (const g of [this.#current, ...this.#draining]) {
-      const p = g?.byKey(key);
+    for (const g of this.#all) {
+      const p = g.byKey(key);
       if (p) return p;
     }
     return undefined;
   }
 
   generationOfPrototype(pid: number): Generation | undefined {
-    return [this.#current, ...this.#draining].find((g) => g?.prototypePid === pid);
+    return [...this.#all].find((g) => g.prototypePid === pid);
   }
 
   /** Direct mode: a process told us how busy it is. */
@@ -334,7 +347,6 @@ export class ApplicationPool implements ApplicationGateway {
     this.#waiters = [];
     for (const fd of this.#directFds) fs.closeSync(fd);
     this.#directFds = [];
-    const gens = [this.#current, ...this.#draining].filter((g): g is Generation => g !== undefined);
-    for (const g of gens) void g.stop(STOP_GRACE_MS);
+    for (const g of this.#all) void g.stop(STOP_GRACE_MS);
   }
 }

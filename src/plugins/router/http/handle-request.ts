@@ -13,13 +13,19 @@ import { RequestContext } from './request-context.js';
 import { passTo } from './run-action.js';
 
 /** Header names Unit keeps with discard_unsafe_fields: letters, digits, "-". */
-const SAFE_NAME = /^[A-Za-z0-9-]+$/;
+function safeName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i) | 0x20;
+    if (!((c >= 0x61 && c <= 0x7a) || (name.charCodeAt(i) >= 0x30 && name.charCodeAt(i) <= 0x39) || name.charCodeAt(i) === 0x2d)) return false;
+  }
+  return true;
+}
 
 function safeHeaders(raw: string[]): string[] {
   for (let i = 0; i < raw.length; i += 2) {
-    if (!SAFE_NAME.test(raw[i])) {
+    if (!safeName(raw[i])) {
       const kept: string[] = [];
-      for (let j = 0; j < raw.length; j += 2) if (SAFE_NAME.test(raw[j])) kept.push(raw[j], raw[j + 1]);
+      for (let j = 0; j < raw.length; j += 2) if (safeName(raw[j])) kept.push(raw[j], raw[j + 1]);
       return kept;
     }
   }
@@ -64,12 +70,14 @@ export function handleRequest(
   ctx.upgrade = upgrade;
 
   counters.requestStarted(socket);
+  const log = conf.accessLog;
   // A tunnelled upgrade is over when its connection closes.
   (upgrade ? upgrade.socket : res).once('close', () => {
     counters.requestFinished(socket);
-    ctx.finish();
-    const log = conf.accessLog;
-    if (log?.writer && log.format.wanted(ctx)) log.writer.append(log.format.line(ctx));
+    if (log?.writer) {
+      ctx.finish();
+      if (log.format.wanted(ctx)) log.writer.append(log.format.line(ctx));
+    }
   });
 
   // HTTP/1.1 requires a Host; a missing one is a 400, as Node and RFC 9112 say.

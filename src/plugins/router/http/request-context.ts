@@ -134,12 +134,15 @@ export class RequestContext implements VariableContext {
   writeHead(status: number, headers: HeaderMap = {}): void {
     const res = this.res;
     this.statusCode = status;
+    if (this.headerChanges.length === 0) {
+      // The common case in one pass, as a plain Node server writes it.
+      res.writeHead(status, { Server: this.conf.serverHeader, ...headers });
+      return;
+    }
     res.statusCode = status;
     res.setHeader('Server', this.conf.serverHeader);
     for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
     for (const changes of this.headerChanges) changes.apply(this);
     res.writeHead(status);
-    // From here on the client must keep reading: send_timeout.
-    this.req.socket.setTimeout(this.conf.http.sendTimeoutMs);
   }
 }

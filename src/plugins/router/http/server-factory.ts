@@ -81,6 +81,9 @@ export function serverFactory(state: RouterState): ServerFactory {
     if (settings) {
       server.headersTimeout = settings.headerReadTimeoutMs;
       server.keepAliveTimeout = settings.idleTimeoutMs;
+      // Inactivity while a request is in progress: send_timeout (idle
+      // keep-alive connections use idle_timeout instead).
+      server.timeout = settings.sendTimeoutMs;
     }
     // An Upgrade (WebSocket) takes the same path as any request; only the
     // actions that can carry it (proxy, applications) splice the socket, the

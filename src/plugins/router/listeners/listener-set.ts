@@ -55,8 +55,8 @@ export class ListenerSet {
     return this.#held.get(address)?.server;
   }
 
-  servers(): Array<net.Server & { headersTimeout: number; keepAliveTimeout: number }> {
-    return [...this.#held.values()].map((h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number });
+  servers(): Array<net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number }> {
+    return [...this.#held.values()].map((h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number });
   }
 
   /** Gets the sockets this set of listeners needs; throws with main's reason (address, errno). */

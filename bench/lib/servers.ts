@@ -1,0 +1,76 @@
+// Servers for benchmarks: a Node script on a free port, or weftd with a
+// configuration; each stopped (and its files removed) when done.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+export interface BenchServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+export async function nodeServer(script: string, env: Record<string, string> = {}): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: 'inherit' });
+  await waitForPort(port);
+  return { port, stop: () => stopChild(child, 'SIGTERM') };
+}
+
+/** weftd with a config whose listener is "127.0.0.1:PORT" (the text PORT is replaced). */
+export async function weftServer(config: (port: number) => unknown): Promise<BenchServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
+  fs.chmodSync(dir, 0o755);
+  const port = await freePort();
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, JSON.stringify(config(port)));
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'weftd'), '--no-daemon', '--config', file, '--control', `unix:${dir}/control.sock`, '--statedir', `${dir}/state`, '--pid', `${dir}/pid`, '--log', `${dir}/log`],
+    { stdio: 'inherit' },
+  );
+  await waitForPort(port);
+  return {
+    port,
+    stop: async () => {
+      await stopChild(child, 'SIGQUIT');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

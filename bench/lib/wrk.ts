@@ -1,0 +1,38 @@
+// Running wrk (Debian's package) and reading its report.
+import { execFileSync } from 'node:child_process';
+
+export interface WrkResult {
+  rps: number;
+  /** 99th percentile latency, ms. */
+  p99: number;
+  errors: number;
+}
+
+export function requireWrk(): void {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the benchmarks need wrk: apt-get install wrk');
+  }
+}
+
+function latencyMs(text: string, percentile: string): number {
+  const m = new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(text);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+export function wrk(url: string, options: { connections: number; seconds: number; close?: boolean }): WrkResult {
+  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
+  if (options.close) args.push('-H', 'Connection: close');
+  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps,
+    p99: latencyMs(out, '99'),
+    errors: (non2xx ? Number(non2xx[1]) : 0) + (socket ? Number(socket[1]) + Number(socket[4]) : 0),
+  };
+}

@@ -1,0 +1,114 @@
+// bench/router: the router's own work against a plain Node server doing the
+// same in the same run: "return 200", a 4 KiB static file, a 1 MiB static
+// file, and proxying to an upstream. wrk -t1, interleaved rounds, medians.
+//
+//   node dist/bench/router/run.js [--rounds 3] [--seconds 5]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { nodeServer, repoRoot, weftServer } from '../lib/servers.js';
+import type { BenchServer } from '../lib/servers.js';
+import { formatTable, median } from '../lib/stats.js';
+import { requireWrk, wrk } from '../lib/wrk.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } });
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const baselines = path.join(repoRoot, 'bench', 'router', 'baselines.js');
+
+interface Contender {
+  name: string;
+  start: () => Promise<BenchServer>;
+}
+
+interface Scenario {
+  name: string;
+  path: string;
+  connections: number;
+  contenders: Contender[];
+}
+
+async function main(): Promise<void> {
+  requireWrk();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-files-'));
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'small.bin'), Buffer.alloc(4096, 7));
+  fs.writeFileSync(path.join(dir, 'large.bin'), Buffer.alloc(1024 * 1024, 7));
+  fs.chmodSync(path.join(dir, 'small.bin'), 0o644);
+  fs.chmodSync(path.join(dir, 'large.bin'), 0o644);
+  const upstream = await nodeServer(baselines, { MODE: 'upstream' });
+
+  const weftWith = (route: unknown) => () =>
+    weftServer((port) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [route] }));
+  const scenarios: Scenario[] = [
+    {
+      name: 'return 200',
+      path: '/',
+      connections: 64,
+      contenders: [
+        { name: 'node http', start: () => nodeServer(baselines, { MODE: 'return' }) },
+        { name: 'weft router', start: weftWith({ action: { return: 200 } }) },
+      ],
+    },
+    ...(['small', 'large'] as const).map((size) => ({
+      name: size === 'small' ? 'static 4 KiB' : 'static 1 MiB',
+      path: `/${size}.bin`,
+      connections: size === 'small' ? 64 : 256,
+      contenders: [
+        { name: 'node createReadStream', start: () => nodeServer(baselines, { MODE: 'stream', FILE: path.join(dir, `${size}.bin`) }) },
+        { name: 'node from memory', start: () => nodeServer(baselines, { MODE: 'memory', FILE: path.join(dir, `${size}.bin`) }) },
+        { name: 'weft share', start: weftWith({ action: { share: `${dir}$uri` } }) },
+      ],
+    })),
+    {
+      name: 'proxy',
+      path: '/',
+      connections: 64,
+      contenders: [
+        { name: 'node proxy', start: () => nodeServer(baselines, { MODE: 'proxy', UPSTREAM: String(upstream.port) }) },
+        { name: 'weft proxy', start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }) },
+      ],
+    },
+  ];
+
+  const results = new Map<string, { rps: number[]; p99: number[]; errors: number }>();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const s of scenarios) {
+        for (const c of s.contenders) {
+          const server = await c.start();
+          try {
+            const url = `http://127.0.0.1:${server.port}${s.path}`;
+            wrk(url, { connections: s.connections, seconds: 1 });
+            const m = wrk(url, { connections: s.connections, seconds });
+            const key = `${s.name}|${c.name}`;
+            const e = results.get(key) ?? { rps: [], p99: [], errors: 0 };
+            e.rps.push(m.rps);
+            e.p99.push(m.p99);
+            e.errors += m.errors;
+            results.set(key, e);
+          } finally {
+            await server.stop();
+          }
+        }
+      }
+    }
+  } finally {
+    await upstream.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const rows: Array<Array<string | number>> = [];
+  for (const s of scenarios) {
+    const base = median(results.get(`${s.name}|${s.contenders[0].name}`)!.rps);
+    for (const c of s.contenders) {
+      const e = results.get(`${s.name}|${c.name}`)!;
+      rows.push([`${s.name} (c${s.connections})`, c.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), e.errors]);
+    }
+  }
+  console.log(`wrk -t1, keep-alive, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.cpus().length} cores\n`);
+  console.log(formatTable(['scenario', 'server', 'req/s', 'ratio', 'p99 ms', 'errors'], rows));
+}
+
+void main();

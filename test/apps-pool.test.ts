@@ -1,0 +1,231 @@
+// Applications in real weftd: unmodified Node apps served in direct and
+// routed mode, the process pool in every "processes" form, limits, crashes,
+// graceful restarts.
+import http from 'node:http';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { controlRequest } from '../src/cli/control-client.js';
+import { request } from './helpers/http.js';
+import { freePort } from './helpers/ports.js';
+import { childrenOf, commandLine, waitFor } from './helpers/processes.js';
+import { startWithConfig } from './helpers/router.js';
+import type { Weftd } from './helpers/weftd.js';
+
+const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
+
+function titles(w: Weftd): string[] {
+  const out: string[] = [];
+  const walk = (pid: number): void => {
+    for (const c of childrenOf(pid)) {
+      if (c.state === 'Z') continue;
+      out.push(commandLine(c.pid));
+      walk(c.pid);
+    }
+  };
+  walk(w.pid);
+  return out.sort();
+}
+
+async function status(w: Weftd, app: string): Promise<{ processes: { running: number; starting: number; idle: number }; requests: { active: number } }> {
+  const r = await controlRequest({ socketPath: w.controlPath }, 'GET', `/status/applications/${app}`);
+  return r.body as never;
+}
+
+const routed = (port: number, app: string) => ({
+  listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+  routes: [{ action: { pass: `applications/${app}` } }],
+});
+
+test('an unmodified app in direct mode: its listen() is served on the listener', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+    applications: { hello: { type: 'node', script: path.join(apps, 'hello.js'), processes: 1 } },
+  });
+  const r = await request({ port }, '/');
+  t.is(r.status, 200);
+  t.is(r.text, 'hello world');
+  t.regex(String(r.headers.server), /^Weft\//);
+  const ps = titles(w);
+  t.true(ps.includes('weft: "hello" prototype'), ps.join('\n'));
+  t.true(ps.includes('weft: "hello" application'), ps.join('\n'));
+  t.regex(w.log(), /"hello" prototype started/);
+});
+
+test('routed mode: requests through routes reach the app with the client\'s address', async (t) => {
+  const port = await freePort();
+  await startWithConfig(t, {
+    ...routed(port, 'probe'),
+    applications: {
+      probe: {
+        type: 'node',
+        script: path.join(apps, 'probe.js'),
+        arguments: ['--flag', 'x'],
+        environment: { GREETING: 'hi' },
+        working_directory: apps,
+      },
+    },
+  });
+  const r = await request({ port }, '/');
+  t.is(r.status, 200);
+  const seen = JSON.parse(r.text);
+  t.is(seen.remote, '127.0.0.1');
+  t.deepEqual(seen.argv, ['--flag', 'x']);
+  t.is(seen.env.GREETING, 'hi');
+  t.is(seen.env.WEFT_APP, null, 'Weft\'s internals are not in the app\'s environment');
+  t.is(seen.cwd, apps);
+  t.is(seen.uid, 65534, 'apps run as --user (nobody) by default');
+  t.is(seen.title, 'weft: "probe" application');
+  const echo = await request({ port }, '/echo', { method: 'POST', body: 'x'.repeat(200000) });
+  t.is(echo.text.length, 200000);
+});
+
+test('processes: N keeps N processes', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 3 } },
+  });
+  t.is(titles(w).filter((x) => x === 'weft: "p" application').length, 3);
+  t.deepEqual((await status(w, 'p')).processes, { running: 3, starting: 0, idle: 3 });
+});
+
+test('processes {max, spare, idle_timeout}: spare at start, growth under load, shrink when idle', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: { max: 3, spare: 1, idle_timeout: 1 } } },
+  });
+  t.is((await status(w, 'p')).processes.running, 1);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  t.teardown(() => agent.destroy());
+  const slow = Array.from({ length: 6 }, () => request({ port }, '/slow?ms=1500', { agent }));
+  await waitFor(() => titles(w).filter((x) => x === 'weft: "p" application').length === 3, 15000, 'three processes');
+  const answers = await Promise.all(slow);
+  t.true(answers.every((a) => a.status === 200));
+  t.true(new Set(answers.map((a) => a.text)).size >= 2, 'the load was spread over the new processes');
+  await waitFor(() => titles(w).filter((x) => x === 'weft: "p" application').length === 1, 15000, 'back to one process');
+  t.deepEqual((await status(w, 'p')).processes, { running: 1, starting: 0, idle: 1 });
+});
+
+test('limits.timeout: a hung request gets 503 and its worker is replaced', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1, limits: { timeout: 1 } } },
+  });
+  const before = JSON.parse((await request({ port }, '/')).text).pid;
+  const hung = await request({ port }, '/spin');
+  t.is(hung.status, 503);
+  await w.waitForLog(/did not answer within 1 s; stopping it/);
+  await w.waitForLog(/process \d+ exited on signal SIG(TERM|KILL)/);
+  const after = JSON.parse((await request({ port }, '/')).text).pid;
+  t.not(after, before, 'a new worker serves');
+});
+
+test('a crashing worker: its request gets 502, the others are unaffected, and it is replaced', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 2 } },
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  t.teardown(() => agent.destroy());
+  const slow = request({ port }, '/slow?ms=800', { agent });
+  const crash = await request({ port }, '/crash', { agent });
+  t.is(crash.status, 502);
+  t.is((await slow).status, 200, 'the request on the other worker finished');
+  await w.waitForLog(/application "p" process \d+ exited with code 3/);
+  await waitFor(() => titles(w).filter((x) => x === 'weft: "p" application').length === 2, 15000, 'a replacement');
+  t.is((await request({ port }, '/')).status, 200);
+});
+
+test('a crash loop backs off', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 } },
+  });
+  for (let i = 0; i < 4; i++) {
+    await waitFor(() => titles(w).includes('weft: "p" application'), 30000, 'a worker');
+    await request({ port }, '/crash').catch(() => undefined);
+  }
+  const m = await w.waitForLog(/keeps crashing; next start in (\d+) ms/);
+  t.true(Number(m[1]) >= 200);
+});
+
+test('limits.requests recycles a worker without failing a request', async (t) => {
+  const port = await freePort();
+  await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1, limits: { requests: 3 } } },
+  });
+  const pids: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const r = await request({ port }, '/');
+    t.is(r.status, 200);
+    pids.push(JSON.parse(r.text).pid);
+  }
+  t.true(new Set(pids).size >= 3, `pids: ${pids.join(' ')}`);
+});
+
+test('restart under load: a new generation, zero failed requests', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 2 } },
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  t.teardown(() => agent.destroy());
+  let stop = false;
+  const failures: string[] = [];
+  const pids = new Set<number>();
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      try {
+        const r = await request({ port }, '/slow?ms=20', { agent });
+        if (r.status !== 200) failures.push(`status ${r.status}`);
+        else pids.add(Number(r.text.split(' ')[1]));
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  };
+  const workers = Array.from({ length: 6 }, () => worker());
+  await new Promise((r) => setTimeout(r, 300));
+  const before = new Set(pids);
+  const restart = await controlRequest({ socketPath: w.controlPath }, 'GET', '/control/applications/p/restart');
+  t.deepEqual(restart.body, { success: 'Ok' });
+  await new Promise((r) => setTimeout(r, 500));
+  stop = true;
+  await Promise.all(workers);
+  t.deepEqual(failures, []);
+  t.true([...pids].some((p) => !before.has(p)), 'the new generation served');
+});
+
+test('an app that fails to start: the configuration is refused with its reason', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, { listeners: {}, applications: {} });
+  const r = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
+    ...routed(port, 'bad'),
+    applications: { bad: { type: 'node', script: path.join(apps, 'fails-at-start.js') , processes: 1 } },
+  }));
+  t.is(r.status, 500);
+  t.is((r.body as { error: string }).error, 'Failed to apply new configuration.');
+  t.regex(
+    (r.body as { detail: string }).detail,
+    /^application "bad" failed to start: the app ".*fails-at-start\.js" threw while starting: Error: the database is not reachable \(fixture\) \(at .*fails-at-start\.js:2\)$/,
+  );
+});
+
+test('unknown types and bad members are refused by the controller with details', async (t) => {
+  const w = await startWithConfig(t, { listeners: {}, applications: {} });
+  const unknown = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications', JSON.stringify({ x: { type: 'ruby', script: 'a.rb' } }));
+  t.is(unknown.status, 400);
+  t.regex((unknown.body as { detail: string }).detail, /external.*node|node.*external/);
+  const bad = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications', JSON.stringify({ x: { type: 'node' } }));
+  t.is(bad.status, 400);
+  t.regex((bad.body as { detail: string }).detail, /"script"/);
+});

@@ -6,7 +6,8 @@
 import type { ProcessTypeDefinition } from '../../kernel/process-types/process-type.js';
 import type { ResolvedCredentials } from '../../native/index.js';
 import type { Application } from '../../config/types.js';
-import { isolationOptions } from './isolation.js';
+import { defaultEntry } from '../../kernel/processes/process-manager.js';
+import { insidePath, isolationOptions } from './isolation.js';
 
 export interface PrototypeOptions {
   app: string;
@@ -18,6 +19,8 @@ export interface PrototypeOptions {
   cgroupDirs: string[];
   /** stdout/stderr of the application processes arrive as fds 4 and 5. */
   hasOutputFds: boolean;
+  /** --modulesdir, bound into a rootfs when there is one. */
+  modulesDir?: string;
 }
 
 export const prototypeProcess: ProcessTypeDefinition = {
@@ -33,10 +36,13 @@ export const prototypeProcess: ProcessTypeDefinition = {
   main: {
     spawnOptions: (o) => {
       const p = o as PrototypeOptions;
-      const options = isolationOptions(p.app, p.config, p.credentials, p.cgroupDirs);
+      const options = isolationOptions(p.app, p.config, p.credentials, p.cgroupDirs, p.modulesDir);
       const environment = (p.config.environment ?? {}) as Record<string, string>;
+      const inRoot = options.rootfs !== undefined;
       return {
         ...options,
+        // Inside a rootfs, Weft's files are where isolation.ts binds them.
+        ...(inRoot ? { args: [process.execPath, insidePath(defaultEntry(), p.modulesDir)] } : {}),
         env: { ...cleanEnv(), ...environment },
         cwd: p.config.working_directory ?? '/',
       };

@@ -10,11 +10,28 @@ import { automounts } from '../../native/index.js';
 import type { CreateProcessOptions, IdMap, MountSpec, ResolvedCredentials } from '../../native/index.js';
 import { packageRoot } from '../../paths.js';
 
+/**
+ * Where Weft's own installation (and a --modulesdir) appear inside an
+ * application's rootfs: fixed places, so that an installation under /tmp
+ * (which the rootfs gets a fresh tmpfs on) or anywhere else is reachable.
+ */
+export const INSTALL_IN_ROOT = '/.weft';
+export const MODULES_IN_ROOT = '/.weft-modules';
+
+/** A host path of Weft's files as the processes inside the rootfs see it. */
+export function insidePath(hostPath: string, modulesDir: string | undefined): string {
+  const under = (dir: string): boolean => hostPath === dir || hostPath.startsWith(`${dir}/`);
+  if (under(packageRoot)) return INSTALL_IN_ROOT + hostPath.slice(packageRoot.length);
+  if (modulesDir && under(modulesDir)) return MODULES_IN_ROOT + hostPath.slice(modulesDir.length);
+  return hostPath;
+}
+
 export function isolationOptions(
   name: string,
   app: Application,
   creds: ResolvedCredentials,
   cgroupDirs: string[],
+  modulesDir?: string,
 ): Partial<CreateProcessOptions> {
   const iso = app.isolation ?? {};
   const ns = iso.namespaces ?? {};
@@ -43,10 +60,10 @@ export function isolationOptions(
   if (iso.rootfs) {
     const auto = iso.automount ?? {};
     const mounts: MountSpec[] = automounts({ languageDeps: auto.language_deps, procfs: auto.procfs, tmpfs: auto.tmpfs });
-    if (auto.language_deps !== false) {
-      // Weft's runtime is preloaded into the app: it must exist inside too.
-      mounts.push({ type: 'bind', source: packageRoot, target: packageRoot, readonly: true, flags: ['rec'] });
-    }
+    // Weft's runtime runs the prototype and is preloaded into the app: it
+    // must exist inside, whatever language_deps says.
+    mounts.push({ type: 'bind', source: packageRoot, target: INSTALL_IN_ROOT, readonly: true, flags: ['rec'] });
+    if (modulesDir) mounts.push({ type: 'bind', source: path.resolve(modulesDir), target: MODULES_IN_ROOT, readonly: true, flags: ['rec'] });
     out.rootfs = path.resolve(iso.rootfs);
     out.mounts = mounts;
   }

@@ -10,6 +10,7 @@ import { ErrorCodes, WeftError } from '../../errors.js';
 import { resolveCredentials } from '../../native/index.js';
 import { createAppCgroup } from '../application/cgroups.js';
 import type { PrototypeOptions } from '../application/definition.js';
+import { insidePath } from '../application/isolation.js';
 import '../application/protocol.js';
 import type { StartAppParams } from '../application/protocol.js';
 import type { MainProcess } from './main-process.js';
@@ -63,11 +64,13 @@ export class AppLauncher {
       for (const fd of outputs) fs.closeSync(fd);
       throw new WeftError(ErrorCodes.PROCESS_START, `application "${app}": ${(e as Error).message}`);
     }
+    const inRoot = cfg.isolation?.rootfs !== undefined;
     const options: PrototypeOptions = {
       app,
       generation,
       config: cfg,
-      module: file,
+      module: inRoot ? insidePath(file, main.options.modulesDir) : file,
+      modulesDir: main.options.modulesDir,
       credentials,
       cgroupDirs,
       hasOutputFds: outputs.length > 0,

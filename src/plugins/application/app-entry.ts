@@ -19,8 +19,8 @@ import { takeOverMain } from './runtime/main-takeover.js';
 import { clientView } from './client-view.js';
 
 const ROUTER = 0;
-/** Load reports are sent at most this often. */
-const LOAD_INTERVAL_MS = 50;
+/** How often the router hears how busy the process is (when it changed). */
+const LOAD_INTERVAL_MS = 100;
 
 function stripPreload(): void {
   const opts = process.env.NODE_OPTIONS;
@@ -59,15 +59,17 @@ function start(boot: AppBoot): void {
     }),
   );
 
-  let loadTimer: NodeJS.Timeout | undefined;
-  const reportLoad = (): void => {
-    if (loadTimer) return;
-    loadTimer = setTimeout(() => {
-      loadTimer = undefined;
-      port.notify(ROUTER, 'router.app-load', { active: host.stats.active, total: host.stats.total });
-    }, LOAD_INTERVAL_MS);
-    loadTimer.unref();
-  };
+  // Load reports: a few times a second, only when something changed, and
+  // no work at all on the request path.
+  let reported = '';
+  const loadTimer = setInterval(() => {
+    const { active, total } = host.stats;
+    const now = `${active} ${total}`;
+    if (now === reported) return;
+    reported = now;
+    port.notify(ROUTER, 'router.app-load', { active, total });
+  }, LOAD_INTERVAL_MS);
+  loadTimer.unref();
 
   const stop = async (graceMs: number): Promise<never> => {
     await host.stopAccepting({ drain: true });
@@ -78,20 +80,20 @@ function start(boot: AppBoot): void {
   };
 
   host.onRequest((req, res) => {
-    const client = req.headers[CLIENT_HEADER];
-    if (typeof client === 'string') {
-      delete req.headers[CLIENT_HEADER];
-      clientView(req, client);
-    }
-    if (serverHeader && !res.hasHeader('Server')) res.setHeader('Server', serverHeader);
-    reportLoad();
-    res.once('close', () => {
-      reportLoad();
-      if (requestLimit > 0 && host.stats.total >= requestLimit && !retiring) {
-        retiring = true;
-        void stop(30000);
+    // Routed connections (socketpairs) have no peer address: the router names the client.
+    if (req.socket.remoteAddress === undefined) {
+      const client = req.headers[CLIENT_HEADER];
+      if (typeof client === 'string') {
+        delete req.headers[CLIENT_HEADER];
+        clientView(req, client);
       }
-    });
+    }
+    if (serverHeader) res.setHeader('Server', serverHeader);
+    // limits.requests: after the last one, stop taking work and leave.
+    if (requestLimit > 0 && !retiring && host.stats.total >= requestLimit) {
+      retiring = true;
+      res.once('close', () => void stop(30000));
+    }
   });
 
   port.handle('app.serve', async ({ direct, serverHeader: header, requestLimit: limit }, { fds }) => {

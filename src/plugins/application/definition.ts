@@ -37,13 +37,13 @@ export const prototypeProcess: ProcessTypeDefinition = {
     spawnOptions: (o) => {
       const p = o as PrototypeOptions;
       const options = isolationOptions(p.app, p.config, p.credentials, p.cgroupDirs, p.modulesDir);
-      const environment = (p.config.environment ?? {}) as Record<string, string>;
       const inRoot = options.rootfs !== undefined;
       return {
         ...options,
         // Inside a rootfs, Weft's files are where isolation.ts binds them.
         ...(inRoot ? { args: [process.execPath, insidePath(defaultEntry(), p.modulesDir)] } : {}),
-        env: { ...cleanEnv(), ...environment },
+        // The app's "environment" is for its processes, not for Weft's own code.
+        env: cleanEnv(),
         cwd: p.config.working_directory ?? '/',
       };
     },

@@ -34,8 +34,10 @@ export const prototypeHooks: ProcessHooks = {
     const o = ctx.runtime.processOptions as PrototypeOptions;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const plugin = require(o.module) as AppPlugin;
+    // Inherited environment, then the app's "environment" over it (Unit's rule).
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    Object.assign(env, (o.config.environment ?? {}) as Record<string, string>);
     const pctx: PluginContext = { runtimeEntry, nodePath: process.execPath, env };
     await plugin.prototypeSetup?.(o.config, pctx);
     const devNull = fs.openSync('/dev/null', 'r+');

@@ -14,6 +14,8 @@ import type { LogFunction } from './captured-server.js';
 export type RequestHook = (req: IncomingMessage, res: ServerResponse) => void;
 
 const REQUEST_EVENTS = new Set<string | symbol>(['request', 'checkContinue', 'checkExpectation']);
+/** Marks a request already counted (cheaper than a WeakSet on every request). */
+const SEEN = Symbol('weft.seen');
 
 export class RequestTracker {
   #log: LogFunction;
@@ -21,7 +23,6 @@ export class RequestTracker {
   #hooks: RequestHook[] = [];
   #active = 0;
   #total = 0;
-  #seen = new WeakSet<IncomingMessage>();
   #drainWaiters: Array<() => void> = [];
   #closeConnections = false;
 
@@ -54,26 +55,34 @@ export class RequestTracker {
     const target = server as unknown as { emit: Emit };
     const emit = target.emit;
     const tracker = this;
-    target.emit = function (this: net.Server, event: string | symbol, ...args: unknown[]): boolean {
-      if (REQUEST_EVENTS.has(event)) tracker.#begin(args[0] as IncomingMessage, args[1] as ServerResponse);
-      else if (event === 'upgrade') tracker.#total++;
-      return emit.call(this, event, ...args);
-    };
+    // Called for every event of the server: no rest arguments, no copies.
+    target.emit = function (this: net.Server, event: string | symbol): boolean {
+      if (event === 'request' || REQUEST_EVENTS.has(event)) {
+        // eslint-disable-next-line prefer-rest-params
+        tracker.#begin(arguments[1] as IncomingMessage, arguments[2] as ServerResponse);
+      } else if (event === 'upgrade') {
+        tracker.#total++;
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return emit.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+    } as Emit;
   }
 
   #begin(req: IncomingMessage, res: ServerResponse): void {
     // An app's 'checkContinue' handler may re-emit the same request as 'request'.
-    if (this.#seen.has(req)) return;
-    this.#seen.add(req);
+    const marked = req as IncomingMessage & { [SEEN]?: true };
+    if (marked[SEEN]) return;
+    marked[SEEN] = true;
     this.#total++;
     this.#active++;
     // 'close' comes once per response, whether it finished or the client left.
     res.once('close', () => this.#end());
     if (this.#closeConnections) res.shouldKeepAlive = false;
     if (this.#serverHeader !== undefined) res.setHeader('Server', this.#serverHeader);
-    for (const hook of this.#hooks) {
+    const hooks = this.#hooks;
+    for (let i = 0; i < hooks.length; i++) {
       try {
-        hook(req, res);
+        hooks[i](req, res);
       } catch (e) {
         this.#log('error', `a request hook failed: ${e instanceof Error ? e.message : String(e)}`);
       }

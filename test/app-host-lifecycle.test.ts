@@ -55,17 +55,26 @@ test('pipelined requests on a routed connection are answered in order', async (t
   t.regex(text, /"body":"first"/);
 });
 
-test("Weft's Server header and hooks come before the app's handler; stats count requests", async (t) => {
+test("Weft's Server header unless the app sends its own; hooks come before the app's handler; stats count requests", async (t) => {
   const running = await startApp(t, 'plain-http.js', { env: { WEFT_TEST_SERVER_HEADER: 'Weft/0.1.0' } });
   const client = await serve(t, running, 'direct');
   const first = await client.request('/info');
   t.is(first.headers.server, 'Weft/0.1.0');
   t.is(first.headers['x-weft-request'], '1');
-  t.is(json(first).serverHeaderBeforeHandler, 'Weft/0.1.0', 'the handler found the header already set');
+  t.is(json(first).serverHeaderBeforeHandler, null, "as with Unit, the app does not see the router's header");
+  for (const how of ['set', 'object', 'flat']) {
+    const own = await client.request(`/own-server?how=${how}`);
+    // Weft's would come first, and node keeps the first Server header of a response.
+    t.is(own.headers.server, 'mine', how);
+  }
+  const other = await client.request('/own-server?how=none');
+  t.is(other.status, 201);
+  t.is(other.headers.server, 'Weft/0.1.0');
+  t.is(other.headers['x-other'], 'yes');
   const second = await client.request('/nowhere');
   t.is(second.status, 404);
-  t.is(second.headers['x-weft-request'], '2');
-  t.deepEqual(await running.stats(), { active: 0, total: 2 });
+  t.is(second.headers['x-weft-request'], '6');
+  t.deepEqual(await running.stats(), { active: 0, total: 6 });
 });
 
 test('stopAccepting with drain (direct): requests in flight finish, new connections are refused, drained follows', async (t) => {

@@ -43,7 +43,6 @@ function start(boot: AppBoot): void {
   // The channel keeps the process alive: a routed app holds no listening
   // socket of its own, only connections the router hands over.
 
-  let serverHeader = '';
   let requestLimit = 0;
   let retiring = false;
   const host = new AppHost({ log: (level, message) => log.log(level, `"${boot.name}" application: ${message}`) });
@@ -88,7 +87,6 @@ function start(boot: AppBoot): void {
         clientView(req, client);
       }
     }
-    if (serverHeader) res.setHeader('Server', serverHeader);
     // limits.requests: after the last one, stop taking work and leave.
     if (requestLimit > 0 && !retiring && host.stats.total >= requestLimit) {
       retiring = true;
@@ -97,7 +95,7 @@ function start(boot: AppBoot): void {
   });
 
   port.handle('app.serve', async ({ direct, serverHeader: header, requestLimit: limit }, { fds }) => {
-    serverHeader = header;
+    host.setServerHeader(header);
     requestLimit = limit;
     // The set of listeners is replaced: connections and requests in flight go on.
     await host.stopAccepting();

@@ -15,6 +15,8 @@ export const AppHostErrorCodes = {
   START: 'WEFT_ERR_APP_START',
   /** The app never called listen() on an HTTP server in time. */
   NO_LISTEN: 'WEFT_ERR_APP_NO_LISTEN',
+  /** This Node lacks an internal the host builds on (see response-class.ts). */
+  UNSUPPORTED_NODE: 'WEFT_ERR_APP_UNSUPPORTED_NODE',
   /** The host was used out of order (e.g. loadApp twice, listenOn after the app closed its server). */
   STATE: 'WEFT_ERR_APP_HOST_STATE',
 } as const;

@@ -26,12 +26,13 @@ import type { ListenInterception } from './listen-interception.js';
 import { describeRequest, parseListenArgs } from './listen-request.js';
 import { internalsOf } from './net-internals.js';
 import { RequestTracker } from './request-tracker.js';
+import { responseClassKey } from './response-class.js';
 import type { RequestHook } from './request-tracker.js';
 import { mapUnitHttpForRequire } from './unit-http.js';
 
 export interface AppHostOptions {
   log: LogFunction;
-  /** Set on every response before the app's handler runs (the app may still set its own). */
+  /** The `Server` header of every response the app does not give one of its own; setServerHeader() changes it. */
   serverHeader?: string;
 }
 
@@ -69,6 +70,9 @@ export class AppHost {
     // --require preloads run again in every worker thread, Node's own
     // module-hooks thread included: the host belongs to the main thread only.
     if (!isMainThread) throw stateError('install() outside the main thread: a preload must skip worker threads');
+    if (responseClassKey() === undefined) {
+      throw new AppHostError(AppHostErrorCodes.UNSUPPORTED_NODE, `Node ${process.version} keeps no http.Server response class Weft can extend (Node 20 to 24 do)`);
+    }
     // The classes as they are now: an app may later replace http's exports (Unit's recipe did).
     const HttpServer = http.Server;
     const HttpsServer = https.Server;
@@ -204,6 +208,11 @@ export class AppHost {
     return this.#tracker.stats;
   }
 
+  /** The `Server` header from now on ('' for none); the app's own wins. */
+  setServerHeader(value: string): void {
+    this.#tracker.setServerHeader(value);
+  }
+
   /** Called for every request before the app's handler sees it, in the order added. */
   onRequest(hook: (req: IncomingMessage, res: ServerResponse) => void): void {
     this.#tracker.addHook(hook as RequestHook);
@@ -225,7 +234,7 @@ export class AppHost {
     const primary = this.#primary;
     if (!primary) {
       this.#primary = captured;
-      this.#tracker.watch(server);
+      this.#tracker.watch(server as http.Server);
       this.#log('info', `the app listens on ${describeRequest(request)}: Weft serves this server`);
       if (tls) this.#warnTls();
     } else if (primary !== captured) {

@@ -154,6 +154,16 @@ test('the command line: defaults, values and errors', (t) => {
   t.is(r.options.titlePrefix, 'weft');
   const daemon = parseCommandLine([]);
   t.is(daemon.kind === 'run' && daemon.options.log, '/var/log/weft.log');
+  const relative = parseCommandLine(['--config', 'c.json', '--pid', 'run/w.pid', '--statedir', '/abs', '--control', 'unix:c.sock'], '/srv/site');
+  t.like(relative.kind === 'run' ? relative.options : {}, {
+    config: '/srv/site/c.json',
+    pid: '/srv/site/run/w.pid',
+    stateDir: '/abs',
+    control: 'unix:/srv/site/c.sock',
+    startDir: '/srv/site',
+  });
+  const abstract = parseCommandLine(['--control', 'unix:@weft'], '/srv');
+  t.is(abstract.kind === 'run' && abstract.options.control, 'unix:@weft');
   t.deepEqual(parseCommandLine(['-h']), { kind: 'help' });
   t.deepEqual(parseCommandLine(['--version']), { kind: 'version' });
   t.throws(() => parseCommandLine(['--control-mode', '999']), { message: /octal mode/ });

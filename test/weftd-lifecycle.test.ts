@@ -7,6 +7,8 @@ import path from 'node:path';
 import test from 'ava';
 
 import { capture } from './helpers/capture.js';
+import { request } from './helpers/http.js';
+import { freePort } from './helpers/ports.js';
 import { childrenOf, commandLine, isAlive, procStat, waitFor } from './helpers/processes.js';
 import { tempDir } from './helpers/tmp.js';
 import { startWeftd, waitForFileText, WEFTD } from './helpers/weftd.js';
@@ -111,6 +113,37 @@ test('daemon mode returns once ready; the daemon is a session leader that writes
   process.kill(pid, 'SIGQUIT');
   await waitFor(() => !isAlive(pid), 10000, 'daemon exit');
   t.false(fs.existsSync(pidFile));
+});
+
+test('relative paths mean what they meant where weftd was started, daemon or not; apps run there by default', async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755); // the app's user (nobody) works in it
+  fs.copyFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'apps', 'plain-http.js'), path.join(dir, 'app.js'));
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'conf.json'),
+    JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/here' } }, applications: { here: { type: 'node', script: 'app.js' } } }),
+  );
+  const r = await capture({
+    file: process.execPath,
+    args: ['node', WEFTD, '--control', 'unix:control.sock', '--pid', 'weft.pid', '--log', 'weft.log', '--statedir', 'state', '--config', 'conf.json'],
+    cwd: dir,
+  });
+  t.deepEqual(r.status, { code: 0, signal: null }, r.stderr);
+  const pid = Number(fs.readFileSync(path.join(dir, 'weft.pid'), 'utf8'));
+  t.teardown(async () => {
+    if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
+    await waitFor(() => !isAlive(pid), 10000, 'daemon exit').catch(() => process.kill(pid, 'SIGKILL'));
+  });
+  t.is(procStat(pid)!.session, pid);
+  t.true(fs.existsSync(path.join(dir, 'control.sock')));
+  t.true(fs.existsSync(path.join(dir, 'state', 'conf.json')));
+  const info = JSON.parse((await request({ port }, '/info')).text) as { cwd: string; mainFilename: string };
+  t.is(info.cwd, dir);
+  t.is(info.mainFilename, path.join(dir, 'app.js'));
+  process.kill(pid, 'SIGQUIT');
+  await waitFor(() => !isAlive(pid), 10000, 'daemon exit');
+  t.regex(fs.readFileSync(path.join(dir, 'weft.log'), 'utf8'), /exiting|stopped|quit/i);
 });
 
 test('a daemon that cannot start makes weftd exit 1 with the reason', async (t) => {

@@ -9,6 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,27 @@ async function waitForPort(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on ${port}`);
+}
+
+function getJson(socketPath: string, urlPath: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ socketPath, path: urlPath }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(JSON.parse(text)));
+      })
+      .on('error', reject);
+  });
+}
+
+async function waitForProcesses(socketPath: string, wanted: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const p = (await getJson(socketPath, '/status/applications/hello/processes')) as { running?: number; starting?: number };
+    if (p.running === wanted && p.starting === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the app's ${wanted} processes did not start`);
 }
 
 interface Server {
@@ -84,6 +106,9 @@ async function weft(processes: number): Promise<Server> {
     { stdio: 'ignore' },
   );
   await waitForPort(port);
+  // Measure once every process is up: until then the first one accepts all
+  // of wrk's connections.
+  await waitForProcesses(`${dir}/control.sock`, processes);
   return {
     port,
     stop: async () => {

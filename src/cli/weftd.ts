@@ -1,7 +1,7 @@
 // bin/weftd: the server.
 import { WeftError } from '../errors.js';
 import { READY_FD_ENV, startDaemon } from '../native/index.js';
-import { helpText, parseCommandLine } from '../plugins/main/cli.js';
+import { START_DIR_ENV, helpText, parseCommandLine } from '../plugins/main/cli.js';
 import { runMain } from '../plugins/main/main-process.js';
 import { VERSION } from '../version.js';
 
@@ -23,7 +23,7 @@ async function weftd(argv: string[]): Promise<void> {
   }
   const { options } = parsed;
   if (!options.noDaemon && process.env[READY_FD_ENV] === undefined) {
-    const result = await startDaemon([process.argv[1], ...argv]);
+    const result = await startDaemon([process.argv[1], ...argv], { ...process.env, [START_DIR_ENV]: options.startDir });
     if (!result.ok) {
       process.stderr.write(`weftd: ${result.reason}\n`);
       process.exit(1);

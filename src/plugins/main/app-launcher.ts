@@ -3,6 +3,7 @@
 // stdout/stderr files (main may write where the app may not), and create
 // its prototype inside its isolation.
 import fs from 'node:fs';
+import path from 'node:path';
 
 import { resolveAppType } from '../../config/app-types.js';
 import type { Application } from '../../config/types.js';
@@ -57,18 +58,22 @@ export class AppLauncher {
     const outputs: number[] = [];
     try {
       if (cfg.stdout !== undefined || cfg.stderr !== undefined) {
-        outputs.push(cfg.stdout === undefined ? fs.openSync('/dev/null', 'w') : openOutput(cfg.stdout));
-        outputs.push(cfg.stderr === undefined ? fs.openSync('/dev/null', 'w') : openOutput(cfg.stderr));
+        const dir = main.options.startDir;
+        outputs.push(cfg.stdout === undefined ? fs.openSync('/dev/null', 'w') : openOutput(path.resolve(dir, cfg.stdout)));
+        outputs.push(cfg.stderr === undefined ? fs.openSync('/dev/null', 'w') : openOutput(path.resolve(dir, cfg.stderr)));
       }
     } catch (e) {
       for (const fd of outputs) fs.closeSync(fd);
       throw new WeftError(ErrorCodes.PROCESS_START, `application "${app}": ${(e as Error).message}`);
     }
     const inRoot = cfg.isolation?.rootfs !== undefined;
+    // As in Unit, an app runs where weftd was started unless it says otherwise;
+    // inside a rootfs, "/" of that root.
+    const workingDirectory = inRoot ? (cfg.working_directory ?? '/') : path.resolve(main.options.startDir, cfg.working_directory ?? '.');
     const options: PrototypeOptions = {
       app,
       generation,
-      config: cfg,
+      config: { ...cfg, working_directory: workingDirectory },
       module: inRoot ? insidePath(file, main.options.modulesDir) : file,
       modulesDir: main.options.modulesDir,
       credentials,

@@ -1,5 +1,6 @@
 // Parses weftd's arguments with Node's parseArgs; messages as unitd prints
 // them ("unknown option ...", "option ... requires ...").
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
@@ -33,7 +34,10 @@ function fail(message: string): never {
   throw new WeftError(ErrorCodes.CLI, message);
 }
 
-export function parseCommandLine(argv: string[]): CliResult {
+/** Set by weftd for its daemon, which runs in "/": where weftd was started. */
+export const START_DIR_ENV = 'WEFT_START_DIR';
+
+export function parseCommandLine(argv: string[], startDir = process.env[START_DIR_ENV] ?? process.cwd()): CliResult {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
@@ -68,22 +72,28 @@ export function parseCommandLine(argv: string[]): CliResult {
   const noDaemon = Boolean(v['no-daemon']);
   const prefix = (v['title-prefix'] as string | undefined) ?? DEFAULTS.titlePrefix;
   if (!/^[\w.-]{1,32}$/.test(prefix)) fail('option "--title-prefix" requires 1 to 32 letters, digits, "_", "-" or "."');
-  const config = v.config as string | undefined;
+  // Relative paths mean what they meant where weftd was started, daemon or not.
+  const file = (name: string): string | undefined => {
+    const value = v[name] as string | undefined;
+    return value === undefined ? undefined : path.resolve(startDir, value);
+  };
+  const control = (v.control as string | undefined) ?? DEFAULTS.control;
+  const config = file('config');
   if (v['config-write-back'] && config === undefined) fail('option "--config-write-back" requires "--config"');
 
   return {
     kind: 'run',
     options: {
       noDaemon,
-      control: (v.control as string | undefined) ?? DEFAULTS.control,
+      control: /^unix:[^@/]/.test(control) ? `unix:${path.resolve(startDir, control.slice(5))}` : control,
       controlMode: mode === undefined ? DEFAULTS.controlMode : parseInt(mode, 8),
       controlUser: v['control-user'] as string | undefined,
       controlGroup: v['control-group'] as string | undefined,
-      pid: (v.pid as string | undefined) ?? DEFAULTS.pid,
-      log: (v.log as string | undefined) ?? (noDaemon ? undefined : DEFAULTS.daemonLog),
-      modulesDir: v.modulesdir as string | undefined,
-      stateDir: (v.statedir as string | undefined) ?? DEFAULTS.stateDir,
-      tmpDir: (v.tmpdir as string | undefined) ?? DEFAULTS.tmpDir,
+      pid: file('pid') ?? DEFAULTS.pid,
+      log: file('log') ?? (noDaemon ? undefined : DEFAULTS.daemonLog),
+      modulesDir: file('modulesdir'),
+      stateDir: file('statedir') ?? DEFAULTS.stateDir,
+      tmpDir: file('tmpdir') ?? DEFAULTS.tmpDir,
       user: (v.user as string | undefined) ?? DEFAULTS.user,
       group: v.group as string | undefined,
       config,
@@ -92,6 +102,7 @@ export function parseCommandLine(argv: string[]): CliResult {
       engine: (v.engine as string | undefined) ?? DEFAULTS.engine,
       threads,
       logLevel: level as LogLevel,
+      startDir,
       argv,
     },
   };

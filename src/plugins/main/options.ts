@@ -23,6 +23,8 @@ export interface MainOptions {
   engine: string;
   threads: number;
   logLevel: LogLevel;
+  /** Where weftd was started: the default working_directory of applications. */
+  startDir: string;
   /** The arguments as given, for the title with --title-prefix unit. */
   argv: string[];
 }

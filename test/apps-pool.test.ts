@@ -1,16 +1,18 @@
 // Applications in real weftd: unmodified Node apps served in direct and
 // routed mode, the process pool in every "processes" form, limits, crashes,
 // graceful restarts.
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
 import test from 'ava';
 
 import { controlRequest } from '../src/cli/control-client.js';
-import { request } from './helpers/http.js';
+import { raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { childrenOf, commandLine, waitFor } from './helpers/processes.js';
 import { startWithConfig } from './helpers/router.js';
+import { tempDir } from './helpers/tmp.js';
 import type { Weftd } from './helpers/weftd.js';
 
 const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
@@ -52,6 +54,72 @@ test('an unmodified app in direct mode: its listen() is served on the listener',
   t.true(ps.includes('weft: "hello" prototype'), ps.join('\n'));
   t.true(ps.includes('weft: "hello" application'), ps.join('\n'));
   t.regex(w.log(), /"hello" prototype started/);
+});
+
+test('direct mode: /status counts the connections and requests the app processes took themselves', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+    applications: { hello: { type: 'node', script: path.join(apps, 'hello.js'), processes: 2 } },
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  for (let i = 0; i < 3; i++) t.is((await request({ port }, '/', { agent })).status, 200);
+  t.is((await request({ port }, '/')).status, 200);
+  const get = async (): Promise<{ connections: Record<string, number>; requests: { total: number } }> =>
+    (await controlRequest({ socketPath: w.controlPath }, 'GET', '/status')).body as never;
+  // Reports come a few times a second.
+  let s = await get();
+  for (let i = 0; i < 100 && !(s.requests.total === 4 && s.connections.closed === 1); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    s = await get();
+  }
+  t.deepEqual(s.connections, { accepted: 2, active: 0, idle: 1, closed: 1 });
+  t.is(s.requests.total, 4);
+  agent.destroy();
+  for (let i = 0; i < 100 && s.connections.closed !== 2; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    s = await get();
+  }
+  t.deepEqual(s.connections, { accepted: 2, active: 0, idle: 0, closed: 2 });
+});
+
+test('direct mode applies settings.http: max_body_size (declared and chunked), idle_timeout', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/probe' } },
+    applications: { probe: { type: 'node', script: path.join(apps, 'probe.js') } },
+    settings: { http: { max_body_size: 100, idle_timeout: 1 } },
+  });
+  t.is((await request({ port }, '/echo', { method: 'POST', body: 'x'.repeat(100) })).text, 'x'.repeat(100));
+  const declared = await request({ port }, '/echo', { method: 'POST', body: 'x'.repeat(101) });
+  t.is(declared.status, 413);
+  t.is(declared.headers.connection, 'close');
+  t.is(declared.text, '<!DOCTYPE html><title>Error 413</title><p>Error 413.\r\n');
+  const head = 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const small = await raw({ port }, `${head}32\r\n${'y'.repeat(50)}\r\n0\r\n\r\n`, { untilText: 'y'.repeat(50) });
+  t.regex(small, /^HTTP\/1\.1 200 /);
+  const chunked = await raw({ port }, `${head}64\r\n${'z'.repeat(100)}\r\n64\r\n${'z'.repeat(100)}\r\n0\r\n\r\n`);
+  t.regex(chunked, /^HTTP\/1\.1 413 /, 'a chunked body that grows past the limit');
+  // idle_timeout: the server's keep-alive timeout, which Node announces.
+  const agent = new http.Agent({ keepAlive: true });
+  t.teardown(() => agent.destroy());
+  t.is((await request({ port }, '/', { agent })).headers['keep-alive'], 'timeout=1');
+  t.regex(w.log(), /"probe" application/);
+});
+
+test('with an access log, a listener that passes to an application is served through the router, and logged', async (t) => {
+  const port = await freePort();
+  const log = path.join(tempDir(t), 'access.log');
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+    applications: { hello: { type: 'node', script: path.join(apps, 'hello.js') } },
+    access_log: log,
+  });
+  t.is((await request({ port }, '/logged?x=1')).status, 200);
+  const text = (): string => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
+  await waitFor(() => text().includes('/logged'), 5000, 'the access log line').catch(() => undefined);
+  t.regex(text(), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"\n$/);
 });
 
 test('routed mode: requests through routes reach the app with the client\'s address', async (t) => {
@@ -218,6 +286,37 @@ test('an app that fails to start: the configuration is refused with its reason',
     (r.body as { detail: string }).detail,
     /^application "bad" failed to start: the app ".*fails-at-start\.js" threw while starting: Error: the database is not reachable \(fixture\) \(at .*fails-at-start\.js:2\)$/,
   );
+});
+
+test('stdout and stderr: to their files when configured; to the Weft log otherwise under --no-daemon', async (t) => {
+  const port = await freePort();
+  const dir = tempDir(t);
+  const out = path.join(dir, 'out.log');
+  const err = path.join(dir, 'err.log');
+  const w = await startWithConfig(t, {
+    listeners: {
+      [`127.0.0.1:${port}`]: { pass: 'routes' },
+    },
+    routes: [
+      { match: { uri: '/files' }, action: { pass: 'applications/files' } },
+      { action: { pass: 'applications/log' } },
+    ],
+    applications: {
+      files: { type: 'node', script: path.join(apps, 'chatty.js'), stdout: out, stderr: err },
+      log: { type: 'node', script: path.join(apps, 'chatty.js') },
+    },
+  });
+  t.is((await request({ port }, '/files')).text, 'said');
+  t.is((await request({ port }, '/to-log')).text, 'said');
+  const read = (f: string): string => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
+  await waitFor(() => read(out).includes('stdout: /files') && read(err).includes('stderr: /files'), 5000, 'the files').catch(() => undefined);
+  t.regex(read(out), /chatty says hello on stdout[\s\S]*stdout: \/files\n/);
+  t.regex(read(err), /chatty says hello on stderr[\s\S]*stderr: \/files\n/);
+  t.notRegex(read(out), /stderr/);
+  await w.waitForLog(/stdout: \/to-log/, 5000).catch(() => undefined);
+  t.regex(w.log(), /^stdout: \/to-log$/m);
+  t.regex(w.log(), /^stderr: \/to-log$/m);
+  t.notRegex(w.log(), /\/files/, "the files app's output went to its files only");
 });
 
 test('unknown types and bad members are refused by the controller with details', async (t) => {

@@ -1,6 +1,8 @@
 // bench/hello: the same hello-world handler (a) as a plain single-process
 // Node server, (b) in Node's cluster with 2 workers, (c) behind Weft with
-// processes: 1 and (d) processes: 2, in the same run, interleaved rounds,
+// processes: 1 and (d) processes: 2 (direct mode: the app processes accept
+// the listener's connections), and (e) processes: 1 behind a route (routed
+// mode: the router parses and forwards), in the same run, interleaved rounds,
 // measured with wrk (Debian's package: apt-get install wrk): keep-alive with
 // 64 and 256 connections, and Connection: close with 64. Prints req/s
 // medians, p99 and the ratio to the plain server.
@@ -88,7 +90,7 @@ async function nodeServer(script: string): Promise<Server> {
   return { port, stop: () => stopChild(child) };
 }
 
-async function weft(processes: number): Promise<Server> {
+async function weft(processes: number, routed = false): Promise<Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
@@ -96,7 +98,9 @@ async function weft(processes: number): Promise<Server> {
   fs.writeFileSync(
     config,
     JSON.stringify({
-      listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+      // Routed: through a route, so the router parses and forwards each request.
+      listeners: { [`127.0.0.1:${port}`]: { pass: routed ? 'routes' : 'applications/hello' } },
+      ...(routed ? { routes: [{ action: { pass: 'applications/hello' } }] } : {}),
       applications: { hello: { type: 'node', script: appScript, processes } },
     }),
   );
@@ -152,6 +156,7 @@ const scenarios: Array<{ name: string; start: () => Promise<Server> }> = [
   { name: 'node cluster (2 workers)', start: () => nodeServer(path.join(root, 'bench', 'hello', 'cluster.js')) },
   { name: 'weft processes: 1', start: () => weft(1) },
   { name: 'weft processes: 2', start: () => weft(2) },
+  { name: 'weft routed, processes: 1', start: () => weft(1, true) },
 ];
 
 async function main(): Promise<void> {
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
     for (const s of scenarios) {
       const server = await s.start();
       try {
-        wrk(server.port, loads[0]); // warm-up
+        wrk(server.port, loads[1]); // warm-up, with the most connections: the first burst of them is slow everywhere
         for (const load of loads) {
           const key = `${s.name}|${load.name}`;
           const m = wrk(server.port, load);

@@ -61,13 +61,15 @@ function start(boot: AppBoot): void {
   // Load reports: a few times a second, only when something changed, and
   // no work at all on the request path.
   let reported = '';
-  const loadTimer = setInterval(() => {
+  const reportLoad = (): void => {
     const { active, total } = host.stats;
-    const now = `${active} ${total}`;
+    const direct = { ...host.directStats };
+    const now = `${active} ${total} ${direct.accepted} ${direct.closed} ${direct.active}`;
     if (now === reported) return;
     reported = now;
-    port.notify(ROUTER, 'router.app-load', { active, total });
-  }, LOAD_INTERVAL_MS);
+    port.notify(ROUTER, 'router.app-load', { active, total, direct });
+  };
+  const loadTimer = setInterval(reportLoad, LOAD_INTERVAL_MS);
   loadTimer.unref();
 
   const stop = async (graceMs: number): Promise<never> => {
@@ -75,6 +77,7 @@ function start(boot: AppBoot): void {
     const timer = setTimeout(() => process.exit(0), graceMs);
     await host.drained();
     clearTimeout(timer);
+    reportLoad();
     process.exit(0);
   };
 
@@ -94,8 +97,9 @@ function start(boot: AppBoot): void {
     }
   });
 
-  port.handle('app.serve', async ({ direct, serverHeader: header, requestLimit: limit }, { fds }) => {
+  port.handle('app.serve', async ({ direct, serverHeader: header, requestLimit: limit, http: settings }, { fds }) => {
     host.setServerHeader(header);
+    host.setDirectHttp(direct ? settings : undefined);
     requestLimit = limit;
     // The set of listeners is replaced: connections and requests in flight go on.
     await host.stopAccepting();

@@ -19,6 +19,8 @@ export interface PrototypeOptions {
   cgroupDirs: string[];
   /** stdout/stderr of the application processes arrive as fds 4 and 5. */
   hasOutputFds: boolean;
+  /** Without them, stdout goes to the Weft log too (--no-daemon: a console.log shows), else nowhere. */
+  stdoutToLog: boolean;
   /** --modulesdir, bound into a rootfs when there is one. */
   modulesDir?: string;
 }

@@ -1,5 +1,8 @@
 // The methods between the router, main, prototypes and application
 // processes.
+import type { DirectHttpSettings } from './runtime/direct-limits.js';
+import type { DirectStats } from './runtime/direct-traffic.js';
+
 export interface StartAppParams {
   app: string;
   generation: number;
@@ -13,6 +16,8 @@ export interface ServeParams {
   serverHeader: string;
   /** Requests after which the process should stop taking more (limits.requests), or 0. */
   requestLimit: number;
+  /** Direct mode: settings.http, which the process applies to the connections it accepts. */
+  http?: DirectHttpSettings;
 }
 
 declare module '../../kernel/ports/methods.js' {
@@ -38,7 +43,7 @@ declare module '../../kernel/ports/methods.js' {
     /** application -> router: the app cannot start (why). */
     'router.app-failed': { params: { reason: string }; result: void };
     /** application -> router: its requests in flight changed (rate-limited). */
-    'router.app-load': { params: { active: number; total: number }; result: void };
+    'router.app-load': { params: { active: number; total: number; direct: DirectStats }; result: void };
   }
 }
 

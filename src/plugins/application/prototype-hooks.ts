@@ -41,7 +41,7 @@ export const prototypeHooks: ProcessHooks = {
     const pctx: PluginContext = { runtimeEntry, nodePath: process.execPath, env };
     await plugin.prototypeSetup?.(o.config, pctx);
     const devNull = fs.openSync('/dev/null', 'r+');
-    const stdout = o.hasOutputFds ? 4 : devNull;
+    const stdout = o.hasOutputFds ? 4 : o.stdoutToLog ? 2 : devNull;
     const stderr = o.hasOutputFds ? 5 : 2;
 
     ctx.port.handle('prototype.spawn', async () => {

@@ -79,6 +79,7 @@ export class AppLauncher {
       credentials,
       cgroupDirs,
       hasOutputFds: outputs.length > 0,
+      stdoutToLog: main.options.noDaemon,
     };
     try {
       const entry = await main.processes.start('prototype', options, outputs);

@@ -100,7 +100,9 @@ export class Configuration {
     this.actions = compileRouteActions(raw.routes, { mimeTypes: this.http.mimeTypes });
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
     this.applications = env.applications.plan((raw.applications ?? {}) as Record<string, Record<string, unknown>>);
-    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
+    // The access log is written by the router: with one, every request goes through it.
+    const listeners = raw.access_log === undefined ? Object.entries(raw.listeners ?? {}) : [];
+    for (const [address, l] of listeners) {
       const app = directApplication(l, raw.applications ?? {});
       if (app === undefined) continue;
       this.listenerSpecs.get(address)!.kind = 'direct';
@@ -153,7 +155,13 @@ export class Configuration {
     this.#env.applications.commit(this.applications);
     for (const [name, pool] of this.applications) {
       const fds = (this.direct.get(name) ?? []).map(fdOf).filter((fd): fd is number => fd !== undefined);
-      pool.setDirect(fds);
+      const h = this.http;
+      pool.setDirect(fds, {
+        headerReadTimeoutMs: h.headerReadTimeoutMs,
+        sendTimeoutMs: h.sendTimeoutMs,
+        idleTimeoutMs: h.idleTimeoutMs,
+        maxBodySize: h.maxBodySize,
+      });
     }
   }
 
@@ -176,8 +184,8 @@ export class Configuration {
 /**
  * The application a listener's connections may go to directly: its pass is
  * a fixed "applications/<name>", there is no TLS or forwarded processing to
- * do, and the app has no limits.timeout (which the router enforces) and at
- * least one process at all times.
+ * do (nor an access log to write), and the app has no limits.timeout (which
+ * the router enforces) and at least one process at all times.
  */
 function directApplication(l: RawListener, apps: Record<string, unknown>): string | undefined {
   if (l.tls !== undefined || l.forwarded !== undefined) return undefined;

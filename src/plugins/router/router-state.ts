@@ -39,6 +39,7 @@ export class RouterState {
       mainPid: options.mainPid,
       log: options.log,
       serverHeader: () => this.#current?.serverHeader ?? `Weft/${options.version}`,
+      counters: this.counters,
     });
   }
 

@@ -18,6 +18,9 @@ import { isMainThread } from 'node:worker_threads';
 
 import { AppHostError, AppHostErrorCodes } from './app-host-error.js';
 import { mapUnitHttpForEntry, runEntry } from './app-loader.js';
+import { DirectLimits } from './direct-limits.js';
+import type { DirectHttpSettings } from './direct-limits.js';
+import type { DirectStats } from './direct-traffic.js';
 import type { AppSpec } from './app-loader.js';
 import { CapturedServer } from './captured-server.js';
 import type { LogFunction } from './captured-server.js';
@@ -43,6 +46,7 @@ interface ReadyWaiter {
 
 export class AppHost {
   #log: LogFunction;
+  #directLimits: DirectLimits | null = null;
   #tracker: RequestTracker;
   #interception: ListenInterception | undefined;
   #captured = new WeakMap<net.Server, CapturedServer>();
@@ -159,6 +163,7 @@ export class AppHost {
       closeQuietly(fd);
       throw e;
     }
+    this.#directLimits?.applyTo(primary.server as http.Server);
     // From here node owns the fd (and closes it with its handle).
     await primary.acceptOn(fd, options.backlog, this.#interception!.original);
   }
@@ -208,6 +213,21 @@ export class AppHost {
     return this.#tracker.stats;
   }
 
+  /** What came in on the listening fds of direct mode (the router never sees it). */
+  get directStats(): Readonly<DirectStats> {
+    return this.#tracker.direct;
+  }
+
+  /**
+   * Direct mode: Weft's settings.http for the connections accepted on its
+   * fds (timeouts, max_body_size); undefined: none (routed mode).
+   */
+  setDirectHttp(settings: DirectHttpSettings | undefined): void {
+    this.#directLimits = settings ? new DirectLimits(settings) : null;
+    this.#tracker.setLimits(this.#directLimits);
+    if (this.#directLimits && this.#primary) this.#directLimits.applyTo(this.#primary.server as http.Server);
+  }
+
   /** The `Server` header from now on ('' for none); the app's own wins. */
   setServerHeader(value: string): void {
     this.#tracker.setServerHeader(value);
@@ -228,6 +248,7 @@ export class AppHost {
         listening: (c) => this.#listening(c),
         closed: (c) => this.#closed(c),
         log: this.#log,
+        direct: this.#tracker.direct,
       });
       this.#captured.set(server, captured);
     }

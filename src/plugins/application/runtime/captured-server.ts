@@ -6,6 +6,8 @@
 // the fds Weft hands over) or from sockets Weft's router connected.
 import net from 'node:net';
 
+import { DIRECT } from './direct-traffic.js';
+import type { DirectSocket, DirectStats } from './direct-traffic.js';
 import type { ListenRequest } from './listen-request.js';
 import { addressFor } from './listen-request.js';
 import { connectionOptionsOf, internalsOf } from './net-internals.js';
@@ -20,6 +22,8 @@ export interface CapturedServerEvents {
   /** The app closed the server (or its listen signal aborted). */
   closed(captured: CapturedServer): void;
   log: LogFunction;
+  /** Counters of the connections accepted on Weft's fds. */
+  direct: DirectStats;
 }
 
 export class CapturedServer {
@@ -91,7 +95,13 @@ export class CapturedServer {
   /** Accepts on a listening fd (TCP or unix) for this server; Node takes ownership of the fd. */
   async acceptOn(fd: number, backlog: number | undefined, originalListen: OriginalListen): Promise<void> {
     const acceptor = net.createServer(connectionOptionsOf(this.server));
-    acceptor.on('connection', (socket: net.Socket) => this.deliver(socket));
+    acceptor.on('connection', (socket: DirectSocket) => {
+      socket[DIRECT] = true;
+      const stats = this.#events.direct;
+      stats.accepted++;
+      socket.once('close', () => stats.closed++);
+      this.deliver(socket);
+    });
     await new Promise<void>((resolve, reject) => {
       acceptor.once('error', (e: Error) => {
         acceptor.close();

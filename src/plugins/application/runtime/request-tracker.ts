@@ -12,7 +12,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type http from 'node:http';
 
 import type { LogFunction } from './captured-server.js';
+import type { DirectLimits } from './direct-limits.js';
+import { DIRECT, emptyDirectStats } from './direct-traffic.js';
+import type { DirectSocket, DirectStats } from './direct-traffic.js';
 import { installResponseClass } from './response-class.js';
+
+type DirectResponse = ServerResponse & { [DIRECT]?: true };
 
 export type RequestHook = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -21,9 +26,12 @@ export class RequestTracker {
   #hooks: RequestHook[] = [];
   #active = 0;
   #total = 0;
+  /** Shared with the captured server, which counts the connections. */
+  readonly direct: DirectStats = emptyDirectStats();
   #drainWaiters: Array<() => void> = [];
   #closeConnections = false;
   #serverHeader: string;
+  #limits: DirectLimits | null = null;
 
   constructor(options: { log: LogFunction; serverHeader?: string }) {
     this.#log = options.log;
@@ -43,6 +51,11 @@ export class RequestTracker {
     this.#serverHeader = value;
   }
 
+  /** settings.http for requests on direct connections (null: none). */
+  setLimits(limits: DirectLimits | null): void {
+    this.#limits = limits;
+  }
+
   /** From now on every response closes its connection (the process is stopping). */
   closeConnectionsAfterResponse(): void {
     this.#closeConnections = true;
@@ -59,7 +72,7 @@ export class RequestTracker {
       serverHeader: () => this.#serverHeader,
       keepAlive: () => !this.#closeConnections,
       begin: (req, res) => this.#begin(req, res),
-      end: () => this.#end(),
+      end: (res) => this.#end(res),
     });
     type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
     const target = server as unknown as { emit: Emit };
@@ -69,6 +82,14 @@ export class RequestTracker {
     // with exactly the arguments given: http emits at most three.
     target.emit = function (this: http.Server, event: string | symbol, a?: unknown, b?: unknown, c?: unknown): boolean {
       if (event === 'upgrade') tracker.#total++;
+      else if (
+        (event === 'request' || event === 'checkContinue') &&
+        tracker.#limits !== null &&
+        ((a as IncomingMessage).socket as DirectSocket)[DIRECT] === true &&
+        !tracker.#limits.admit(a as IncomingMessage, b as ServerResponse)
+      ) {
+        return true;
+      }
       switch (arguments.length) {
         case 1:
           return emit.call(this, event);
@@ -88,6 +109,11 @@ export class RequestTracker {
   #begin(req: IncomingMessage, res: ServerResponse): void {
     this.#total++;
     this.#active++;
+    if ((req.socket as DirectSocket)[DIRECT] === true) {
+      this.direct.requests++;
+      this.direct.active++;
+      (res as DirectResponse)[DIRECT] = true;
+    }
     const hooks = this.#hooks;
     for (let i = 0; i < hooks.length; i++) {
       try {
@@ -98,7 +124,8 @@ export class RequestTracker {
     }
   }
 
-  #end(): void {
+  #end(res: ServerResponse): void {
+    if ((res as DirectResponse)[DIRECT] === true) this.direct.active--;
     this.#active--;
     if (this.#active > 0) return;
     const waiters = this.#drainWaiters;

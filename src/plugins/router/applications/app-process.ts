@@ -10,6 +10,8 @@ import type { Port } from '../../../kernel/ports/port.js';
 import { socketPair } from '../../../native/index.js';
 import '../../application/protocol.js';
 import type { ServeParams } from '../../application/protocol.js';
+import { emptyDirectStats } from '../../application/runtime/direct-traffic.js';
+import type { DirectStats } from '../../application/runtime/direct-traffic.js';
 
 export type AppProcessState = 'starting' | 'ready' | 'stopping' | 'gone';
 
@@ -48,6 +50,8 @@ export class AppProcess {
   state: AppProcessState = 'starting';
   active = 0;
   served = 0;
+  /** Direct mode: what it last reported of the connections it accepted itself. */
+  direct: DirectStats = emptyDirectStats();
   readonly agent: http.Agent;
   readonly ready: Promise<void>;
   /** Resolves when the process has exited. */

@@ -39,9 +39,9 @@ export class ApplicationRegistry {
     };
     port.onNotify('router.app-ready', (_params, ctx) => find(ctx.from)?.process.markReady());
     port.onNotify('router.app-failed', ({ reason }, ctx) => find(ctx.from)?.process.markFailed(reason));
-    port.onNotify('router.app-load', ({ active, total }, ctx) => {
+    port.onNotify('router.app-load', ({ active, total, direct }, ctx) => {
       const found = find(ctx.from);
-      if (found) found.pool.load(found.process, active, total);
+      if (found) found.pool.load(found.process, active, total, direct);
     });
     port.onNotify('router.app-exited', ({ pid, code, signal }, ctx) => {
       for (const pool of this.#all()) pool.generationOfPrototype(ctx.from)?.onExit(pid, code, signal);

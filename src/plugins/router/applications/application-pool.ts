@@ -9,7 +9,11 @@ import fs from 'node:fs';
 import type { Logger } from '../../../kernel/log/logger.js';
 import type { Port } from '../../../kernel/ports/port.js';
 import { dup } from '../../../native/index.js';
+import type { ServeParams } from '../../application/protocol.js';
+import type { DirectHttpSettings } from '../../application/runtime/direct-limits.js';
+import type { DirectStats } from '../../application/runtime/direct-traffic.js';
 import type { RequestContext } from '../http/request-context.js';
+import type { Counters } from '../status/counters.js';
 import { errorResponse } from '../http/errors.js';
 import type { ApplicationGateway, ApplicationStatus } from './application-gateway.js';
 import { forwardToApp } from './app-request.js';
@@ -37,6 +41,8 @@ export interface PoolEnvironment {
   mainPid: number;
   log: Logger;
   serverHeader: () => string;
+  /** The router's /status counters: direct-mode traffic is added to them. */
+  counters?: Counters;
 }
 
 interface Waiter {
@@ -67,6 +73,8 @@ export class ApplicationPool implements ApplicationGateway {
   #idleTimer: NodeJS.Timeout | undefined;
   #idleSince = new Map<AppProcess, number>();
   #directFds: number[] = [];
+  /** settings.http, for the connections its processes accept themselves. */
+  #directHttp: DirectHttpSettings | undefined;
   #retired = false;
 
   constructor(name: string, config: AppConfig, env: PoolEnvironment) {
@@ -128,10 +136,7 @@ export class ApplicationPool implements ApplicationGateway {
     this.#starting++;
     try {
       const p = await gen.spawn();
-      p.serve(
-        { direct: this.#directFds.length > 0, serverHeader: this.#env.serverHeader(), requestLimit: this.requestLimit },
-        this.#directFds,
-      );
+      p.serve(this.#serveParams(), this.#directFds);
       await p.ready;
       this.#idleSince.set(p, Date.now());
       this.#wakeWaiters();
@@ -147,12 +152,21 @@ export class ApplicationPool implements ApplicationGateway {
   }
 
   /** Direct mode: application processes accept on these listening fds themselves. */
-  setDirect(fds: number[]): void {
+  setDirect(fds: number[], http: DirectHttpSettings): void {
     for (const fd of this.#directFds) fs.closeSync(fd);
     this.#directFds = fds.map((fd) => dup(fd));
-    for (const p of this.#live()) {
-      p.serve({ direct: this.#directFds.length > 0, serverHeader: this.#env.serverHeader(), requestLimit: this.requestLimit }, this.#directFds);
-    }
+    this.#directHttp = http;
+    for (const p of this.#live()) p.serve(this.#serveParams(), this.#directFds);
+  }
+
+  #serveParams(): ServeParams {
+    const direct = this.#directFds.length > 0;
+    return {
+      direct,
+      serverHeader: this.#env.serverHeader(),
+      requestLimit: this.requestLimit,
+      ...(direct && this.#directHttp ? { http: this.#directHttp } : {}),
+    };
   }
 
   async handle(ctx: RequestContext, _target?: string): Promise<void> {
@@ -240,6 +254,10 @@ export class ApplicationPool implements ApplicationGateway {
     const how = signal ? `on signal ${signal}` : `with code ${code}`;
     this.#env.log.log(expected ? 'notice' : 'error', `application "${this.name}" process ${p.pid} exited ${how}`);
     this.#idleSince.delete(p);
+    // Its direct connections died with it.
+    const d = p.direct;
+    this.#env.counters?.direct({ accepted: 0, closed: d.accepted - d.closed, requests: 0, active: -d.active });
+    p.direct = { accepted: d.accepted, closed: d.accepted, requests: d.requests, active: 0 };
     if (expected || gen !== this.#current || this.#retired) {
       if (gen !== this.#current) this.#maybeFinishDraining(gen);
       this.#ensureSpare();
@@ -323,9 +341,19 @@ export class ApplicationPool implements ApplicationGateway {
   }
 
   /** Direct mode: a process told us how busy it is. */
-  load(p: AppProcess, active: number, total: number): void {
+  load(p: AppProcess, active: number, total: number, direct?: DirectStats): void {
     p.active = active;
     p.served = total;
+    if (direct) {
+      const last = p.direct;
+      this.#env.counters?.direct({
+        accepted: direct.accepted - last.accepted,
+        closed: direct.closed - last.closed,
+        requests: direct.requests - last.requests,
+        active: direct.active - last.active,
+      });
+      p.direct = { ...direct };
+    }
     if (active === 0) this.#idleSince.set(p, Date.now());
     else this.#idleSince.delete(p);
     // All busy: one more, if max allows.

@@ -1,0 +1,24 @@
+// In direct mode the application process accepts connections itself, so the
+// router never sees them; what /status shows for them (connections accepted,
+// closed, busy; requests) is counted here and reported with the load. The
+// counting costs one property per connection and a property test per
+// request, nothing for routed connections.
+import type { Socket } from 'node:net';
+
+/** Marks a socket accepted on one of Weft's listening fds. */
+export const DIRECT = Symbol('weft.direct');
+
+export type DirectSocket = Socket & { [DIRECT]?: true };
+
+export interface DirectStats {
+  accepted: number;
+  closed: number;
+  /** Requests that came in on direct connections. */
+  requests: number;
+  /** Of those, in progress now (about the number of busy direct connections). */
+  active: number;
+}
+
+export function emptyDirectStats(): DirectStats {
+  return { accepted: 0, closed: 0, requests: 0, active: 0 };
+}

@@ -1,9 +1,51 @@
 // A TCP port the kernel chose, free at the moment of asking (tests bind it
 // right away; another program taking it in between is unlikely, and the
 // test then fails loudly with EADDRINUSE rather than passing wrongly).
+//
+// Test files run in parallel processes, and the kernel may hand the same
+// port to two of them in turn once the first has let it go: each port is
+// therefore claimed for the whole run (a directory per port, made
+// atomically, under one directory per ava run), and never given twice.
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
+const PREFIX = 'weft-test-ports-';
+const claims = path.join(os.tmpdir(), `${PREFIX}${process.ppid}`);
+let swept = false;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims of earlier runs whose ava is gone. */
+function sweep(): void {
+  swept = true;
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(name.slice(PREFIX.length));
+    if (name.startsWith(PREFIX) && Number.isInteger(pid) && !alive(pid)) {
+      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
+function claim(port: number): boolean {
+  try {
+    fs.mkdirSync(path.join(claims, String(port)));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+function kernelPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on('error', reject);
@@ -12,4 +54,14 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  if (!swept) sweep();
+  fs.mkdirSync(claims, { recursive: true });
+  for (let i = 0; i < 50; i++) {
+    const port = await kernelPort(host);
+    if (claim(port)) return port;
+  }
+  throw new Error('no unclaimed port after 50 tries');
 }

@@ -15,6 +15,7 @@ import { insidePath } from '../application/isolation.js';
 import '../application/protocol.js';
 import type { StartAppParams } from '../application/protocol.js';
 import type { MainProcess } from './main-process.js';
+import { openForAppend } from './open-for-append.js';
 
 /** "256M" -> bytes. */
 export function parseSize(value: number | string): number {
@@ -24,9 +25,6 @@ export function parseSize(value: number | string): number {
   return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
 }
 
-function openOutput(file: string): number {
-  return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
-}
 
 export class AppLauncher {
   #main: MainProcess;
@@ -59,8 +57,8 @@ export class AppLauncher {
     try {
       if (cfg.stdout !== undefined || cfg.stderr !== undefined) {
         const dir = main.options.startDir;
-        outputs.push(cfg.stdout === undefined ? fs.openSync('/dev/null', 'w') : openOutput(path.resolve(dir, cfg.stdout)));
-        outputs.push(cfg.stderr === undefined ? fs.openSync('/dev/null', 'w') : openOutput(path.resolve(dir, cfg.stderr)));
+        outputs.push(cfg.stdout === undefined ? fs.openSync('/dev/null', 'w') : openForAppend(path.resolve(dir, cfg.stdout)));
+        outputs.push(cfg.stderr === undefined ? fs.openSync('/dev/null', 'w') : openForAppend(path.resolve(dir, cfg.stderr)));
       }
     } catch (e) {
       for (const fd of outputs) fs.closeSync(fd);

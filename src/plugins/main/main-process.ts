@@ -32,6 +32,7 @@ import { processTypeRegistry } from '../index.js';
 import type { PluginModule } from '../index.js';
 import { checkReadableBy } from './install-check.js';
 import { LogFile } from './log-file.js';
+import { openForAppend } from './open-for-append.js';
 import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 
@@ -234,7 +235,7 @@ export class MainProcess {
     this.port.handle('main.open-log', ({ path: file }) => {
       let fd: number;
       try {
-        fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+        fd = openForAppend(file);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         throw new WeftError(ErrorCodes.FD, `cannot open the access log "${file}": ${err.code ?? err.message}`);

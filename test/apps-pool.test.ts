@@ -1,6 +1,7 @@
 // Applications in real weftd: unmodified Node apps served in direct and
 // routed mode, the process pool in every "processes" form, limits, crashes,
 // graceful restarts.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -35,10 +36,18 @@ async function status(w: Weftd, app: string): Promise<{ processes: { running: nu
   return r.body as never;
 }
 
+// Through a route that decides (though it always says yes): the router
+// stays in the path. A route that only passes on is served directly.
 const routed = (port: number, app: string) => ({
   listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-  routes: [{ action: { pass: `applications/${app}` } }],
+  routes: [{ match: { uri: '*' }, action: { pass: `applications/${app}` } }],
 });
+
+/** Pids of the processes holding the listening socket on `port`. */
+function listeningPids(port: number): number[] {
+  const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  return [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+}
 
 test('an unmodified app in direct mode: its listen() is served on the listener', async (t) => {
   const port = await freePort();
@@ -54,6 +63,32 @@ test('an unmodified app in direct mode: its listen() is served on the listener',
   t.true(ps.includes('weft: "hello" prototype'), ps.join('\n'));
   t.true(ps.includes('weft: "hello" application'), ps.join('\n'));
   t.regex(w.log(), /"hello" prototype started/);
+});
+
+test('a listener whose routes can only pass to one application is served directly; one whose route decides is not', async (t) => {
+  const straight = await freePort();
+  const deciding = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: {
+      [`127.0.0.1:${straight}`]: { pass: 'routes/main' },
+      [`127.0.0.1:${deciding}`]: { pass: 'routes/picky' },
+    },
+    routes: {
+      main: [{ match: {}, action: { pass: 'routes/next' } }],
+      next: [{ action: { pass: 'applications/probe' } }],
+      picky: [{ match: { uri: '/x/*' }, action: { pass: 'applications/probe' } }],
+    },
+    applications: { probe: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 } },
+  });
+  t.is((await request({ port: straight }, '/')).status, 200);
+  t.is((await request({ port: deciding }, '/x/y')).status, 200);
+  t.is((await request({ port: deciding }, '/elsewhere')).status, 404);
+  const app = Number(JSON.parse((await request({ port: straight }, '/')).text).pid);
+  const router = [...childrenOf(w.pid)].find((c) => commandLine(c.pid) === 'weft: router')!.pid;
+  // The router holds both sockets (it hands them over); only a direct one reaches the app.
+  t.true(listeningPids(straight).includes(app), 'the app process accepts on the straight listener');
+  t.false(listeningPids(deciding).includes(app), 'the deciding listener stays with the router');
+  t.true(listeningPids(deciding).includes(router));
 });
 
 test('direct mode: /status counts the connections and requests the app processes took themselves', async (t) => {
@@ -239,39 +274,41 @@ test('limits.requests recycles a worker without failing a request', async (t) =>
   t.true(new Set(pids).size >= 3, `pids: ${pids.join(' ')}`);
 });
 
-test('restart under load: a new generation, zero failed requests', async (t) => {
-  const port = await freePort();
-  const w = await startWithConfig(t, {
-    ...routed(port, 'p'),
-    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 2 } },
-  });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  t.teardown(() => agent.destroy());
-  let stop = false;
-  const failures: string[] = [];
-  const pids = new Set<number>();
-  const worker = async (): Promise<void> => {
-    while (!stop) {
-      try {
-        const r = await request({ port }, '/slow?ms=20', { agent });
-        if (r.status !== 200) failures.push(`status ${r.status}`);
-        else pids.add(Number(r.text.split(' ')[1]));
-      } catch (e) {
-        failures.push((e as Error).message);
+for (const mode of ['routed', 'direct'] as const) {
+  test(`restart under load (${mode}): a new generation, zero failed requests`, async (t) => {
+    const port = await freePort();
+    const w = await startWithConfig(t, {
+      ...(mode === 'routed' ? routed(port, 'p') : { listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } } }),
+      applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 2 } },
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    t.teardown(() => agent.destroy());
+    let stop = false;
+    const failures: string[] = [];
+    const pids = new Set<number>();
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        try {
+          const r = await request({ port }, '/slow?ms=20', { agent });
+          if (r.status !== 200) failures.push(`status ${r.status}`);
+          else pids.add(Number(r.text.split(' ')[1]));
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
       }
-    }
-  };
-  const workers = Array.from({ length: 6 }, () => worker());
-  await new Promise((r) => setTimeout(r, 300));
-  const before = new Set(pids);
-  const restart = await controlRequest({ socketPath: w.controlPath }, 'GET', '/control/applications/p/restart');
-  t.deepEqual(restart.body, { success: 'Ok' });
-  await new Promise((r) => setTimeout(r, 500));
-  stop = true;
-  await Promise.all(workers);
-  t.deepEqual(failures, []);
-  t.true([...pids].some((p) => !before.has(p)), 'the new generation served');
-});
+    };
+    const workers = Array.from({ length: 6 }, () => worker());
+    await new Promise((r) => setTimeout(r, 300));
+    const before = new Set(pids);
+    const restart = await controlRequest({ socketPath: w.controlPath }, 'GET', '/control/applications/p/restart');
+    t.deepEqual(restart.body, { success: 'Ok' });
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    await Promise.all(workers);
+    t.deepEqual(failures, []);
+    t.true([...pids].some((p) => !before.has(p)), 'the new generation served');
+  });
+}
 
 test('an app that fails to start: the configuration is refused with its reason', async (t) => {
   const port = await freePort();

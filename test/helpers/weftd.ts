@@ -125,7 +125,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   };
   if (options.waitReady ?? true) {
     await Promise.race([
-      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/, 15000, logStart),
+      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/, 30000, logStart),
       exited.then((s) => {
         throw new Error(`weftd exited early (${JSON.stringify(s)}):\n${output}\n${weftd.log()}`);
       }),

@@ -101,9 +101,11 @@ export class Configuration {
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
     this.applications = env.applications.plan((raw.applications ?? {}) as Record<string, Record<string, unknown>>);
     // The access log is written by the router: with one, every request goes through it.
-    const listeners = raw.access_log === undefined ? Object.entries(raw.listeners ?? {}) : [];
+    // So is log_route, which logs each request's route.
+    const routerWork = raw.access_log !== undefined || raw.settings?.http?.log_route === true;
+    const listeners = routerWork ? [] : Object.entries(raw.listeners ?? {});
     for (const [address, l] of listeners) {
-      const app = directApplication(l, raw.applications ?? {});
+      const app = directApplication(l, raw.applications ?? {}, raw.routes);
       if (app === undefined) continue;
       this.listenerSpecs.get(address)!.kind = 'direct';
       this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
@@ -182,14 +184,37 @@ export class Configuration {
 }
 
 /**
- * The application a listener's connections may go to directly: its pass is
- * a fixed "applications/<name>", there is no TLS or forwarded processing to
+ * Where a pass leads whatever the request: through routes whose first step
+ * matches everything and only passes on (`[{"action": {"pass": ...}}]`, a
+ * common way to write Unit configurations), to its fixed target; '' when
+ * the request decides.
+ */
+function straightTarget(pass: string, routes: unknown): string {
+  let target = pass;
+  for (let hops = 0; hops < 8; hops++) {
+    const m = /^routes(?:\/([^$]+))?$/.exec(target);
+    if (!m) return target.includes('$') ? '' : target;
+    const steps = m[1] === undefined ? routes : (routes as Record<string, unknown> | undefined)?.[m[1]];
+    if (!Array.isArray(steps) || steps.length === 0) return '';
+    const first = steps[0] as { match?: Record<string, unknown>; action?: Record<string, unknown> };
+    if (first.match !== undefined && Object.keys(first.match).length > 0) return '';
+    const action = first.action ?? {};
+    if (Object.keys(action).length !== 1 || typeof action.pass !== 'string') return '';
+    target = action.pass;
+  }
+  return '';
+}
+
+/**
+ * The application a listener's connections may go to directly: its pass
+ * leads to a fixed "applications/<name>" (straight, or through routes that
+ * cannot decide otherwise), there is no TLS or forwarded processing to
  * do (nor an access log to write), and the app has no limits.timeout (which
  * the router enforces) and at least one process at all times.
  */
-function directApplication(l: RawListener, apps: Record<string, unknown>): string | undefined {
+function directApplication(l: RawListener, apps: Record<string, unknown>, routes: unknown): string | undefined {
   if (l.tls !== undefined || l.forwarded !== undefined) return undefined;
-  const m = /^applications\/([^/$]+)$/.exec(l.pass);
+  const m = /^applications\/([^/$]+)$/.exec(straightTarget(l.pass, routes));
   if (!m) return undefined;
   const app = apps[m[1]] as { limits?: { timeout?: number }; processes?: number | { spare?: number } } | undefined;
   if (!app || app.limits?.timeout !== undefined) return undefined;

@@ -33,6 +33,9 @@ import { responseClassKey } from './response-class.js';
 import type { RequestHook } from './request-tracker.js';
 import { mapUnitHttpForRequire } from './unit-http.js';
 
+/** How long a draining process leaves idle keep-alive connections to their clients. */
+const IDLE_CLOSE_GRACE_MS = 1000;
+
 export interface AppHostOptions {
   log: LogFunction;
   /** The `Server` header of every response the app does not give one of its own; setServerHeader() changes it. */
@@ -47,6 +50,7 @@ interface ReadyWaiter {
 export class AppHost {
   #log: LogFunction;
   #directLimits: DirectLimits | null = null;
+  #draining = false;
   #tracker: RequestTracker;
   #interception: ListenInterception | undefined;
   #captured = new WeakMap<net.Server, CapturedServer>();
@@ -198,14 +202,29 @@ export class AppHost {
    */
   async stopAccepting(options: { drain?: boolean } = {}): Promise<void> {
     this.#primary?.stopAccepting();
-    if (!options.drain) return;
+    if (!options.drain || this.#draining) return;
+    this.#draining = true;
     this.#tracker.closeConnectionsAfterResponse();
-    (this.#primary?.server as http.Server | undefined)?.closeIdleConnections?.();
+    // An idle keep-alive connection closed at once races its client's next
+    // request (which then fails with a reset). A client that is sending gets
+    // "Connection: close" on its next response and goes; only connections
+    // still idle after a grace period are closed.
+    const server = this.#primary?.server as http.Server | undefined;
+    if (!server) return;
+    const timer = setInterval(() => server.closeIdleConnections?.(), IDLE_CLOSE_GRACE_MS);
+    timer.unref();
   }
 
-  /** Resolves when no request is in flight. */
-  drained(): Promise<void> {
-    return this.#tracker.drained();
+  /** Resolves when no request is in flight and, once draining, no connection is open. */
+  async drained(): Promise<void> {
+    await this.#tracker.drained();
+    if (!this.#draining || !this.#primary) return;
+    // Exiting with an idle connection open would reset a request its client is sending.
+    const server = this.#primary.server;
+    while (internalsOf(server)._connections > 0) {
+      await new Promise((r) => setTimeout(r, 50).unref());
+      await this.#tracker.drained();
+    }
   }
 
   /** Requests in flight, and served so far (WebSocket upgrades count in `total`). */

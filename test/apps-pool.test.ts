@@ -259,20 +259,24 @@ test('a crash loop backs off', async (t) => {
   t.true(Number(m[1]) >= 200);
 });
 
-test('limits.requests recycles a worker without failing a request', async (t) => {
-  const port = await freePort();
-  await startWithConfig(t, {
-    ...routed(port, 'p'),
-    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1, limits: { requests: 3 } } },
+for (const mode of ['routed', 'direct'] as const) {
+  test(`limits.requests recycles a worker without failing a request (${mode}, keep-alive client)`, async (t) => {
+    const port = await freePort();
+    await startWithConfig(t, {
+      ...(mode === 'routed' ? routed(port, 'p') : { listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } } }),
+      applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1, limits: { requests: 3 } } },
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    t.teardown(() => agent.destroy());
+    const pids: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const r = await request({ port }, '/', { agent });
+      t.is(r.status, 200);
+      pids.push(JSON.parse(r.text).pid);
+    }
+    t.true(new Set(pids).size >= 3, `pids: ${pids.join(' ')}`);
   });
-  const pids: number[] = [];
-  for (let i = 0; i < 9; i++) {
-    const r = await request({ port }, '/');
-    t.is(r.status, 200);
-    pids.push(JSON.parse(r.text).pid);
-  }
-  t.true(new Set(pids).size >= 3, `pids: ${pids.join(' ')}`);
-});
+}
 
 for (const mode of ['routed', 'direct'] as const) {
   test(`restart under load (${mode}): a new generation, zero failed requests`, async (t) => {

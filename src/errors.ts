@@ -33,6 +33,18 @@ export const ErrorCodes = {
   CONFIG_JSON: 'WEFT_ERR_CONFIG_JSON',
   CONFIG_INVALID: 'WEFT_ERR_CONFIG_INVALID',
   ROUTE_COMPILE: 'WEFT_ERR_ROUTE_COMPILE',
+  /** The app's script does not exist or cannot be read. */
+  APP_NOT_FOUND: 'WEFT_ERR_APP_NOT_FOUND',
+  /** The app's code (or a module it loads) has a syntax error. */
+  APP_SYNTAX: 'WEFT_ERR_APP_SYNTAX',
+  /** The app threw (or its top-level await rejected) while starting. */
+  APP_START: 'WEFT_ERR_APP_START',
+  /** The app never called listen() on an HTTP server in time. */
+  APP_NO_LISTEN: 'WEFT_ERR_APP_NO_LISTEN',
+  /** This Node lacks an internal the app host builds on (see application/runtime/response-class.ts). */
+  APP_UNSUPPORTED_NODE: 'WEFT_ERR_APP_UNSUPPORTED_NODE',
+  /** The app host was used out of order (e.g. loadApp twice, listenOn after the app closed its server). */
+  APP_HOST_STATE: 'WEFT_ERR_APP_HOST_STATE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -3,11 +3,11 @@
 // it: each one a socketpair whose other end is handed to the process, which
 // serves HTTP on it like on an accepted connection.
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 
 import type { Port } from '../../../kernel/ports/port.js';
 import { socketPair } from '../../../native/index.js';
+import { AppConnection } from './app-connection.js';
 import '../../application/protocol.js';
 import type { ServeParams } from '../../application/protocol.js';
 import { emptyDirectStats } from '../../application/runtime/direct-traffic.js';
@@ -42,6 +42,9 @@ export function globalPid(prototypePid: number, localPid: number): number | unde
 
 let syntheticKeys = 0x40000000;
 
+/** Idle routed connections kept per process. */
+const MAX_IDLE = 256;
+
 export class AppProcess {
   readonly localPid: number;
   /** How the router's port knows it: the global pid, when /proc tells it. */
@@ -52,7 +55,7 @@ export class AppProcess {
   served = 0;
   /** Direct mode: what it last reported of the connections it accepted itself. */
   direct: DirectStats = emptyDirectStats();
-  readonly agent: http.Agent;
+  #idle: AppConnection[] = [];
   readonly ready: Promise<void>;
   /** Resolves when the process has exited. */
   readonly finished: Promise<void>;
@@ -69,10 +72,21 @@ export class AppProcess {
     // Unhandled rejections of a process that failed before anyone waited are reported where they are awaited.
     this.ready.catch(() => undefined);
     port.link({ pid: this.key, type: 'application', cls: 'app', name: `"${name}" application` }, fd);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' });
-    // Each new connection is a socketpair: one end for the app, one for us.
-    (agent as unknown as { createConnection: () => net.Socket }).createConnection = () => this.#connect();
-    this.agent = agent;
+  }
+
+  /**
+   * A connection for one routed request: the most recently freed one (its
+   * buffers are warm), or a new one. `fresh`: never one used before (a
+   * retry after an idle one turned out closed).
+   */
+  acquire(fresh = false): AppConnection {
+    if (!fresh) {
+      for (let c = this.#idle.pop(); c; c = this.#idle.pop()) if (!c.dead) return c;
+    }
+    return new AppConnection(this.#connect(), (c) => {
+      if (this.state === 'gone' || this.#idle.length >= MAX_IDLE) c.destroy();
+      else this.#idle.push(c);
+    });
   }
 
   /** The pid to show in logs. */
@@ -116,7 +130,8 @@ export class AppProcess {
     this.state = 'gone';
     this.#finish();
     this.#settle.reject(new Error('the process exited'));
-    this.agent.destroy();
+    for (const c of this.#idle) c.destroy();
+    this.#idle = [];
     this.#port.unlink(this.key);
   }
 }

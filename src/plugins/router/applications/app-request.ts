@@ -2,12 +2,11 @@
 // its connections, the answer streamed back. The worker dying under the
 // request is a 502 for that request only; limits.timeout is a 503, and the
 // pool replaces the worker.
-import http from 'node:http';
-
 import { watchBody } from '../http/body-timeout.js';
 import { errorResponse } from '../http/errors.js';
 import type { RequestContext } from '../http/request-context.js';
 import { endToEndHeaders, upstreamPath } from '../proxy/proxy-request.js';
+import type { AppConnection, Exchange } from './app-connection.js';
 import { CLIENT_HEADER } from '../../application/protocol.js';
 import type { AppProcess } from './app-process.js';
 
@@ -16,70 +15,118 @@ import type { AppProcess } from './app-process.js';
  * runtime takes it out again and shows it as req.socket's address): routed
  * connections carry many clients' requests. A client cannot forge it.
  */
+function clientLine(ctx: RequestContext): string {
+  return `${CLIENT_HEADER}: ${ctx.remoteAddr} ${ctx.req.socket.remotePort ?? 0} ${ctx.route.tls ? 'https' : 'http'}\r\n`;
+}
 
-function appHeaders(ctx: RequestContext): Record<string, string | string[]> {
-  const headers = endToEndHeaders(ctx.rawHeaders);
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === CLIENT_HEADER) delete headers[name];
-  const socket = ctx.req.socket;
-  headers[CLIENT_HEADER] = `${ctx.remoteAddr} ${socket.remotePort ?? 0} ${ctx.route.tls ? 'https' : 'http'}`;
-  return headers;
+// Headers that stay on the client's hop (and the client header, which only the router writes).
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', CLIENT_HEADER]);
+
+/** The request head for the app, and how its body is framed. */
+function requestHead(ctx: RequestContext): { head: string; body: 'none' | 'length' | 'chunked' } {
+  const raw = ctx.rawHeaders;
+  let named: Set<string> | undefined;
+  let body: 'none' | 'length' | 'chunked' = 'none';
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i].toLowerCase();
+    if (lower === 'connection') {
+      named ??= new Set();
+      for (const token of raw[i + 1].split(',')) named.add(token.trim().toLowerCase());
+    } else if (lower === 'content-length') body = 'length';
+    else if (lower === 'transfer-encoding' && body === 'none') body = 'chunked';
+  }
+  let head = `${ctx.method} ${upstreamPath(ctx)} HTTP/1.1\r\n`;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i].toLowerCase();
+    if (NOT_FORWARDED.has(lower) || named?.has(lower)) continue;
+    head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  }
+  head += clientLine(ctx);
+  if (body === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
+  return { head: `${head}\r\n`, body };
 }
 
 export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<void> {
   if (ctx.upgrade) return tunnelToApp(ctx, p);
-  const { req, res } = ctx;
+  const { res } = ctx;
+  const { head, body } = requestHead(ctx);
   return new Promise((resolve) => {
     let done = false;
+    let connection = p.acquire();
+    let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       resolve();
     };
-    const upstream = http.request({
-      agent: p.agent,
-      method: req.method,
-      path: upstreamPath(ctx),
-      headers: appHeaders(ctx),
-      setHost: false,
-    });
-    let timer: NodeJS.Timeout | undefined;
+    const exchange: Exchange = {
+      head: (status, headers) => ctx.writeHead(status, endToEndHeaders(headers)),
+      body: (chunk) => res.write(chunk),
+      end: () => {
+        res.end();
+        finish();
+      },
+      fail: (_error, started) => {
+        if (done) return;
+        // An idle connection the app had just closed: nothing reached it, try a new one.
+        if (!started && body === 'none' && reused) {
+          reused = false;
+          connection = p.acquire(true);
+          connection.start(head, exchange, { head: ctx.method === 'HEAD' });
+          return;
+        }
+        // The worker died (or never took the connection): this request fails alone.
+        if (res.headersSent) res.destroy();
+        else errorResponse(ctx, 502);
+        finish();
+      },
+    };
+    let reused = connection.uses > 0;
+    res.on('drain', () => connection.resumeReading());
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
         // limits.timeout: the client gets 503, the worker is stopped and replaced.
+        done = true;
+        connection.destroy();
         errorResponse(ctx, 503);
-        upstream.destroy();
         onTimeout();
-        finish();
+        resolve();
       }, timeoutMs);
     }
-    upstream.on('response', (answer) => {
-      ctx.writeHead(answer.statusCode ?? 502, endToEndHeaders(answer.rawHeaders));
-      answer.pipe(res);
-      answer.on('error', () => res.destroy());
-      answer.on('aborted', () => res.destroy());
-      answer.on('end', finish);
-      res.on('close', () => {
-        if (!answer.complete) answer.destroy();
-        finish();
-      });
-    });
-    upstream.on('error', () => {
-      if (done) return;
-      // The worker died (or never took the connection): this request fails alone.
-      if (res.headersSent) res.destroy();
-      else errorResponse(ctx, 502);
-      finish();
-    });
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-      finish();
+      // The client went away before the answer was complete: that connection is spoiled.
+      if (!done) {
+        connection.destroy();
+        finish();
+      }
     });
     watchBody(ctx, () => {
-      upstream.destroy();
+      connection.destroy();
       finish();
     });
-    req.pipe(upstream);
+    connection.start(head, exchange, { head: ctx.method === 'HEAD' });
+    if (body !== 'none') sendBody(ctx, () => connection, body === 'chunked');
+  });
+}
+
+/** The request body to the app, as it arrives, with backpressure; chunked again when it came chunked. */
+function sendBody(ctx: RequestContext, connection: () => AppConnection, chunked: boolean): void {
+  const { req } = ctx;
+  req.on('data', (chunk: Buffer) => {
+    const c = connection();
+    if (c.dead) return;
+    if (chunked) c.socket.write(`${chunk.length.toString(16)}\r\n`);
+    let ok = c.socket.write(chunk);
+    if (chunked) ok = c.socket.write('\r\n');
+    if (!ok) {
+      req.pause();
+      c.socket.once('drain', () => req.resume());
+    }
+  });
+  req.on('end', () => {
+    const c = connection();
+    if (chunked && !c.dead) c.socket.write('0\r\n\r\n');
   });
 }
 

@@ -53,6 +53,12 @@ interface Waiter {
 
 let generations = 0;
 
+/** A process given a request: counted at once, so that the next request sees it busy. */
+function taken(p: AppProcess): AppProcess {
+  p.active++;
+  return p;
+}
+
 export class ApplicationPool implements ApplicationGateway {
   readonly name: string;
   readonly config: AppConfig;
@@ -178,7 +184,7 @@ export class ApplicationPool implements ApplicationGateway {
       errorResponse(ctx, 503);
       return;
     }
-    p.active++;
+    // #acquire counted the request on p already, so that the next one sees it busy.
     this.#idleSince.delete(p);
     try {
       await forwardToApp(ctx, p, this.timeoutMs, () => this.#timedOut(p));
@@ -196,10 +202,10 @@ export class ApplicationPool implements ApplicationGateway {
     if (this.#retired || !this.#current) return Promise.reject(new Error('the application is stopping'));
     const ready = this.#live().filter((p) => p.state === 'ready');
     const idle = ready.find((p) => p.active === 0);
-    if (idle) return Promise.resolve(idle);
+    if (idle) return Promise.resolve(taken(idle));
     if (ready.length + this.#starting < this.max) void this.#startProcess(this.#current, false);
     if (ready.length > 0 && ready.length + this.#starting >= this.max) {
-      return Promise.resolve(ready.reduce((a, b) => (b.active < a.active ? b : a)));
+      return Promise.resolve(taken(ready.reduce((a, b) => (b.active < a.active ? b : a))));
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -217,7 +223,7 @@ export class ApplicationPool implements ApplicationGateway {
       if (!free) return;
       const w = this.#waiters.shift()!;
       clearTimeout(w.timer);
-      w.resolve(free);
+      w.resolve(taken(free));
     }
   }
 

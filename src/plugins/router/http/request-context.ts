@@ -134,13 +134,16 @@ export class RequestContext implements VariableContext {
   writeHead(status: number, headers: HeaderMap = {}): void {
     const res = this.res;
     this.statusCode = status;
+    // An answer that names its server (an application's own Server header, in any case) keeps it.
+    let named = false;
+    for (const name in headers) if (name.length === 6 && name.toLowerCase() === 'server') named = true;
     if (this.headerChanges.length === 0) {
       // The common case in one pass, as a plain Node server writes it.
-      res.writeHead(status, { Server: this.conf.serverHeader, ...headers });
+      res.writeHead(status, named ? headers : { Server: this.conf.serverHeader, ...headers });
       return;
     }
     res.statusCode = status;
-    res.setHeader('Server', this.conf.serverHeader);
+    if (!named) res.setHeader('Server', this.conf.serverHeader);
     for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
     for (const changes of this.headerChanges) changes.apply(this);
     res.writeHead(status);

@@ -1,0 +1,123 @@
+// Routed mode's path to an application, in real weftd: requests the router
+// routed are written to the app's connections and its answers read back
+// (applications/app-connection.ts). Everything HTTP lets a request and an
+// answer carry must come through as the app sent it.
+import net from 'node:net';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { raw, request } from './helpers/http.js';
+import { freePort } from './helpers/ports.js';
+import { startWithConfig } from './helpers/router.js';
+
+const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');
+
+/** Two apps behind routes that decide (so the router stays in the path); a port each. */
+async function routedWeft(t: Parameters<typeof startWithConfig>[0]): Promise<{ port: number; streaming: number }> {
+  const port = await freePort();
+  const streaming = await freePort();
+  await startWithConfig(t, {
+    listeners: {
+      [`127.0.0.1:${port}`]: { pass: 'routes/plain' },
+      [`127.0.0.1:${streaming}`]: { pass: 'routes/streaming' },
+    },
+    routes: {
+      plain: [{ match: { uri: '*' }, action: { pass: 'applications/plain' } }],
+      streaming: [{ match: { uri: '*' }, action: { pass: 'applications/streaming' } }],
+    },
+    applications: {
+      plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 },
+      streaming: { type: 'node', script: path.join(fixtures, 'streaming-app.js'), processes: 1 },
+    },
+  });
+  return { port, streaming };
+}
+
+function chunkedRequest(target: string, pieces: string[], extra = ''): string {
+  let out = `POST ${target} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n${extra}\r\n`;
+  for (const p of pieces) out += `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`;
+  return `${out}0\r\n\r\n`;
+}
+
+test('bodies both ways: sized, chunked, large; HEAD; status lines and repeated headers as the app wrote them', async (t) => {
+  const { port, streaming } = await routedWeft(t);
+  // A sized body.
+  const echo = await request({ port }, '/echo', { method: 'POST', body: 'sized body', headers: { 'Content-Type': 'text/plain' } });
+  t.is(echo.status, 200);
+  const seen = JSON.parse(echo.text) as { method: string; headers: Record<string, string>; body: string };
+  t.is(seen.body, 'sized body');
+  t.is(seen.headers['content-length'], '10');
+  t.is(seen.headers['content-type'], 'text/plain');
+  // A chunked body arrives whole, still chunked for the app.
+  const chunked = await raw({ port }, chunkedRequest('/echo', ['one ', 'two ', 'three']), { untilText: 'three"}' });
+  t.regex(chunked, /^HTTP\/1\.1 200 OK\r\n/);
+  t.regex(chunked, /"transfer-encoding":"chunked"/);
+  t.regex(chunked, /"body":"one two three"/);
+  // Uploads and downloads larger than any buffer on the way.
+  const big = 'x'.repeat(3 * 1024 * 1024);
+  const upload = await request({ port: streaming }, '/upload', { method: 'POST', body: big });
+  t.is(JSON.parse(upload.text).bytes, big.length);
+  const download = await request({ port: streaming }, '/download?chunks=64&size=65536');
+  t.is(download.status, 200);
+  t.is(download.body.length, 64 * 65536);
+  // HEAD: the app's headers, no body, and the connection goes on.
+  const keepAlive = await raw(
+    { port },
+    'HEAD /info HTTP/1.1\r\nHost: x\r\n\r\nGET /own-server?how=none HTTP/1.1\r\nHost: x\r\n\r\n',
+    { untilText: 'own\r\n0\r\n\r\n' },
+  );
+  const answers = keepAlive.split(/(?=HTTP\/1\.1 )/);
+  t.is(answers.length, 2, keepAlive);
+  t.regex(answers[0], /^HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Type: application\/json\r\n[\s\S]*\r\n\r\n$/);
+  t.regex(answers[1], /^HTTP\/1\.1 201 Created\r\n[\s\S]*X-Other: yes\r\n[\s\S]*\r\n\r\n3\r\nown\r\n0\r\n\r\n$/);
+  // A status message of the app's own, multi-valued headers.
+  const variants = await raw({ port: streaming }, 'GET /variants HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  t.regex(variants, /^HTTP\/1\.1 201 /);
+  t.regex(variants, /\r\nX-Multi: one\r\nX-Multi: two\r\n|\r\nX-Multi: one, two\r\n/);
+  t.regex(variants, /\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n/);
+  t.regex(variants, /\r\nX-Set-Before: kept\r\n/);
+});
+
+test('the app names itself or gets Weft\'s Server header; a forged client header does not reach it', async (t) => {
+  const { port, streaming } = await routedWeft(t);
+  t.is((await request({ port }, '/own-server?how=set')).headers.server, 'mine');
+  t.regex(String((await request({ port }, '/own-server?how=none')).headers.server), /^Weft\/\d/);
+  const info = JSON.parse((await request({ port }, '/info', { headers: { 'X-Weft-Client': '6.6.6.6 1 https' } })).text) as {
+    headers: Record<string, string | undefined>;
+  };
+  t.is(info.headers['x-weft-client'], undefined);
+});
+
+test('Expect: 100-continue reaches the app, which may refuse; pipelined requests come back in order', async (t) => {
+  const { port, streaming } = await routedWeft(t);
+  const refused = await raw(
+    { port: streaming },
+    'POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello',
+  );
+  t.regex(refused, /HTTP\/1\.1 417 /);
+  t.regex(refused, /\r\n\r\n7\r\ntoo big\r\n0\r\n\r\n$/);
+  const accepted = await raw(
+    { port: streaming },
+    'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello',
+  );
+  t.regex(accepted, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  t.regex(accepted, /"bytes":5/);
+  let pipelined = '';
+  for (let i = 0; i < 20; i++) pipelined += `GET /own-server?how=none&n=${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const all = await raw({ port }, `${pipelined}GET /close-me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  t.is(all.split('HTTP/1.1 201 Created').length - 1, 20);
+  t.regex(all, /HTTP\/1\.1 404 Not Found[\s\S]*not found$/);
+});
+
+test('a client that leaves mid-answer spoils only its own connection to the app', async (t) => {
+  const { port, streaming } = await routedWeft(t);
+  const socket = net.connect(streaming, '127.0.0.1');
+  socket.write('GET /download?chunks=256&size=65536 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((resolve) => socket.once('data', resolve));
+  socket.destroy();
+  for (let i = 0; i < 20; i++) {
+    const r = await request({ port }, '/own-server?how=none');
+    t.is(r.status, 201);
+  }
+});

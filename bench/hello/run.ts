@@ -8,46 +8,20 @@
 // medians, p99 and the ratio to the plain server.
 //
 //   node dist/bench/hello/run.js [--rounds 3] [--seconds 5]
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { nodeServer, repoRoot, weftServer } from '../lib/servers.js';
+import type { BenchServer } from '../lib/servers.js';
 import { formatTable, median } from '../lib/stats.js';
+import { requireWrk, wrk, WrkSamples } from '../lib/wrk.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
-const root = path.resolve(__dirname, '..', '..', '..');
-const appScript = path.join(root, 'bench', 'hello', 'app.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
+const appScript = path.join(repoRoot, 'bench', 'hello', 'app.js');
 
 function getJson(socketPath: string, urlPath: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -70,116 +44,44 @@ async function waitForProcesses(socketPath: string, wanted: number): Promise<voi
   throw new Error(`the app's ${wanted} processes did not start`);
 }
 
-interface Server {
-  port: number;
-  stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
-
-async function nodeServer(script: string): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-  await waitForPort(port);
-  return { port, stop: () => stopChild(child) };
-}
-
-async function weft(processes: number, routed = false): Promise<Server> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
-  fs.chmodSync(dir, 0o755);
-  const port = await freePort();
-  const config = path.join(dir, 'config.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      // Routed: through a route, so the router parses and forwards each request.
-      listeners: { [`127.0.0.1:${port}`]: { pass: routed ? 'routes' : 'applications/hello' } },
-      ...(routed ? { routes: [{ action: { pass: 'applications/hello' } }] } : {}),
-      applications: { hello: { type: 'node', script: appScript, processes } },
-    }),
-  );
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'bin', 'weftd'), '--no-daemon', '--config', config, '--control', `unix:${dir}/control.sock`, '--statedir', `${dir}/state`, '--pid', `${dir}/pid`, '--log', `${dir}/log`],
-    { stdio: 'ignore' },
-  );
-  await waitForPort(port);
+async function weft(processes: number, routed = false): Promise<BenchServer> {
+  const server = await weftServer((port) => ({
+    // Routed: through a route, so the router parses and forwards each request.
+    listeners: { [`127.0.0.1:${port}`]: { pass: routed ? 'routes' : 'applications/hello' } },
+    ...(routed ? { routes: [{ match: { uri: '*' }, action: { pass: 'applications/hello' } }] } : {}),
+    applications: { hello: { type: 'node', script: appScript, processes } },
+  }));
   // Measure once every process is up: until then the first one accepts all
   // of wrk's connections.
-  await waitForProcesses(`${dir}/control.sock`, processes);
-  return {
-    port,
-    stop: async () => {
-      await stopChild(child, 'SIGQUIT');
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  await waitForProcesses(server.controlSocket, processes);
+  return server;
 }
 
-interface Load {
-  name: string;
-  connections: number;
-  close: boolean;
-}
-
-const loads: Load[] = [
+const loads = [
   { name: 'keep-alive c64', connections: 64, close: false },
   { name: 'keep-alive c256', connections: 256, close: false },
   { name: 'close c64', connections: 64, close: true },
 ];
 
-function parseLatency(text: string): number {
-  const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(text);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
-function wrk(port: number, load: Load): { rps: number; p99: number; errors: number } {
-  const args = ['-t1', `-c${load.connections}`, `-d${seconds}s`, '--latency'];
-  if (load.close) args.push('-H', 'Connection: close');
-  const out = execFileSync('wrk', [...args, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return { rps, p99: parseLatency(out), errors: (errors ? Number(errors[1]) : 0) + (socketErrors ? Number(socketErrors[1]) + Number(socketErrors[4]) : 0) };
-}
-
-const scenarios: Array<{ name: string; start: () => Promise<Server> }> = [
+const scenarios: Array<{ name: string; start: () => Promise<BenchServer> }> = [
   { name: 'node http (1 process)', start: () => nodeServer(appScript) },
-  { name: 'node cluster (2 workers)', start: () => nodeServer(path.join(root, 'bench', 'hello', 'cluster.js')) },
+  { name: 'node cluster (2 workers)', start: () => nodeServer(path.join(repoRoot, 'bench', 'hello', 'cluster.js')) },
   { name: 'weft processes: 1', start: () => weft(1) },
   { name: 'weft processes: 2', start: () => weft(2) },
   { name: 'weft routed, processes: 1', start: () => weft(1, true) },
 ];
 
 async function main(): Promise<void> {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is needed: apt-get install wrk');
-  }
-  const results = new Map<string, { rps: number[]; p99: number[]; errors: number }>();
+  requireWrk();
+  const results = new WrkSamples();
   for (let r = 0; r < rounds; r++) {
     for (const s of scenarios) {
       const server = await s.start();
       try {
-        wrk(server.port, loads[1]); // warm-up, with the most connections: the first burst of them is slow everywhere
-        for (const load of loads) {
-          const key = `${s.name}|${load.name}`;
-          const m = wrk(server.port, load);
-          const entry = results.get(key) ?? { rps: [], p99: [], errors: 0 };
-          entry.rps.push(m.rps);
-          entry.p99.push(m.p99);
-          entry.errors += m.errors;
-          results.set(key, entry);
-        }
+        const url = `http://127.0.0.1:${server.port}/`;
+        // Warm-up with the most connections: the first burst of them is slow everywhere.
+        wrk(url, { connections: loads[1].connections, seconds });
+        for (const load of loads) results.add(`${s.name}|${load.name}`, wrk(url, { ...load, seconds }));
       } finally {
         await server.stop();
       }
@@ -187,9 +89,9 @@ async function main(): Promise<void> {
   }
   const rows: Array<Array<string | number>> = [];
   for (const load of loads) {
-    const base = median(results.get(`${scenarios[0].name}|${load.name}`)!.rps);
+    const base = median(results.get(`${scenarios[0].name}|${load.name}`).rps);
     for (const s of scenarios) {
-      const e = results.get(`${s.name}|${load.name}`)!;
+      const e = results.get(`${s.name}|${load.name}`);
       rows.push([load.name, s.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), e.errors]);
     }
   }

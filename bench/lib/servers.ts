@@ -53,8 +53,8 @@ export async function nodeServer(script: string, env: Record<string, string> = {
   return { port, stop: () => stopChild(child, 'SIGTERM') };
 }
 
-/** weftd with a config whose listener is "127.0.0.1:PORT" (the text PORT is replaced). */
-export async function weftServer(config: (port: number) => unknown): Promise<BenchServer> {
+/** weftd with the config `config(port)` makes for a free port; `controlSocket` is its control API. */
+export async function weftServer(config: (port: number) => unknown): Promise<BenchServer & { controlSocket: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
@@ -68,6 +68,7 @@ export async function weftServer(config: (port: number) => unknown): Promise<Ben
   await waitForPort(port);
   return {
     port,
+    controlSocket: `${dir}/control.sock`,
     stop: async () => {
       await stopChild(child, 'SIGQUIT');
       fs.rmSync(dir, { recursive: true, force: true });

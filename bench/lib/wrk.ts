@@ -36,3 +36,22 @@ export function wrk(url: string, options: { connections: number; seconds: number
     errors: (non2xx ? Number(non2xx[1]) : 0) + (socket ? Number(socket[1]) + Number(socket[4]) : 0),
   };
 }
+
+/** wrk results of several rounds, by key (scenario and contender). */
+export class WrkSamples {
+  #byKey = new Map<string, { rps: number[]; p99: number[]; errors: number }>();
+
+  add(key: string, m: WrkResult): void {
+    const e = this.#byKey.get(key) ?? { rps: [], p99: [], errors: 0 };
+    e.rps.push(m.rps);
+    e.p99.push(m.p99);
+    e.errors += m.errors;
+    this.#byKey.set(key, e);
+  }
+
+  get(key: string): { rps: number[]; p99: number[]; errors: number } {
+    const e = this.#byKey.get(key);
+    if (!e) throw new Error(`no samples for ${key}`);
+    return e;
+  }
+}

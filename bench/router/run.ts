@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { nodeServer, repoRoot, weftServer } from '../lib/servers.js';
 import type { BenchServer } from '../lib/servers.js';
 import { formatTable, median } from '../lib/stats.js';
-import { requireWrk, wrk } from '../lib/wrk.js';
+import { requireWrk, wrk, WrkSamples } from '../lib/wrk.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     },
   ];
 
-  const results = new Map<string, { rps: number[]; p99: number[]; errors: number }>();
+  const results = new WrkSamples();
   try {
     for (let r = 0; r < rounds; r++) {
       for (const s of scenarios) {
@@ -83,12 +83,7 @@ async function main(): Promise<void> {
             const url = `http://127.0.0.1:${server.port}${s.path}`;
             wrk(url, { connections: s.connections, seconds: 1 });
             const m = wrk(url, { connections: s.connections, seconds });
-            const key = `${s.name}|${c.name}`;
-            const e = results.get(key) ?? { rps: [], p99: [], errors: 0 };
-            e.rps.push(m.rps);
-            e.p99.push(m.p99);
-            e.errors += m.errors;
-            results.set(key, e);
+            results.add(`${s.name}|${c.name}`, m);
           } finally {
             await server.stop();
           }
@@ -101,9 +96,9 @@ async function main(): Promise<void> {
   }
   const rows: Array<Array<string | number>> = [];
   for (const s of scenarios) {
-    const base = median(results.get(`${s.name}|${s.contenders[0].name}`)!.rps);
+    const base = median(results.get(`${s.name}|${s.contenders[0].name}`).rps);
     for (const c of s.contenders) {
-      const e = results.get(`${s.name}|${c.name}`)!;
+      const e = results.get(`${s.name}|${c.name}`);
       rows.push([`${s.name} (c${s.connections})`, c.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), e.errors]);
     }
   }

@@ -209,22 +209,18 @@ export class AppHost {
     // request (which then fails with a reset). A client that is sending gets
     // "Connection: close" on its next response and goes; only connections
     // still idle after a grace period are closed.
-    const server = this.#primary?.server as http.Server | undefined;
-    if (!server) return;
-    const timer = setInterval(() => server.closeIdleConnections?.(), IDLE_CLOSE_GRACE_MS);
+    const primary = this.#primary;
+    if (!primary) return;
+    const timer = setInterval(() => (primary.server as http.Server).closeIdleConnections?.(), IDLE_CLOSE_GRACE_MS);
     timer.unref();
+    void primary.whenNoConnections().then(() => clearInterval(timer));
   }
 
   /** Resolves when no request is in flight and, once draining, no connection is open. */
   async drained(): Promise<void> {
     await this.#tracker.drained();
-    if (!this.#draining || !this.#primary) return;
     // Exiting with an idle connection open would reset a request its client is sending.
-    const server = this.#primary.server;
-    while (internalsOf(server)._connections > 0) {
-      await new Promise((r) => setTimeout(r, 50).unref());
-      await this.#tracker.drained();
-    }
+    if (this.#draining && this.#primary) await this.#primary.whenNoConnections();
   }
 
   /** Requests in flight, and served so far (WebSocket upgrades count in `total`). */

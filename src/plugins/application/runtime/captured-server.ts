@@ -38,6 +38,7 @@ export class CapturedServer {
   #request: ListenRequest | undefined;
   #handle: StandInHandle | undefined;
   #acceptors = new Set<net.Server>();
+  #noConnections: Array<() => void> = [];
   #accepting = false;
 
   constructor(server: net.Server, tls: boolean, events: CapturedServerEvents) {
@@ -129,6 +130,12 @@ export class CapturedServer {
     this.#acceptors.clear();
   }
 
+  /** Resolves once no connection it was given is open. */
+  whenNoConnections(): Promise<void> {
+    if (internalsOf(this.server)._connections === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#noConnections.push(resolve));
+  }
+
   /** Wraps a connected socket fd the way net.Server wraps an accepted one. */
   socketFor(fd: number): net.Socket {
     const o = connectionOptionsOf(this.server);
@@ -163,6 +170,7 @@ export class CapturedServer {
     socket.once('close', () => {
       internals._connections--;
       internals._emitCloseIfDrained();
+      if (internals._connections === 0) this.#noConnections.splice(0).forEach((resolve) => resolve());
     });
     this.server.emit(this.tls ? 'secureConnection' : 'connection', socket);
   }

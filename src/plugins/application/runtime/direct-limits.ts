@@ -14,6 +14,8 @@
 // as cheap as under plain node.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
+import { errorPage } from '../../../http/error-page.js';
+
 export interface DirectHttpSettings {
   headerReadTimeoutMs: number;
   sendTimeoutMs: number;
@@ -21,7 +23,6 @@ export interface DirectHttpSettings {
   maxBodySize: number;
 }
 
-// Unit's error page, as the router sends it.
 function refuse(res: ServerResponse, status: number): void {
   if (res.headersSent) {
     res.destroy();
@@ -29,8 +30,7 @@ function refuse(res: ServerResponse, status: number): void {
   }
   // The app may still write to a response refused under it: that must not crash it.
   res.on('error', () => undefined);
-  const code = String(status);
-  const body = `<!DOCTYPE html><title>Error ${code}</title><p>Error ${code}.\r\n`;
+  const body = errorPage(status);
   res.shouldKeepAlive = false;
   res.writeHead(status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
   res.end(body);

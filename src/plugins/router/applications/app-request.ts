@@ -5,7 +5,7 @@
 import { watchBody } from '../http/body-timeout.js';
 import { errorResponse } from '../http/errors.js';
 import type { RequestContext } from '../http/request-context.js';
-import { endToEndHeaders, upstreamPath } from '../proxy/proxy-request.js';
+import { endToEndHeaders, hopByHop, upstreamPath } from '../proxy/proxy-request.js';
 import type { AppConnection, Exchange } from './app-connection.js';
 import { CLIENT_HEADER } from '../../application/protocol.js';
 import type { AppProcess } from './app-process.js';
@@ -19,26 +19,17 @@ function clientLine(ctx: RequestContext): string {
   return `${CLIENT_HEADER}: ${ctx.remoteAddr} ${ctx.req.socket.remotePort ?? 0} ${ctx.route.tls ? 'https' : 'http'}\r\n`;
 }
 
-// Headers that stay on the client's hop (and the client header, which only the router writes).
-const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', CLIENT_HEADER]);
-
-/** The request head for the app, and how its body is framed. */
+/** The request head for the app (the hop-by-hop fields and any client header stay behind), and how its body is framed. */
 function requestHead(ctx: RequestContext): { head: string; body: 'none' | 'length' | 'chunked' } {
   const raw = ctx.rawHeaders;
-  let named: Set<string> | undefined;
+  const dropped = hopByHop(raw);
   let body: 'none' | 'length' | 'chunked' = 'none';
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
-    if (lower === 'connection') {
-      named ??= new Set();
-      for (const token of raw[i + 1].split(',')) named.add(token.trim().toLowerCase());
-    } else if (lower === 'content-length') body = 'length';
-    else if (lower === 'transfer-encoding' && body === 'none') body = 'chunked';
-  }
   let head = `${ctx.method} ${upstreamPath(ctx)} HTTP/1.1\r\n`;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();
-    if (NOT_FORWARDED.has(lower) || named?.has(lower)) continue;
+    if (lower === 'content-length') body = 'length';
+    else if (lower === 'transfer-encoding' && body === 'none') body = 'chunked';
+    if (dropped(lower) || lower === CLIENT_HEADER) continue;
     head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   }
   head += clientLine(ctx);
@@ -139,7 +130,7 @@ function tunnelToApp(ctx: RequestContext, p: AppProcess): Promise<void> {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i].toLowerCase() !== CLIENT_HEADER) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   }
-  head += `${CLIENT_HEADER}: ${ctx.remoteAddr} ${ctx.req.socket.remotePort ?? 0} ${ctx.route.tls ? 'https' : 'http'}\r\n`;
+  head += clientLine(ctx);
   connection.write(`${head}\r\n`, 'latin1');
   if (upgrade.head.length > 0) connection.write(upgrade.head);
   upgrade.socket.pipe(connection);

@@ -22,19 +22,34 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Request or response headers without the hop-by-hop ones (and those the Connection header names). */
-export function endToEndHeaders(raw: readonly string[]): Record<string, string | string[]> {
-  const drop = new Set(HOP_BY_HOP);
+/** The header names a Connection header lists: they stay on their hop too (undefined: none). */
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let named: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i].toLowerCase() === 'connection') {
-      for (const token of raw[i + 1].split(',')) drop.add(token.trim().toLowerCase());
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+      named ??= new Set();
+      for (const token of raw[i + 1].split(',')) named.add(token.trim().toLowerCase());
     }
   }
+  return named;
+}
+
+/**
+ * A test for the fields of `raw` that stay on their hop: the hop-by-hop ones
+ * and those its Connection header names. Takes lowercase names.
+ */
+export function hopByHop(raw: readonly string[]): (lowerName: string) => boolean {
+  const named = connectionTokens(raw);
+  return named ? (name) => HOP_BY_HOP.has(name) || named.has(name) : (name) => HOP_BY_HOP.has(name);
+}
+
+/** Request or response headers without the hop-by-hop ones (and those the Connection header names). */
+export function endToEndHeaders(raw: readonly string[]): Record<string, string | string[]> {
+  const dropped = hopByHop(raw);
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i];
-    const lower = name.toLowerCase();
-    if (drop.has(lower)) continue;
+    if (dropped(name.toLowerCase())) continue;
     const prev = out[name];
     out[name] = prev === undefined ? raw[i + 1] : Array.isArray(prev) ? [...prev, raw[i + 1]] : [prev, raw[i + 1]];
   }

@@ -22,8 +22,9 @@ function titles(w: Weftd): string[] {
   const out: string[] = [];
   const walk = (pid: number): void => {
     for (const c of childrenOf(pid)) {
-      if (c.state === 'Z') continue;
-      out.push(commandLine(c.pid));
+      const title = c.state === 'Z' ? '' : commandLine(c.pid);
+      if (title === '') continue;
+      out.push(title);
       walk(c.pid);
     }
   };

@@ -58,8 +58,14 @@ export async function waitFor(check: () => boolean, timeoutMs = 10000, what = 'c
   }
 }
 
+/** What `ps -o command` shows; '' once the process is gone (children exit while tests walk them). */
 export function commandLine(pid: number): string {
-  return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return '';
+    throw e;
+  }
 }
 
 /**

@@ -192,7 +192,9 @@ test('processes: N keeps N processes', async (t) => {
     ...routed(port, 'p'),
     applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 3 } },
   });
-  t.is(titles(w).filter((x) => x === 'weft: "p" application').length, 3);
+  // The configuration is in force once the first process serves; the rest of the pool follows.
+  await waitFor(() => titles(w).filter((x) => x === 'weft: "p" application').length === 3, 15000, 'three processes');
+  await waitFor(async () => (await status(w, 'p')).processes.running === 3, 15000, 'three running');
   t.deepEqual((await status(w, 'p')).processes, { running: 3, starting: 0, idle: 3 });
 });
 
@@ -369,4 +371,68 @@ test('unknown types and bad members are refused by the controller with details',
   const bad = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications', JSON.stringify({ x: { type: 'node' } }));
   t.is(bad.status, 400);
   t.regex((bad.body as { detail: string }).detail, /"script"/);
+});
+
+test('limits.start_timeout: an app that never listens fails the configuration after that long, saying so', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {});
+  const r = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/n' } },
+      applications: { n: { type: 'node', script: path.join(apps, 'never-listens.js'), limits: { start_timeout: 1 } } },
+    }),
+  );
+  t.is(r.status, 500);
+  t.regex(String((r.body as { detail: string }).detail), /application "n" did not listen within 1 s/);
+  // Nothing of it is left: no prototype, no process.
+  await waitFor(() => !titles(w).some((x) => x.includes('"n"')), 15000, 'its processes gone');
+  t.deepEqual((await controlRequest({ socketPath: w.controlPath }, 'GET', '/config')).body, {}, 'the old configuration stays');
+});
+
+test('starts are paced: however many requests wait, at most max(spare, 1) processes of an app start at once', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: {
+      p: { type: 'node', script: path.join(apps, 'paced.js'), environment: { START_DELAY_MS: '600' }, processes: { max: 6, spare: 0 } },
+    },
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 30 });
+  t.teardown(() => agent.destroy());
+  const answers = Array.from({ length: 30 }, () => request({ port }, '/?ms=300', { agent }));
+  let maxStarting = 0;
+  let done = false;
+  void Promise.all(answers).finally(() => (done = true));
+  while (!done) {
+    const s = await status(w, 'p');
+    maxStarting = Math.max(maxStarting, s.processes.starting);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  t.true((await Promise.all(answers)).every((a) => a.status === 200));
+  t.is(maxStarting, 1, 'one process of the app started at a time');
+  const count = titles(w).filter((x) => x === 'weft: "p" application').length;
+  t.true(count >= 2 && count <= 6, `the pool grew within its max (${count})`);
+});
+
+test('a crash-looping app answers 503 at once while it backs off, with the cause in the log', async (t) => {
+  const port = await freePort();
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755); // the app runs as nobody
+  const failFile = path.join(dir, 'fail');
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: { p: { type: 'node', script: path.join(apps, 'paced.js'), environment: { FAIL_FILE: failFile }, processes: 1 } },
+  });
+  t.is((await request({ port }, '/')).status, 200);
+  fs.writeFileSync(failFile, '');
+  await request({ port }, '/crash').catch(() => undefined);
+  await w.waitForLog(/application "p" failed to start: .*exited with code 4/);
+  // While it cannot start, requests are refused at once instead of waiting for a process.
+  const r = await request({ port }, '/');
+  t.is(r.status, 503);
+  fs.rmSync(failFile);
+  await waitFor(async () => (await request({ port }, '/')).status === 200, 30000, 'the app serving again');
 });

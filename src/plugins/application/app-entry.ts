@@ -1,16 +1,21 @@
 // Preloaded (node --require) into every application process, before the
-// user's code: the channel to the router, the process title, and the host
-// that serves the app's listen() with what the router sends (listening
-// sockets in direct mode, connections in routed mode). Nothing happens in a
+// user's code: the channel to main (and, through main, to the routers), the
+// process title, and the host that serves the app's listen() with what it
+// is sent (listening sockets from main in direct mode, connections from a
+// router in routed mode). Nothing happens in a
 // process that was not started by a prototype (no WEFT_APP), so node
 // programs the app itself starts are left alone.
 import 'reflect-metadata';
 
+import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 import { Logger } from '../../kernel/log/logger.js';
 import type { LogLevel } from '../../kernel/log/format.js';
+import { decodeJson } from '../../kernel/ports/message.js';
+import { MessageType } from '../../kernel/ports/message-type.js';
 import { Port } from '../../kernel/ports/port.js';
+import type { ProcessInfo } from '../../kernel/processes/process-table.js';
 import { setProcessTitle } from '../../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from './protocol.js';
 import type { AppBoot } from './protocol.js';
@@ -18,8 +23,7 @@ import { AppHost } from './runtime/app-host.js';
 import { takeOverMain } from './runtime/main-takeover.js';
 import { clientView } from './client-view.js';
 
-const ROUTER = 0;
-/** How often the router hears how busy the process is (when it changed). */
+/** How often main hears how busy the process is (when it changed). */
 const LOAD_INTERVAL_MS = 100;
 
 function stripPreload(): void {
@@ -34,17 +38,25 @@ function start(boot: AppBoot): void {
   const log = new Logger({ fd: 2, level: boot.logLevel as LogLevel });
   setProcessTitle(`${boot.titlePrefix}: "${boot.name}" application`);
   const port = new Port(process.pid, log);
-  port.link({ pid: ROUTER, type: 'router', cls: 'router', name: 'router' }, boot.channelFd);
-  // Without the router there is nothing to serve for.
-  port.on('peer-closed', () => {
-    log.info(`"${boot.name}" application: the router closed its channel; exiting`);
+  const MAIN = boot.mainPid;
+  port.link({ pid: MAIN, type: 'main', cls: 'main', name: 'main' }, boot.channelFd);
+  // Without main there is nothing to serve for. A router that goes costs
+  // only the connections it handed over; its successor gets a new channel.
+  port.on('peer-closed', (peer) => {
+    if (peer.pid !== MAIN) return;
+    log.info(`"${boot.name}" application: main closed its channel; exiting`);
     process.exit(0);
+  });
+  port.onMessage(MessageType.NEW_PORT, (m) => {
+    const { peer } = decodeJson<{ peer: ProcessInfo }>(m);
+    if (m.fds[0] !== undefined) port.link(peer, m.fds[0]);
   });
   // The channel keeps the process alive: a routed app holds no listening
   // socket of its own, only connections the router hands over.
 
   let requestLimit = 0;
   let retiring = false;
+  let serving = '';
   const host = new AppHost({ log: (level, message) => log.log(level, `"${boot.name}" application: ${message}`) });
   host.install();
   // The host runs the app instead of node, so that a failure to load (a
@@ -52,7 +64,7 @@ function start(boot: AppBoot): void {
   // its reason. Not awaited: top-level await may never end.
   void takeOverMain().then((spec) =>
     host.loadApp(spec).catch((e: Error) => {
-      port.notify(ROUTER, 'router.app-failed', { reason: e.message });
+      port.notify(MAIN, 'main.app-failed', { reason: e.message });
       log.error(`"${boot.name}" application: ${e.message}`);
       setImmediate(() => process.exit(1));
     }),
@@ -67,7 +79,7 @@ function start(boot: AppBoot): void {
     const now = `${active} ${total} ${direct.accepted} ${direct.closed} ${direct.active}`;
     if (now === reported) return;
     reported = now;
-    port.notify(ROUTER, 'router.app-load', { active, total, direct });
+    port.notify(MAIN, 'main.app-load', { active, total, direct });
   };
   const loadTimer = setInterval(reportLoad, LOAD_INTERVAL_MS);
   loadTimer.unref();
@@ -90,17 +102,26 @@ function start(boot: AppBoot): void {
         clientView(req, client);
       }
     }
-    // limits.requests: after the last one, stop taking work and leave.
+    // limits.requests: after the last one, it takes no more work (main
+    // starts a replacement) and leaves once what it holds is done.
     if (requestLimit > 0 && !retiring && host.stats.total >= requestLimit) {
       retiring = true;
+      port.notify(MAIN, 'main.app-retire', {});
       res.once('close', () => void stop(30000));
     }
   });
 
-  port.handle('app.serve', async ({ direct, serverHeader: header, requestLimit: limit, http: settings }, { fds }) => {
+  port.handle('app.serve', async ({ direct, addresses, serverHeader: header, requestLimit: limit, http: settings }, { fds }) => {
     host.setServerHeader(header);
     host.setDirectHttp(direct ? settings : undefined);
     requestLimit = limit;
+    // The same listeners again (a new router, a change elsewhere): nothing to do.
+    const wanted = direct ? addresses.join(' ') : '';
+    if (wanted === serving) {
+      for (const fd of fds) closeQuietly(fd);
+      return {};
+    }
+    serving = wanted;
     // The set of listeners is replaced: connections and requests in flight go on.
     await host.stopAccepting();
     if (direct) for (const fd of fds) await host.listenOn(fd);
@@ -114,18 +135,26 @@ function start(boot: AppBoot): void {
   // A failure while the app loads or starts reaches the router with its reason.
   let ready = false;
   process.on('uncaughtExceptionMonitor', (error) => {
-    if (!ready) port.notify(ROUTER, 'router.app-failed', { reason: error instanceof Error ? error.message : String(error) });
+    if (!ready) port.notify(MAIN, 'main.app-failed', { reason: error instanceof Error ? error.message : String(error) });
   });
   host.serverReady(boot.startTimeoutMs).then(
     () => {
       ready = true;
-      port.notify(ROUTER, 'router.app-ready', {});
+      port.notify(MAIN, 'main.app-ready', {});
     },
     (e: Error) => {
-      port.notify(ROUTER, 'router.app-failed', { reason: e.message });
+      port.notify(MAIN, 'main.app-failed', { reason: e.message });
       setImmediate(() => process.exit(1));
     },
   );
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
 }
 
 // Preloads run again in every worker thread: only the main thread serves.

@@ -8,6 +8,8 @@ import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/pr
 import type { ModuleInfo } from '../discovery/definition.js';
 import '../main/protocol.js';
 import '../router/protocol.js';
+import '../application/protocol.js';
+import { serverStatus } from './server-status.js';
 import { CertificateService, certificatesInUse } from './certificates.js';
 import { ConfigService } from './config-service.js';
 import { ControlApi } from './control-api.js';
@@ -73,9 +75,15 @@ export const controllerHooks: ProcessHooks = {
       certificates,
       modules,
       version: runtime.options.version,
-      routerStatus: async () => (await port.call(await routerPid(ctx), 'router.status', {}, { timeoutMs: 10000 })).value,
+      status: async () => {
+        const [router, apps] = await Promise.all([
+          routerPid(ctx).then((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })),
+          port.call(main, 'main.apps-status', {}, { timeoutMs: 10000 }),
+        ]);
+        return serverStatus(router.value, apps.value);
+      },
       restartApp: async (name) => {
-        await port.call(await routerPid(ctx), 'router.app-restart', { name });
+        await port.call(main, 'main.app-restart', { name });
       },
     });
 

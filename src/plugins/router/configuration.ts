@@ -8,8 +8,8 @@ import '../main/protocol.js';
 import { accessLogPath, compileFormat } from './access-log/access-log-format.js';
 import type { AccessLogConfig, CompiledFormat } from './access-log/access-log-format.js';
 import { AccessLogWriter } from './access-log/access-log-writer.js';
-import type { ApplicationRegistry } from './applications/application-gateway.js';
-import type { ApplicationPool } from './applications/application-pool.js';
+import '../application/protocol.js';
+import type { AppDirectory, AppLimits } from './applications/app-directory.js';
 import { compileRouteActions } from './http/actions.js';
 import type { CompiledAction } from './http/actions.js';
 import { compileForwarded } from './http/client-address.js';
@@ -57,7 +57,7 @@ export interface RouterEnvironment {
   version: string;
   /** The configuration in force, whose resources may be taken over. */
   previous: Configuration | null;
-  applications: ApplicationRegistry;
+  directory: AppDirectory;
 }
 
 export class Configuration {
@@ -69,7 +69,9 @@ export class Configuration {
   readonly routes: CompiledRoutes;
   readonly actions: Map<object, CompiledAction>;
   readonly upstreams = new Map<string, Upstream>();
-  readonly applications: Map<string, ApplicationPool>;
+  /** What dispatch needs of each application, by name. */
+  readonly applications = new Map<string, AppLimits>();
+  readonly directory: AppDirectory;
   /** Listeners whose connections the application processes accept themselves (the fast path), by app. */
   readonly direct = new Map<string, string[]>();
   readonly log: Logger;
@@ -78,6 +80,8 @@ export class Configuration {
   accessLog: { format: CompiledFormat; writer: AccessLogWriter | undefined } | undefined;
   #env: RouterEnvironment;
   #ownsAccessLog = false;
+  /** main's token for this configuration's applications, between prepare and activate. */
+  #appsToken: number | undefined;
 
   constructor(raw: RawConfig, env: RouterEnvironment) {
     this.raw = raw;
@@ -99,7 +103,8 @@ export class Configuration {
     this.routes = compileRoutes(raw.routes);
     this.actions = compileRouteActions(raw.routes, { mimeTypes: this.http.mimeTypes });
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
-    this.applications = env.applications.plan((raw.applications ?? {}) as Record<string, Record<string, unknown>>);
+    this.directory = env.directory;
+    for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
     // The access log is written by the router: with one, every request goes through it.
     // So is log_route, which logs each request's route.
     const routerWork = raw.access_log !== undefined || raw.settings?.http?.log_route === true;
@@ -143,28 +148,36 @@ export class Configuration {
         this.#ownsAccessLog = true;
       }
     }
-    for (const app of this.applications.values()) await app.prepare();
+    // Last: main starts what is new of the applications, and holds it until activate() or abandon().
+    const { value } = await this.#env.port.call(this.#env.mainPid, 'main.apps-prepare', { applications: this.raw.applications ?? {} });
+    this.#appsToken = value.token;
   }
 
   /** Undoes prepare() when the configuration is not switched to after all. */
   abandon(): void {
     if (this.#ownsAccessLog) this.accessLog?.writer?.close();
-    this.#env.applications.abandon(this.applications);
+    if (this.#appsToken !== undefined) this.#env.port.notify(this.#env.mainPid, 'main.apps-abandon', { token: this.#appsToken });
+    this.#appsToken = undefined;
   }
 
-  /** In force now: applications take their direct listeners (fds of the router's sockets). */
-  activate(fdOf: (address: string) => number | undefined): void {
-    this.#env.applications.commit(this.applications);
-    for (const [name, pool] of this.applications) {
-      const fds = (this.direct.get(name) ?? []).map(fdOf).filter((fd): fd is number => fd !== undefined);
-      const h = this.http;
-      pool.setDirect(fds, {
+  /** In force now: main retires the applications it dropped and gives the rest their direct listeners. */
+  async activate(): Promise<void> {
+    const token = this.#appsToken;
+    if (token === undefined) return;
+    this.#appsToken = undefined;
+    const h = this.http;
+    await this.#env.port.call(this.#env.mainPid, 'main.apps-commit', {
+      token,
+      direct: Object.fromEntries(this.direct),
+      http: {
         headerReadTimeoutMs: h.headerReadTimeoutMs,
         sendTimeoutMs: h.sendTimeoutMs,
         idleTimeoutMs: h.idleTimeoutMs,
         maxBodySize: h.maxBodySize,
-      });
-    }
+      },
+      serverHeader: this.serverHeader,
+    });
+    this.directory.forget(new Set(this.applications.keys()));
   }
 
   /** No longer the configuration in force: release what only it used. */
@@ -221,6 +234,12 @@ function directApplication(l: RawListener, apps: Record<string, unknown>, routes
   const p = app.processes ?? 1;
   const always = typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
   return always ? m[1] : undefined;
+}
+
+function appLimits(raw: unknown): AppLimits {
+  const app = raw as { processes?: number | { max?: number }; limits?: { timeout?: number } };
+  const p = app.processes ?? 1;
+  return { max: typeof p === 'number' ? p : (p.max ?? 1), timeoutMs: (app.limits?.timeout ?? 0) * 1000 };
 }
 
 export function compileConfiguration(raw: unknown, env: RouterEnvironment): Configuration {

@@ -22,18 +22,11 @@ export const routerHooks: ProcessHooks = {
       return {};
     });
     ctx.port.handle('router.status', () => router.status());
-    ctx.port.handle('router.app-restart', async ({ name }) => {
-      const pool = router.applications.get(name);
-      if (!pool) throw new Error(`no application "${name}" is running`);
-      await pool.restart();
-      return {};
-    });
     ctx.port.onNotify('router.reopen-logs', () => {
       router.current?.reopenAccessLog().catch((e: Error) => ctx.log.alert(`cannot reopen the access log: ${e.message}`));
     });
   },
   stop() {
-    state?.applications.retireAll();
     state?.listeners.closeAll();
   },
 };

@@ -9,7 +9,7 @@ import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import { compileConfiguration } from './configuration.js';
 import type { Configuration } from './configuration.js';
-import { ApplicationRegistry } from './applications/application-gateway.js';
+import { AppDirectory } from './applications/app-directory.js';
 import { ListenerSet } from './listeners/listener-set.js';
 import type { ServerFactory } from './listeners/listener-set.js';
 import type { RouterStatus } from './protocol.js';
@@ -18,7 +18,7 @@ import { Counters } from './status/counters.js';
 export class RouterState {
   readonly counters = new Counters();
   readonly listeners: ListenerSet;
-  readonly applications: ApplicationRegistry;
+  readonly directory: AppDirectory;
   #current: Configuration | null = null;
   #raw: unknown = undefined;
   #log: Logger;
@@ -34,13 +34,7 @@ export class RouterState {
     this.#mainPid = options.mainPid;
     this.#version = options.version;
     this.#factory = options.factory;
-    this.applications = new ApplicationRegistry({
-      port: options.port,
-      mainPid: options.mainPid,
-      log: options.log,
-      serverHeader: () => this.#current?.serverHeader ?? `Weft/${options.version}`,
-      counters: this.counters,
-    });
+    this.directory = new AppDirectory({ port: options.port, mainPid: options.mainPid, log: options.log });
   }
 
   get current(): Configuration | null {
@@ -55,7 +49,7 @@ export class RouterState {
       mainPid: this.#mainPid,
       version: this.#version,
       previous: this.#current,
-      applications: this.applications,
+      directory: this.directory,
     });
     try {
       await next.prepare();
@@ -74,7 +68,7 @@ export class RouterState {
     this.#current = next;
     this.#raw = raw;
     this.listeners.commit(prepared, next.listenerSpecs, this.#factory(this));
-    next.activate((address) => this.listeners.fdOf(address));
+    await next.activate();
     for (const server of this.listeners.servers()) {
       server.headersTimeout = next.http.headerReadTimeoutMs;
       server.keepAliveTimeout = next.http.idleTimeoutMs;
@@ -84,8 +78,6 @@ export class RouterState {
   }
 
   status(): RouterStatus {
-    const applications: RouterStatus['applications'] = {};
-    for (const [name, app] of this.#current?.applications ?? []) applications[name] = app.status();
-    return { connections: this.counters.connections(), requests: { total: this.counters.requests }, applications };
+    return { connections: this.counters.connections(), requests: { total: this.counters.requests } };
   }
 }

@@ -132,7 +132,7 @@ export class AppHost {
         reject(
           new AppHostError(
             AppHostErrorCodes.NO_LISTEN,
-            `${app} never called listen() on an HTTP server (waited ${timeoutMs} ms)`,
+            `did not listen within ${timeoutMs / 1000} s (${app} never called listen() on an HTTP server)`,
             { file: entry },
           ),
         );

@@ -88,12 +88,12 @@ export async function passTo(ctx: RequestContext, destination: Destination, dept
       }
     }
     case 'application': {
-      const app = conf.applications.get(destination.name);
-      if (!app) {
+      const limits = conf.applications.get(destination.name);
+      if (!limits) {
         errorResponse(ctx, 404);
         return;
       }
-      return app.handle(ctx, destination.target);
+      return conf.directory.handle(ctx, destination.name, limits);
     }
   }
 }

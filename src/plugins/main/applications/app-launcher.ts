@@ -5,17 +5,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { resolveAppType } from '../../config/app-types.js';
-import type { Application } from '../../config/types.js';
-import { ErrorCodes, WeftError } from '../../errors.js';
-import { resolveCredentials } from '../../native/index.js';
-import { createAppCgroup } from '../application/cgroups.js';
-import type { PrototypeOptions } from '../application/definition.js';
-import { insidePath } from '../application/isolation.js';
-import '../application/protocol.js';
-import type { StartAppParams } from '../application/protocol.js';
-import type { MainProcess } from './main-process.js';
-import { openForAppend } from './open-for-append.js';
+import { resolveAppType } from '../../../config/app-types.js';
+import type { Application } from '../../../config/types.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
+import { resolveCredentials } from '../../../native/index.js';
+import { createAppCgroup } from '../../application/cgroups.js';
+import type { PrototypeOptions } from '../../application/definition.js';
+import { insidePath } from '../../application/isolation.js';
+import type { ProcessManager } from '../../../kernel/processes/process-manager.js';
+import type { ModuleInfo } from '../../discovery/definition.js';
+import type { MainOptions } from '../options.js';
+import { openForAppend } from '../open-for-append.js';
+
+/** One generation of an application to start. */
+export interface LaunchRequest {
+  app: string;
+  generation: number;
+  /** The application's configuration, as validated. */
+  config: Record<string, unknown>;
+}
 
 /** "256M" -> bytes. */
 export function parseSize(value: number | string): number {
@@ -25,15 +33,21 @@ export function parseSize(value: number | string): number {
   return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
 }
 
+/** What starting a prototype needs from main. */
+export interface LauncherHost {
+  readonly modules: ModuleInfo[];
+  readonly options: Pick<MainOptions, 'user' | 'group' | 'startDir' | 'modulesDir' | 'noDaemon'>;
+  readonly processes: ProcessManager;
+}
 
 export class AppLauncher {
-  #main: MainProcess;
+  #main: LauncherHost;
 
-  constructor(options: { main: MainProcess }) {
-    this.#main = options.main;
+  constructor(main: LauncherHost) {
+    this.#main = main;
   }
 
-  async start({ app, generation, config }: StartAppParams): Promise<{ pid: number }> {
+  async start({ app, generation, config }: LaunchRequest): Promise<{ pid: number }> {
     const main = this.#main;
     const cfg = config as Application;
     const module = resolveAppType(String(cfg.type), main.modules);

@@ -1,0 +1,198 @@
+// The router's view of applications: the processes main told it about (with
+// a channel to each), and the dispatch of requests to them. Main supervises
+// (starts, replaces, stops); the router only chooses: an idle process if
+// there is one; when all are busy and the pool may grow, the request waits
+// (main hears of the demand and starts one, within its pace) until a process
+// frees up or a new one serves; at the pool's max, the least busy takes it.
+// An application that cannot start gets 503 at once, not after the wait.
+import type { Logger } from '../../../kernel/log/logger.js';
+import type { Port } from '../../../kernel/ports/port.js';
+import '../../application/protocol.js';
+import '../../main/protocol.js';
+import { errorResponse } from '../http/errors.js';
+import type { RequestContext } from '../http/request-context.js';
+import { forwardToApp } from './app-request.js';
+import { AppProcess } from './app-process.js';
+
+/** How long a request waits for a process before it gets 503. */
+const QUEUE_TIMEOUT_MS = 30000;
+
+/** What a configuration says of an application that dispatch needs. */
+export interface AppLimits {
+  /** processes.max (the pool grows to it; past it requests share processes). */
+  max: number;
+  /** limits.timeout in ms (0: none). */
+  timeoutMs: number;
+}
+
+interface Waiter {
+  resolve: (p: AppProcess) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+class AppEntry {
+  readonly name: string;
+  readonly processes = new Map<number, AppProcess>();
+  failing: string | null = null;
+  waiters: Waiter[] = [];
+  /** The demand main last heard of (0 or more waiting). */
+  reported = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  ready(): AppProcess[] {
+    const out: AppProcess[] = [];
+    for (const p of this.processes.values()) if (p.accepting) out.push(p);
+    return out;
+  }
+}
+
+/** A process given a request: counted at once, so that the next request sees it busy. */
+function taken(p: AppProcess): AppProcess {
+  p.active++;
+  return p;
+}
+
+export class AppDirectory {
+  #apps = new Map<string, AppEntry>();
+  #byKey = new Map<number, AppProcess>();
+  #port: Port;
+  #mainPid: number;
+  #log: Logger;
+
+  constructor(options: { port: Port; mainPid: number; log: Logger }) {
+    this.#port = options.port;
+    this.#mainPid = options.mainPid;
+    this.#log = options.log;
+    const { port } = options;
+    port.onNotify('router.app-process', ({ app, key, generation, name }, { fds }) => {
+      if (fds[0] === undefined) return;
+      const old = this.#byKey.get(key);
+      if (old) old.markGone();
+      port.link({ pid: key, type: 'application', cls: 'app', name }, fds[0]);
+      const p = new AppProcess(port, app, key, generation);
+      this.#byKey.set(key, p);
+      const entry = this.#entry(app);
+      entry.processes.set(key, p);
+      entry.failing = null;
+      this.#wake(entry);
+    });
+    port.onNotify('router.app-state', ({ app, key, state }) => {
+      const p = this.#byKey.get(key);
+      if (!p) return;
+      if (state === 'gone') this.#remove(this.#entry(app), p);
+      else if (state === 'stopping') p.stopAccepting();
+    });
+    port.onNotify('router.app-failing', ({ app, reason }) => {
+      const entry = this.#entry(app);
+      entry.failing = reason;
+      if (reason === null) return;
+      for (const w of entry.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(new Error(`it cannot start: ${reason}`));
+      }
+      this.#report(entry);
+    });
+    // A process that died (or whose channel main closed) takes no more work.
+    port.on('peer-closed', (peer) => {
+      const p = this.#byKey.get(peer.pid);
+      if (p) this.#remove(this.#entry(p.app), p);
+    });
+  }
+
+  #entry(name: string): AppEntry {
+    let entry = this.#apps.get(name);
+    if (!entry) this.#apps.set(name, (entry = new AppEntry(name)));
+    return entry;
+  }
+
+  #remove(entry: AppEntry, p: AppProcess): void {
+    if (this.#byKey.get(p.key) === p) this.#byKey.delete(p.key);
+    if (entry.processes.get(p.key) === p) entry.processes.delete(p.key);
+    p.markGone();
+  }
+
+  /** A request to an application: a process for it, the request forwarded, the answer streamed back. */
+  async handle(ctx: RequestContext, name: string, limits: AppLimits): Promise<void> {
+    const entry = this.#entry(name);
+    let p: AppProcess;
+    try {
+      p = await this.#acquire(entry, limits);
+    } catch (e) {
+      ctx.log('error', `application "${name}": ${(e as Error).message}`);
+      errorResponse(ctx, 503);
+      return;
+    }
+    try {
+      await forwardToApp(ctx, p, limits.timeoutMs, () => this.#timedOut(p, limits.timeoutMs));
+    } finally {
+      p.active--;
+      this.#wake(entry);
+    }
+  }
+
+  #acquire(entry: AppEntry, limits: AppLimits): Promise<AppProcess> {
+    const ready = entry.ready();
+    const idle = ready.find((p) => p.active === 0);
+    if (idle) return Promise.resolve(taken(idle));
+    if (entry.failing !== null && ready.length === 0) return Promise.reject(new Error(`it cannot start: ${entry.failing}`));
+    if (ready.length > 0 && ready.length >= limits.max) return Promise.resolve(taken(leastBusy(ready)));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        entry.waiters = entry.waiters.filter((w) => w.timer !== timer);
+        this.#report(entry);
+        reject(new Error(`no process was free within ${QUEUE_TIMEOUT_MS / 1000} s`));
+      }, QUEUE_TIMEOUT_MS);
+      entry.waiters.push({ resolve, reject, timer });
+      this.#report(entry);
+    });
+  }
+
+  /** Waiting requests go to processes that are free (or, once no more can start, to the least busy). */
+  #wake(entry: AppEntry): void {
+    while (entry.waiters.length > 0) {
+      const ready = entry.ready();
+      const free = ready.find((p) => p.active === 0);
+      if (!free) break;
+      const w = entry.waiters.shift()!;
+      clearTimeout(w.timer);
+      w.resolve(taken(free));
+    }
+    this.#report(entry);
+  }
+
+  /** Main hears when requests start waiting and when none wait any more (it paces the starts itself). */
+  #report(entry: AppEntry): void {
+    const waiting = entry.waiters.length;
+    if ((waiting > 0) === (entry.reported > 0)) return;
+    entry.reported = waiting;
+    this.#port.notify(this.#mainPid, 'main.app-demand', { app: entry.name, waiting });
+  }
+
+  /** limits.timeout: the client already got 503; main replaces the process. */
+  #timedOut(p: AppProcess, timeoutMs: number): void {
+    if (p.gone) return;
+    this.#log.error(`application "${p.app}" process ${p.pid || p.key} did not answer within ${timeoutMs / 1000} s; stopping it`);
+    p.stopAccepting();
+    this.#port.notify(this.#mainPid, 'main.app-timeout', { app: p.app, key: p.key });
+  }
+
+  /** Requests of an application that a configuration no longer has: they wait no more. */
+  forget(names: Set<string>): void {
+    for (const [name, entry] of this.#apps) {
+      if (names.has(name)) continue;
+      for (const w of entry.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(new Error('the application was removed'));
+      }
+      if (entry.processes.size === 0) this.#apps.delete(name);
+    }
+  }
+}
+
+function leastBusy(ready: AppProcess[]): AppProcess {
+  return ready.reduce((a, b) => (b.active < a.active ? b : a));
+}

@@ -16,12 +16,16 @@ import { decodeJson } from '../../kernel/ports/message.js';
 import { MessageType } from '../../kernel/ports/message-type.js';
 import { Port } from '../../kernel/ports/port.js';
 import type { ProcessInfo } from '../../kernel/processes/process-table.js';
-import { setProcessTitle } from '../../native/index.js';
+import { mapShared, setProcessTitle } from '../../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from './protocol.js';
 import type { AppBoot } from './protocol.js';
 import { AppHost } from './runtime/app-host.js';
 import { takeOverMain } from './runtime/main-takeover.js';
 import { clientView } from './client-view.js';
+
+/** Where a routed connection's requests are counted. */
+const READS = Symbol('weft.reads');
+type CountedSocket = import('node:net').Socket & { [READS]?: { table: Int32Array; slot: number } };
 
 /** How often main hears how busy the process is (when it changed). */
 const LOAD_INTERVAL_MS = 100;
@@ -94,6 +98,8 @@ function start(boot: AppBoot): void {
   };
 
   host.onRequest((req, res) => {
+    const reads = (req.socket as CountedSocket)[READS];
+    if (reads !== undefined) reads.table[reads.slot]++;
     // Routed connections (socketpairs) have no peer address: the router names the client.
     if (req.socket.remoteAddress === undefined) {
       const client = req.headers[CLIENT_HEADER];
@@ -127,8 +133,23 @@ function start(boot: AppBoot): void {
     if (direct) for (const fd of fds) await host.listenOn(fd);
     return {};
   });
-  port.onNotify('app.adopt', (_params, { fds }) => {
-    if (fds[0] !== undefined) host.adopt(fds[0]);
+  // Each router counts, in memory shared with this process, the requests
+  // it has read on each routed connection (see 'app.counters').
+  const counters = new Map<number, Int32Array>();
+  port.onNotify('app.counters', ({ slots }, { from, fds }) => {
+    if (fds[0] === undefined) return;
+    try {
+      counters.set(from, new Int32Array(mapShared(fds[0], slots * 4)));
+    } finally {
+      closeQuietly(fds[0]);
+    }
+  });
+  port.on('peer-closed', (peer) => counters.delete(peer.pid));
+  port.onNotify('app.adopt', ({ slot }, { from, fds }) => {
+    if (fds[0] === undefined) return;
+    const table = counters.get(from);
+    if (table === undefined || slot < 0 || slot >= table.length) host.adopt(fds[0]);
+    else host.adopt(fds[0], (socket) => ((socket as CountedSocket)[READS] = { table, slot }));
   });
   port.onNotify('app.stop', ({ graceMs }) => void stop(graceMs));
 

@@ -99,8 +99,19 @@ declare module '../../kernel/ports/methods.js' {
     'router.app-state': { params: { app: string; key: number; state: AppProcessState }; result: void };
     /** main -> router: the application has no process and cannot start one now (why), or null once it can. */
     'router.app-failing': { params: { app: string; reason: string | null }; result: void };
-    /** router -> application: a connection to serve (routed mode; the fd attached). */
-    'app.adopt': { params: Record<string, never>; result: void };
+    /**
+     * router -> application: a connection to serve (routed mode; the fd
+     * attached). The application counts each request it reads on it in
+     * `slot` of the router's request counters (-1: none).
+     */
+    'app.adopt': { params: { slot: number }; result: void };
+    /**
+     * router -> application: shared memory (the fd attached) of `slots`
+     * 32-bit counters, one per routed connection: requests the application
+     * has read on it. When an application dies, its router sees which
+     * requests it never read, and gives them to another process.
+     */
+    'app.counters': { params: { slots: number }; result: void };
   }
 }
 

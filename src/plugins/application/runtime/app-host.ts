@@ -60,7 +60,7 @@ export class AppHost {
   #failure: Error | undefined;
   #entry: string | undefined;
   #loading = false;
-  #queued: number[] = [];
+  #queued: Array<{ fd: number; mark: ((socket: net.Socket) => void) | undefined }> = [];
   #warnedTls = false;
 
   constructor(options: AppHostOptions) {
@@ -172,8 +172,12 @@ export class AppHost {
     await primary.acceptOn(fd, options.backlog, this.#interception!.original);
   }
 
-  /** Routed mode: serves HTTP on a connected stream socket fd as if the app's server had accepted it. Takes ownership. */
-  adopt(fd: number): void {
+  /**
+   * Routed mode: serves HTTP on a connected stream socket fd as if the app's
+   * server had accepted it. Takes ownership. `mark` is called with the
+   * socket before the server sees it (to tag it for request hooks).
+   */
+  adopt(fd: number, mark?: (socket: net.Socket) => void): void {
     checkFd(fd);
     const primary = this.#primary;
     if (primary && this.#ready && !primary.listening) {
@@ -183,10 +187,12 @@ export class AppHost {
     }
     if (!primary?.accepting) {
       // Not listening yet: the connection waits (its bytes wait in the socket).
-      this.#queued.push(fd);
+      this.#queued.push({ fd, mark });
       return;
     }
-    primary.deliver(primary.socketFor(fd));
+    const socket = primary.socketFor(fd);
+    mark?.(socket);
+    primary.deliver(socket);
   }
 
   /**
@@ -310,7 +316,7 @@ export class AppHost {
     if (captured !== this.#primary) return;
     this.#ready = true;
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
-    for (const fd of this.#queued.splice(0)) this.adopt(fd);
+    for (const q of this.#queued.splice(0)) this.adopt(q.fd, q.mark);
   }
 
   #closed(captured: CapturedServer): void {

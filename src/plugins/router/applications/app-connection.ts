@@ -15,8 +15,19 @@ export interface Exchange {
   /** A piece of the body; false: the client is slow, reading pauses until resumeReading(). */
   body(chunk: Buffer): boolean;
   end(): void;
-  /** The connection broke or the answer was malformed; `started`: head() was called. */
-  fail(error: Error, started: boolean): void;
+  /**
+   * The connection broke or the answer was malformed; `started`: head() was
+   * called; `taken`: false when the application certainly never read the
+   * request (it may go elsewhere as if never sent).
+   */
+  fail(error: Error, started: boolean, taken: boolean): void;
+}
+
+/** The application's count of the requests it has read on a connection (shared memory). */
+export interface ReadCounter {
+  read(): number;
+  /** The connection is gone: its counter may serve another. */
+  release(): void;
 }
 
 export class AppConnection {
@@ -32,10 +43,14 @@ export class AppConnection {
   #partial: string[] = [];
   #dead = false;
   #onIdle: (c: AppConnection) => void;
+  #counter: ReadCounter | undefined;
+  /** The application's count when the current request was sent. */
+  #readBefore = 0;
 
-  constructor(socket: net.Socket, onIdle: (c: AppConnection) => void) {
+  constructor(socket: net.Socket, onIdle: (c: AppConnection) => void, counter?: ReadCounter) {
     this.socket = socket;
     this.#onIdle = onIdle;
+    this.#counter = counter;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {});
     parser[HTTPParser.kOnHeaders] = (headers: string[]) => {
@@ -92,10 +107,20 @@ export class AppConnection {
   /** Sends a request head (and, through write(), its body); its answer goes to `exchange`. */
   start(head: string, exchange: Exchange, options: { head: boolean }): void {
     this.uses++;
+    this.#readBefore = this.#counter?.read() ?? 0;
     this.#exchange = exchange;
     this.#skipBody = options.head;
     this.#keepAlive = true;
     this.socket.write(head, 'latin1');
+  }
+
+  /**
+   * Did the application read the current request? False only when it
+   * certainly did not (its count did not move): then the request may go to
+   * another process as if never sent.
+   */
+  taken(): boolean {
+    return this.#counter === undefined || this.#counter.read() !== this.#readBefore;
   }
 
   resumeReading(): void {
@@ -107,6 +132,8 @@ export class AppConnection {
     this.#dead = true;
     this.#exchange = null;
     this.socket.destroy();
+    this.#counter?.release();
+    this.#counter = undefined;
     // Not while the parser may be running the callback that got us here.
     const parser = this.#parser;
     setImmediate(() => parser.close());
@@ -115,7 +142,8 @@ export class AppConnection {
   #broken(error: Error): void {
     const exchange = this.#exchange;
     const started = this.#started;
+    const taken = this.taken();
     this.destroy();
-    exchange?.fail(error, started);
+    exchange?.fail(error, started, taken);
   }
 }

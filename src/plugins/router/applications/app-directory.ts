@@ -14,6 +14,8 @@ import type { RequestContext } from '../http/request-context.js';
 import { forwardToApp } from './app-request.js';
 import { AppProcess } from './app-process.js';
 
+/** How often a request no process read is offered again before it gets 502. */
+const MAX_ATTEMPTS = 4;
 /** How long a request waits for a process before it gets 503. */
 const QUEUE_TIMEOUT_MS = 30000;
 
@@ -118,19 +120,30 @@ export class AppDirectory {
   /** A request to an application: a process for it, the request forwarded, the answer streamed back. */
   async handle(ctx: RequestContext, name: string, limits: AppLimits): Promise<void> {
     const entry = this.#entry(name);
-    let p: AppProcess;
-    try {
-      p = await this.#acquire(entry, limits);
-    } catch (e) {
-      ctx.log('error', `application "${name}": ${(e as Error).message}`);
-      errorResponse(ctx, 503);
-      return;
-    }
-    try {
-      await forwardToApp(ctx, p, limits.timeoutMs, () => this.#timedOut(p, limits.timeoutMs));
-    } finally {
-      p.active--;
-      this.#wake(entry);
+    // A request a process never read (it died with it queued) goes to another.
+    for (let attempt = 0; ; attempt++) {
+      // Let the news of a death (its channel closing) arrive before choosing again.
+      if (attempt > 0) await new Promise((resolve) => setImmediate(resolve));
+      let p: AppProcess;
+      try {
+        p = await this.#acquire(entry, limits);
+      } catch (e) {
+        ctx.log('error', `application "${name}": ${(e as Error).message}`);
+        errorResponse(ctx, 503);
+        return;
+      }
+      let outcome;
+      try {
+        outcome = await forwardToApp(ctx, p, limits.timeoutMs, () => this.#timedOut(p, limits.timeoutMs));
+      } finally {
+        p.active--;
+        this.#wake(entry);
+      }
+      if (outcome === 'done') return;
+      if (attempt >= MAX_ATTEMPTS) {
+        errorResponse(ctx, 502);
+        return;
+      }
     }
   }
 

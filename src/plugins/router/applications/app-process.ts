@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 
 import type { Port } from '../../../kernel/ports/port.js';
-import { socketPair } from '../../../native/index.js';
+import { sharedMemory, socketPair } from '../../../native/index.js';
 import '../../application/protocol.js';
 import { AppConnection } from './app-connection.js';
 
 /** Idle routed connections kept per process. */
 const MAX_IDLE = 256;
+/** Routed connections per process whose requests the process counts (more work, uncounted). */
+const COUNTED = 1024;
 
 export class AppProcess {
   readonly app: string;
@@ -25,12 +27,24 @@ export class AppProcess {
   active = 0;
   #idle: AppConnection[] = [];
   #port: Port;
+  /** Requests the process has read, per routed connection (its slot). */
+  #counters: Int32Array | undefined;
+  #freeSlots: number[] = [];
 
   constructor(port: Port, app: string, key: number, generation: number) {
     this.#port = port;
     this.app = app;
     this.key = key;
     this.generation = generation;
+    try {
+      const shared = sharedMemory(COUNTED * 4, `weft-counters-${key}`);
+      this.#port.notify(key, 'app.counters', { slots: COUNTED }, [shared.fd]);
+      fs.closeSync(shared.fd);
+      this.#counters = new Int32Array(shared.buffer);
+      for (let i = COUNTED - 1; i >= 0; i--) this.#freeSlots.push(i);
+    } catch {
+      // Without counters every request it was sent counts as read: no retry elsewhere.
+    }
   }
 
   /** The pid to show in logs. */
@@ -47,16 +61,28 @@ export class AppProcess {
     if (!fresh) {
       for (let c = this.#idle.pop(); c; c = this.#idle.pop()) if (!c.dead) return c;
     }
-    return new AppConnection(this.openConnection(), (c) => {
-      if (this.gone || this.#idle.length >= MAX_IDLE) c.destroy();
-      else this.#idle.push(c);
-    });
+    const slot = this.#freeSlots.pop() ?? -1;
+    const counters = slot >= 0 ? this.#counters : undefined;
+    const connection = new AppConnection(
+      this.#connect(slot),
+      (c) => {
+        if (this.gone || this.#idle.length >= MAX_IDLE) c.destroy();
+        else this.#idle.push(c);
+      },
+      counters ? { read: () => counters[slot], release: () => this.#freeSlots.push(slot) } : undefined,
+    );
+    return connection;
   }
 
-  /** A new connection to it (routed requests, WebSocket upgrades). */
+  /** A new connection to it (WebSocket upgrades). */
   openConnection(): net.Socket {
+    return this.#connect(-1);
+  }
+
+  #connect(slot: number): net.Socket {
     const [ours, theirs] = socketPair('stream');
-    this.#port.notify(this.key, 'app.adopt', {}, [theirs]);
+    if (this.#counters && slot >= 0) this.#counters[slot] = 0;
+    this.#port.notify(this.key, 'app.adopt', { slot }, [theirs]);
     fs.closeSync(theirs);
     return new net.Socket({ fd: ours, readable: true, writable: true });
   }

@@ -37,19 +37,26 @@ function requestHead(ctx: RequestContext): { head: string; body: 'none' | 'lengt
   return { head: `${head}\r\n`, body };
 }
 
-export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<void> {
-  if (ctx.upgrade) return tunnelToApp(ctx, p);
+/**
+ * 'untaken': the process never read the request (it died, or its idle
+ * connection had closed) and nothing was sent to the client: the request
+ * may go to another process.
+ */
+export type ForwardOutcome = 'done' | 'untaken';
+
+export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<ForwardOutcome> {
+  if (ctx.upgrade) return tunnelToApp(ctx, p).then(() => 'done');
   const { res } = ctx;
   const { head, body } = requestHead(ctx);
   return new Promise((resolve) => {
     let done = false;
-    let connection = p.acquire();
+    const connection = p.acquire();
     let timer: NodeJS.Timeout | undefined;
-    const finish = (): void => {
+    const finish = (outcome: ForwardOutcome = 'done'): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolve();
+      resolve(outcome);
     };
     const exchange: Exchange = {
       head: (status, headers) => ctx.writeHead(status, endToEndHeaders(headers)),
@@ -58,22 +65,20 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
         res.end();
         finish();
       },
-      fail: (_error, started) => {
+      fail: (_error, started, taken) => {
         if (done) return;
-        // An idle connection the app had just closed: nothing reached it, try a new one.
-        if (!started && body === 'none' && reused) {
-          reused = false;
-          connection = p.acquire(true);
-          connection.start(head, exchange, { head: ctx.method === 'HEAD' });
+        // Never read (the process died with it still queued, or an idle
+        // connection had just closed): it may go to a process that will.
+        if (!started && !taken && body === 'none') {
+          finish('untaken');
           return;
         }
-        // The worker died (or never took the connection): this request fails alone.
+        // The process died holding it: this request fails alone.
         if (res.headersSent) res.destroy();
         else errorResponse(ctx, 502);
         finish();
       },
     };
-    let reused = connection.uses > 0;
     res.on('drain', () => connection.resumeReading());
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
@@ -82,7 +87,7 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
         connection.destroy();
         errorResponse(ctx, 503);
         onTimeout();
-        resolve();
+        resolve('done');
       }, timeoutMs);
     }
     res.on('close', () => {

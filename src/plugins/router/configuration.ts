@@ -5,49 +5,34 @@
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import '../main/protocol.js';
-import { accessLogPath, compileFormat } from './access-log/access-log-format.js';
-import type { AccessLogConfig, CompiledFormat } from './access-log/access-log-format.js';
-import { AccessLogWriter } from './access-log/access-log-writer.js';
 import '../application/protocol.js';
+import { accessLogPath } from '../../request/access-log/access-log-format.js';
+import type { AccessLogConfig, CompiledFormat } from '../../request/access-log/access-log-format.js';
+import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
+import type { CompiledAction } from '../../request/actions.js';
+import { RequestEngine } from '../../request/engine.js';
+import type { EngineView, ListenerConf, RawEngineConfig, RawListener } from '../../request/engine.js';
+import type { CompiledRoutes } from '../../request/routing/index.js';
+import { compileTemplate } from '../../request/routing/index.js';
+import type { HttpSettings } from '../../request/settings.js';
 import type { AppDirectory, AppLimits } from './applications/app-directory.js';
-import { compileRouteActions } from './http/actions.js';
-import type { CompiledAction } from './http/actions.js';
-import { compileForwarded } from './http/client-address.js';
-import type { ClientResolver, ForwardedConfig } from './http/client-address.js';
-import { compilePass } from './http/pass-target.js';
-import type { PassTarget } from './http/pass-target.js';
 import type { ListenerSpec } from './listeners/listener-set.js';
+import { compileProxyTarget } from './proxy/proxy-target.js';
+import type { ProxyTarget } from './proxy/proxy-target.js';
 import { Upstream } from './proxy/upstream.js';
-import { compileRoutes } from './routing/index.js';
-import type { CompiledRoutes } from './routing/index.js';
-import { httpSettings } from './settings.js';
+import { compileShare } from './share/index.js';
+import type { ShareHandler } from './share/index.js';
 import { certificateNames, tlsSetup } from './tls/tls-listener.js';
 import type { TlsConfig, TlsServerSetup } from './tls/tls-listener.js';
 import tls from 'node:tls';
-import type { HttpSettings } from './settings.js';
 
-interface RawListener {
-  pass: string;
-  backlog?: number;
-  tls?: TlsConfig;
-  forwarded?: ForwardedConfig;
-}
-
-interface RawConfig {
-  listeners?: Record<string, RawListener>;
-  routes?: unknown;
-  applications?: Record<string, unknown>;
+interface RawConfig extends RawEngineConfig {
+  listeners?: Record<string, RawListener & { tls?: TlsConfig }>;
   upstreams?: Record<string, { servers: Record<string, { weight?: number }> }>;
-  settings?: { http?: Record<string, unknown> };
   access_log?: AccessLogConfig;
 }
 
-export interface ListenerConf {
-  address: string;
-  pass: PassTarget;
-  client: ClientResolver;
-  tls: boolean;
-}
+export type RouterEngine = RequestEngine<ShareHandler, ProxyTarget>;
 
 /** What a configuration needs from the router to come up. */
 export interface RouterEnvironment {
@@ -60,14 +45,16 @@ export interface RouterEnvironment {
   directory: AppDirectory;
 }
 
-export class Configuration {
+export class Configuration implements EngineView {
   readonly raw: RawConfig;
+  /** What decides every request: the same in every process that accepts connections. */
+  readonly engine: RouterEngine;
   readonly http: HttpSettings;
   readonly serverHeader: string;
   readonly listenerSpecs = new Map<string, ListenerSpec>();
-  readonly listeners = new Map<string, ListenerConf>();
+  readonly listeners: Map<string, ListenerConf>;
   readonly routes: CompiledRoutes;
-  readonly actions: Map<object, CompiledAction>;
+  readonly actions: Map<object, CompiledAction<ShareHandler, ProxyTarget>>;
   readonly upstreams = new Map<string, Upstream>();
   /** What dispatch needs of each application, by name. */
   readonly applications = new Map<string, AppLimits>();
@@ -87,21 +74,20 @@ export class Configuration {
     this.raw = raw;
     this.#env = env;
     this.log = env.log;
-    this.http = httpSettings(raw.settings as never);
-    this.serverHeader = this.http.serverVersion ? `Weft/${env.version}` : 'Weft';
-    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
-      const secure = l.tls !== undefined;
-      // A TLS listener's kind is set in prepare(), once its bundles are read.
-      this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
-      this.listeners.set(address, {
-        address,
-        tls: secure,
-        pass: compilePass(l.pass, `/listeners/${address}/pass`),
-        client: compileForwarded(l.forwarded, `/listeners/${address}/forwarded`),
-      });
-    }
-    this.routes = compileRoutes(raw.routes);
-    this.actions = compileRouteActions(raw.routes, { mimeTypes: this.http.mimeTypes });
+    this.engine = new RequestEngine<ShareHandler, ProxyTarget>(raw, {
+      log: env.log,
+      version: env.version,
+      share: (action, path, mimeTypes) =>
+        compileShare(action as never, { mimeTypes, compileTemplate: (text) => compileTemplate(text, `${path}/share`) as never }),
+      proxy: (address, path) => compileProxyTarget(address, path),
+    });
+    this.http = this.engine.http;
+    this.serverHeader = this.engine.serverHeader;
+    this.listeners = this.engine.listeners;
+    this.routes = this.engine.routes;
+    this.actions = this.engine.actions;
+    // A TLS listener's kind is set in prepare(), once its bundles are read.
+    for (const [address, l] of Object.entries(raw.listeners ?? {})) this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
     this.directory = env.directory;
     for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
@@ -115,9 +101,7 @@ export class Configuration {
       this.listenerSpecs.get(address)!.kind = 'direct';
       this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
     }
-    if (raw.access_log !== undefined) {
-      this.accessLog = { format: compileFormat(raw.access_log, '/access_log'), writer: undefined };
-    }
+    if (this.engine.accessLogFormat) this.accessLog = { format: this.engine.accessLogFormat, writer: undefined };
   }
 
   /** Everything that can fail before the switch: the access log opening, applications starting. */
@@ -225,7 +209,7 @@ function straightTarget(pass: string, routes: unknown): string {
  * do (nor an access log to write), and the app has no limits.timeout (which
  * the router enforces) and at least one process at all times.
  */
-function directApplication(l: RawListener, apps: Record<string, unknown>, routes: unknown): string | undefined {
+function directApplication(l: RawListener & { tls?: unknown }, apps: Record<string, unknown>, routes: unknown): string | undefined {
   if (l.tls !== undefined || l.forwarded !== undefined) return undefined;
   const m = /^applications\/([^/$]+)$/.exec(straightTarget(l.pass, routes));
   if (!m) return undefined;

@@ -14,7 +14,7 @@
 // as cheap as under plain node.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
-import { errorPage } from '../../../http/error-page.js';
+import { errorPage } from '../../../request/error-page.js';
 
 export interface DirectHttpSettings {
   headerReadTimeoutMs: number;

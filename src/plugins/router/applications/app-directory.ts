@@ -9,8 +9,8 @@ import type { Logger } from '../../../kernel/log/logger.js';
 import type { Port } from '../../../kernel/ports/port.js';
 import '../../application/protocol.js';
 import '../../main/protocol.js';
-import { errorResponse } from '../http/errors.js';
-import type { RequestContext } from '../http/request-context.js';
+import { errorResponse } from '../../../request/error-response.js';
+import type { RequestContext } from '../../../request/request-context.js';
 import { forwardToApp } from './app-request.js';
 import { AppProcess } from './app-process.js';
 

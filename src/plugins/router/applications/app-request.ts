@@ -2,9 +2,9 @@
 // its connections, the answer streamed back. The worker dying under the
 // request is a 502 for that request only; limits.timeout is a 503, and the
 // pool replaces the worker.
-import { watchBody } from '../http/body-timeout.js';
-import { errorResponse } from '../http/errors.js';
-import type { RequestContext } from '../http/request-context.js';
+import { watchBody } from '../../../request/body-timeout.js';
+import { errorResponse } from '../../../request/error-response.js';
+import type { RequestContext } from '../../../request/request-context.js';
 import { endToEndHeaders, hopByHop, upstreamPath } from '../proxy/proxy-request.js';
 import type { AppConnection, Exchange } from './app-connection.js';
 import { CLIENT_HEADER } from '../../application/protocol.js';

@@ -11,7 +11,7 @@ import { attachSessionCache } from '../tls/session-cache.js';
 
 import type { RouterState } from '../router-state.js';
 import type { ServerFactory } from '../listeners/listener-set.js';
-import { errorPage } from '../../../http/error-page.js';
+import { errorPage } from '../../../request/error-page.js';
 import { handleRequest } from './handle-request.js';
 
 /** Unit reads a request header in up to 4 buffers of 8 KiB. */

@@ -4,9 +4,9 @@
 // is a 504; a server that breaks off mid-answer breaks off the client too.
 import http from 'node:http';
 
-import { watchBody } from '../http/body-timeout.js';
-import { errorResponse } from '../http/errors.js';
-import type { RequestContext } from '../http/request-context.js';
+import { watchBody } from '../../../request/body-timeout.js';
+import { errorResponse } from '../../../request/error-response.js';
+import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';
 import { tunnelUpgrade } from './websocket-tunnel.js';
 

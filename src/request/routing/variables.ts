@@ -17,7 +17,7 @@
 // lowercased. A missing value is the empty string.
 import { randomBytes } from 'node:crypto';
 
-import { parseTemplate, TemplateError } from '../../../config/variables.js';
+import { parseTemplate, TemplateError } from '../../config/variables.js';
 import { asciiLower, toByteString } from './byte-string.js';
 import { RouteCompileError } from './route-compile-error.js';
 

@@ -2,7 +2,7 @@
 // or an application), a pause longer than this ends the request with 408
 // and closes the connection. max_body_size is enforced on the way too, for
 // chunked bodies whose size nobody declared.
-import { errorResponse } from './errors.js';
+import { errorResponse } from './error-response.js';
 import type { RequestContext } from './request-context.js';
 
 export function watchBody(ctx: RequestContext, onAbort: () => void): void {

@@ -1,8 +1,8 @@
 // An action's "response_headers": each member sets a header (its value may
 // hold variables) or, when null, removes it. Applied when the response
 // head goes out, after the action's own headers, so it can override them.
-import { compileTemplate } from '../routing/index.js';
-import type { CompiledTemplate } from '../routing/index.js';
+import { compileTemplate } from './routing/index.js';
+import type { CompiledTemplate } from './routing/index.js';
 import type { RequestContext } from './request-context.js';
 
 export class ResponseHeaders {

@@ -7,7 +7,7 @@
 // decoding, no case change). The pieces between "*"s are percent-decoded
 // one by one for "uri", "query" and "arguments", so "%2A" is a literal "*"
 // and "%21" a literal "!".
-import { compileRoutePattern } from '../../../config/regex.js';
+import { compileRoutePattern } from '../../config/regex.js';
 import {
   asciiLower,
   asciiUpper,

@@ -1,20 +1,21 @@
-// One request as the router works on it: Node's req/res, the matching view
-// of it (RouteRequest), the configuration it started under, and the values
-// variables read ($uri, $status...). Everything here is computed on first
+// One request as the process that accepted it works on it: Node's req/res,
+// the matching view of it (RouteRequest), the configuration it started
+// under, and the values variables read ($uri, $status...). Everything here is computed on first
 // use; a request that no template or log asks about pays for none of it.
 import type http from 'node:http';
 
-import { newRequestId, formatTimeLocal, responseHeaderKey } from '../routing/index.js';
-import type { RouteRequest, VariableContext } from '../routing/index.js';
-import type { Configuration, ListenerConf } from '../configuration.js';
+import { newRequestId, formatTimeLocal, responseHeaderKey } from './routing/index.js';
+import type { RouteRequest, VariableContext } from './routing/index.js';
+import type { EngineView, ListenerConf } from './engine.js';
 import type { ResponseHeaders } from './response-headers.js';
 
 export type HeaderMap = Record<string, string | number | string[]>;
 
-export class RequestContext implements VariableContext {
+export class RequestContext<C extends EngineView = EngineView> implements VariableContext {
   readonly req: http.IncomingMessage;
   readonly res: http.ServerResponse;
-  readonly conf: Configuration;
+  /** The configuration the request started under (the router's, or an application process's engine). */
+  readonly conf: C;
   readonly listener: ListenerConf;
   readonly route: RouteRequest;
   readonly startedAt = Date.now();
@@ -34,7 +35,7 @@ export class RequestContext implements VariableContext {
   #bodyBytes: number | undefined;
 
   constructor(
-    conf: Configuration,
+    conf: C,
     listener: ListenerConf,
     req: http.IncomingMessage,
     res: http.ServerResponse,

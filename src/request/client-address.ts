@@ -3,8 +3,8 @@
 // the "client_ip" header (its last address; with "recursive", the
 // right-most address that is not itself trusted), and the scheme from the
 // "protocol" header. Otherwise the socket's own peer counts.
-import { compileAddressRule, PeerAddress } from '../routing/index.js';
-import type { SocketEndpoint } from '../routing/index.js';
+import { compileAddressRule, PeerAddress } from './routing/index.js';
+import type { SocketEndpoint } from './routing/index.js';
 
 export interface ForwardedConfig {
   source: string | string[];

@@ -2,8 +2,8 @@
 // (optionally "/<target>"), "upstreams/<name>". A pass without variables is
 // resolved once per configuration; one with variables ("routes/$host") per
 // request, and an unknown destination is then a 404, as in Unit.
-import { compileTemplate } from '../routing/index.js';
-import type { VariableContext } from '../routing/index.js';
+import { compileTemplate } from './routing/index.js';
+import type { VariableContext } from './routing/index.js';
 
 export type Destination =
   | { kind: 'routes'; name: string | undefined }

@@ -1,6 +1,6 @@
 // The router's own error answers: Unit's page, "Content-Type: text/html",
 // and for the errors that leave the connection unusable, a close.
-import { errorPage } from '../../../http/error-page.js';
+import { errorPage } from './error-page.js';
 import type { RequestContext } from './request-context.js';
 
 const CLOSES = new Set([400, 408, 413, 414, 431, 500]);

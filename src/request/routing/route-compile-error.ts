@@ -2,7 +2,7 @@
 // validator rejects these first; this error still names the JSON path of
 // the offending value (as the control API spells it under /config) and
 // says what is wrong with it.
-import { ErrorCodes, WeftError } from '../../../errors.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
 
 export class RouteCompileError extends WeftError {
   override name = 'RouteCompileError';

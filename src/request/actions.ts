@@ -1,18 +1,18 @@
 // Route actions compiled once per configuration: "pass", "return",
 // "share" (with "fallback") and "proxy", each with the modifiers "rewrite"
 // and "response_headers". Compiling finds every template and pattern error
-// at apply time, not at the first request.
-import { compileShare } from '../share/index.js';
-import type { ShareHandler } from '../share/index.js';
-import { compileRewrite, compileTemplate } from '../routing/index.js';
-import type { CompiledTemplate, Rewrite } from '../routing/index.js';
-import { compileProxyTarget } from '../proxy/proxy-target.js';
-import type { ProxyTarget } from '../proxy/proxy-target.js';
+// at apply time, not at the first request. How a "share" or a "proxy" is
+// carried out depends on the process (the router serves files and proxies;
+// an application process hands such requests to a router), so their
+// compilers come with the options: S and P are what they make.
+import { ErrorCodes, WeftError } from '../errors.js';
+import { compileRewrite, compileTemplate } from './routing/index.js';
+import type { CompiledTemplate, Rewrite } from './routing/index.js';
 import { compilePass } from './pass-target.js';
 import type { PassTarget } from './pass-target.js';
 import { ResponseHeaders } from './response-headers.js';
 
-interface RawAction {
+export interface RawAction {
   pass?: string;
   return?: number;
   location?: string;
@@ -29,19 +29,23 @@ interface Modifiers {
   responseHeaders: ResponseHeaders | undefined;
 }
 
-export type CompiledAction = Modifiers &
+export type CompiledAction<S = unknown, P = unknown> = Modifiers &
   (
     | { kind: 'pass'; pass: PassTarget }
     | { kind: 'return'; status: number; location: CompiledTemplate | undefined }
-    | { kind: 'share'; share: ShareHandler; fallback: CompiledAction | undefined }
-    | { kind: 'proxy'; proxy: ProxyTarget }
+    | { kind: 'share'; share: S; fallback: CompiledAction<S, P> | undefined }
+    | { kind: 'proxy'; proxy: P }
   );
 
-export interface ActionCompileOptions {
+export interface ActionCompileOptions<S = unknown, P = unknown> {
   mimeTypes: Record<string, string | string[]>;
+  /** Makes what serves a "share" action (its "share", "chroot", "types"... members). */
+  share(raw: RawAction, path: string, mimeTypes: Record<string, string | string[]>): S;
+  /** Makes what serves a "proxy" action. */
+  proxy(address: string, path: string): P;
 }
 
-export function compileAction(raw: RawAction, path: string, options: ActionCompileOptions): CompiledAction {
+export function compileAction<S, P>(raw: RawAction, path: string, options: ActionCompileOptions<S, P>): CompiledAction<S, P> {
   const modifiers: Modifiers = {
     rewrite: raw.rewrite === undefined ? undefined : compileRewrite(raw.rewrite, `${path}/rewrite`),
     responseHeaders: raw.response_headers === undefined ? undefined : new ResponseHeaders(raw.response_headers, `${path}/response_headers`),
@@ -59,20 +63,17 @@ export function compileAction(raw: RawAction, path: string, options: ActionCompi
     return {
       ...modifiers,
       kind: 'share',
-      share: compileShare(raw as never, {
-        mimeTypes: options.mimeTypes,
-        compileTemplate: (text) => compileTemplate(text, `${path}/share`) as never,
-      }),
+      share: options.share(raw, path, options.mimeTypes),
       fallback: raw.fallback === undefined ? undefined : compileAction(raw.fallback, `${path}/fallback`, options),
     };
   }
-  if (raw.proxy !== undefined) return { ...modifiers, kind: 'proxy', proxy: compileProxyTarget(raw.proxy, `${path}/proxy`) };
-  throw new Error(`${path}: an action needs "pass", "return", "share" or "proxy"`);
+  if (raw.proxy !== undefined) return { ...modifiers, kind: 'proxy', proxy: options.proxy(raw.proxy, `${path}/proxy`) };
+  throw new WeftError(ErrorCodes.ROUTE_COMPILE, `${path}: an action needs "pass", "return", "share" or "proxy"`);
 }
 
 /** Every action of a routes config, keyed by its object (what a route match returns). */
-export function compileRouteActions(routes: unknown, options: ActionCompileOptions): Map<object, CompiledAction> {
-  const out = new Map<object, CompiledAction>();
+export function compileRouteActions<S, P>(routes: unknown, options: ActionCompileOptions<S, P>): Map<object, CompiledAction<S, P>> {
+  const out = new Map<object, CompiledAction<S, P>>();
   const steps = (list: unknown, path: string): void => {
     if (!Array.isArray(list)) return;
     list.forEach((step: { action?: RawAction }, i) => {

@@ -5,8 +5,8 @@
 // pattern that covers it accepts it; with only negated patterns, an address
 // none of them covers is accepted; an empty array matches nothing. A unix
 // socket client matches "unix" only; "*:port" and CIDR "/0" are IP-only.
-import { parseAddressPattern } from '../../../config/address-pattern.js';
-import type { AddressPatternError } from '../../../config/address-pattern.js';
+import { parseAddressPattern } from '../../config/address-pattern.js';
+import type { AddressPatternError } from '../../config/address-pattern.js';
 import { Family, PeerAddress } from './peer-address.js';
 import { describe, pathStep, PatternError, RouteCompileError } from './route-compile-error.js';
 

@@ -37,11 +37,13 @@ async function status(w: Weftd, app: string): Promise<{ processes: { running: nu
   return r.body as never;
 }
 
-// Through a route that decides (though it always says yes): the router
-// stays in the path. A route that only passes on is served directly.
+// Through a pass the router can only resolve per request (its variable is
+// empty, so it always leads to the app): the router stays in the path. A
+// listener that can reach only one application is accepted by that
+// application's processes themselves.
 const routed = (port: number, app: string) => ({
   listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-  routes: [{ match: { uri: '*' }, action: { pass: `applications/${app}` } }],
+  routes: [{ match: { uri: '*' }, action: { pass: `applications/${app}$arg_weft_unused` } }],
 });
 
 /** Pids of the processes holding the listening socket on `port`. */
@@ -66,30 +68,35 @@ test('an unmodified app in direct mode: its listen() is served on the listener',
   t.regex(w.log(), /"hello" prototype started/);
 });
 
-test('a listener whose routes can only pass to one application is served directly; one whose route decides is not', async (t) => {
-  const straight = await freePort();
-  const deciding = await freePort();
+test('a listener that can reach one application is accepted by its processes, routes and all; one that can reach two stays with the router', async (t) => {
+  const single = await freePort();
+  const several = await freePort();
   const w = await startWithConfig(t, {
     listeners: {
-      [`127.0.0.1:${straight}`]: { pass: 'routes/main' },
-      [`127.0.0.1:${deciding}`]: { pass: 'routes/picky' },
+      [`127.0.0.1:${single}`]: { pass: 'routes/main' },
+      [`127.0.0.1:${several}`]: { pass: 'routes/both' },
     },
     routes: {
-      main: [{ match: {}, action: { pass: 'routes/next' } }],
+      main: [{ match: { uri: '/x/*' }, action: { pass: 'routes/next' } }, { match: { uri: '/r' }, action: { return: 204 } }],
       next: [{ action: { pass: 'applications/probe' } }],
-      picky: [{ match: { uri: '/x/*' }, action: { pass: 'applications/probe' } }],
+      both: [{ match: { uri: '/x/*' }, action: { pass: 'applications/probe' } }, { match: { uri: '/y/*' }, action: { pass: 'applications/other' } }],
     },
-    applications: { probe: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 } },
+    applications: {
+      probe: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 },
+      other: { type: 'node', script: path.join(apps, 'hello.js'), processes: 1 },
+    },
   });
-  t.is((await request({ port: straight }, '/')).status, 200);
-  t.is((await request({ port: deciding }, '/x/y')).status, 200);
-  t.is((await request({ port: deciding }, '/elsewhere')).status, 404);
-  const app = Number(JSON.parse((await request({ port: straight }, '/')).text).pid);
+  t.is((await request({ port: single }, '/x/y')).status, 200);
+  t.is((await request({ port: single }, '/r')).status, 204);
+  t.is((await request({ port: single }, '/elsewhere')).status, 404);
+  t.is((await request({ port: several }, '/x/y')).status, 200);
+  t.is((await request({ port: several }, '/y/z')).status, 200);
+  const app = Number(JSON.parse((await request({ port: single }, '/x/')).text).pid);
   const router = [...childrenOf(w.pid)].find((c) => commandLine(c.pid) === 'weft: router')!.pid;
-  // The router holds both sockets (it hands them over); only a direct one reaches the app.
-  t.true(listeningPids(straight).includes(app), 'the app process accepts on the straight listener');
-  t.false(listeningPids(deciding).includes(app), 'the deciding listener stays with the router');
-  t.true(listeningPids(deciding).includes(router));
+  // The router holds both sockets (it hands them over, and stands by).
+  t.true(listeningPids(single).includes(app), 'the app process accepts on the single-app listener');
+  t.false(listeningPids(several).includes(app), 'the two-app listener stays with the router');
+  t.true(listeningPids(several).includes(router));
 });
 
 test('direct mode: /status counts the connections and requests the app processes took themselves', async (t) => {
@@ -144,18 +151,35 @@ test('direct mode applies settings.http: max_body_size (declared and chunked), i
   t.regex(w.log(), /"probe" application/);
 });
 
-test('with an access log, a listener that passes to an application is served through the router, and logged', async (t) => {
+test('with an access log, a listener its application accepts logs each request once, from whichever process answered it', async (t) => {
   const port = await freePort();
   const log = path.join(tempDir(t), 'access.log');
   await startWithConfig(t, {
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { uri: '/files/*' }, action: { share: `${apps}$uri` } },
+      { match: { uri: '/gone' }, action: { return: 410 } },
+      { action: { pass: 'applications/hello' } },
+    ],
     applications: { hello: { type: 'node', script: path.join(apps, 'hello.js') } },
     access_log: log,
   });
-  t.is((await request({ port }, '/logged?x=1')).status, 200);
+  // One keep-alive connection: the app's own request, a return the app process answers,
+  // a file the router serves (handed over by the app process), and the app again.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  t.is((await request({ port }, '/logged?x=1', { agent })).status, 200);
+  t.is((await request({ port }, '/gone', { agent })).status, 410);
+  t.is((await request({ port }, '/files/nope', { agent })).status, 404);
+  t.is((await request({ port }, '/again', { agent })).status, 200);
   const text = (): string => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
-  await waitFor(() => text().includes('/logged'), 5000, 'the access log line').catch(() => undefined);
-  t.regex(text(), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"\n$/);
+  await waitFor(() => text().split('\n').length === 5, 5000, 'four access log lines').catch(() => undefined);
+  const lines = text().split('\n').filter(Boolean).sort();
+  t.is(lines.length, 4, text());
+  t.regex(lines.find((l) => l.includes('/logged'))!, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"$/);
+  t.regex(lines.find((l) => l.includes('/gone'))!, /"GET \/gone HTTP\/1\.1" 410 /);
+  t.regex(lines.find((l) => l.includes('/files/nope'))!, /^127\.0\.0\.1 .*"GET \/files\/nope HTTP\/1\.1" 404 /);
+  t.regex(lines.find((l) => l.includes('/again'))!, /"GET \/again HTTP\/1\.1" 200 /);
 });
 
 test('routed mode: requests through routes reach the app with the client\'s address', async (t) => {
@@ -435,4 +459,29 @@ test('a crash-looping app answers 503 at once while it backs off, with the cause
   t.is(r.status, 503);
   fs.rmSync(failFile);
   await waitFor(async () => (await request({ port }, '/')).status === 200, 30000, 'the app serving again');
+});
+
+test('limits.timeout where the app process accepts itself: a handler stuck in while(true) and one that never answers both get 503, and the process is replaced', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } },
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1, limits: { timeout: 1 } } },
+  });
+  const first = JSON.parse((await request({ port }, '/')).text).pid;
+  // A blocked event loop: the watchdog thread answers and ends the process.
+  const spin = await request({ port }, '/spin');
+  t.is(spin.status, 503);
+  t.regex(spin.text, /Error 503/);
+  await w.waitForLog(/application "p" process \d+ exited with code 75 \(it held a request past limits\.timeout\)/);
+  await waitFor(async () => (await request({ port }, '/').catch(() => ({ status: 0 }))).status === 200, 30000, 'a new process');
+  const second = JSON.parse((await request({ port }, '/')).text).pid;
+  t.not(second, first);
+  // A handler that never answers: the loop runs, answers 503 itself, and main replaces the process.
+  const hang = await request({ port }, '/hang');
+  t.is(hang.status, 503);
+  await w.waitForLog(new RegExp(`application "p" process ${second} exited .*\\(it held a request past limits\\.timeout\\)`));
+  await waitFor(async () => {
+    const r = await request({ port }, '/').catch(() => undefined);
+    return r?.status === 200 && JSON.parse(r.text).pid !== second;
+  }, 30000, 'a third process');
 });

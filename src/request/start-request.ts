@@ -94,7 +94,7 @@ export function startRequest<C extends EngineView>(
     // A tunnelled upgrade is over when its connection closes.
     (options.upgrade ? options.upgrade.socket : res).once('close', () => {
       counters?.requestFinished(socket);
-      if (accessLog?.writer) {
+      if (accessLog?.writer && !ctx.handedOver) {
         ctx.finish();
         if (accessLog.format.wanted(ctx)) accessLog.writer.append(accessLog.format.line(ctx));
       }

@@ -22,6 +22,9 @@ import type { AppBoot } from './protocol.js';
 import { AppHost } from './runtime/app-host.js';
 import { takeOverMain } from './runtime/main-takeover.js';
 import { clientView } from './client-view.js';
+import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
+import { Edge } from './edge/edge.js';
+import { Relay } from './edge/relay.js';
 
 /** Where a routed connection's requests are counted. */
 const READS = Symbol('weft.reads');
@@ -117,21 +120,52 @@ function start(boot: AppBoot): void {
     }
   });
 
-  port.handle('app.serve', async ({ direct, addresses, serverHeader: header, requestLimit: limit, http: settings }, { fds }) => {
-    host.setServerHeader(header);
-    host.setDirectHttp(direct ? settings : undefined);
-    requestLimit = limit;
+  // The request engine for the listeners it accepts on itself (none in routed mode).
+  const relay = new Relay(port);
+  let edge: Edge | null = null;
+  port.handle('app.serve', async (params, { fds }) => {
+    const listenerFds = fds.slice(0, params.listeners.length);
+    const logFd = params.accessLog ? fds[params.listeners.length] : undefined;
+    host.setServerHeader(params.serverHeader);
+    requestLimit = params.requestLimit;
+    edge?.close();
+    edge = null;
+    if (params.engine && params.listeners.length > 0) {
+      edge = new Edge({
+        app: params.app,
+        engine: params.engine,
+        listeners: params.listeners,
+        log,
+        version: boot.version,
+        serverHeader: params.serverHeader,
+        accessLog: logFd === undefined ? undefined : new AccessLogWriter('', logFd),
+        timeoutMs: params.timeoutMs,
+        relay,
+        timedOut: () => {
+          // Unit restarts a process that held a request past limits.timeout: main replaces this one.
+          port.notify(MAIN, 'main.app-timeout', { app: params.app });
+        },
+      });
+    } else if (logFd !== undefined) {
+      closeQuietly(logFd);
+    }
+    host.setEdge(edge);
     // The same listeners again (a new router, a change elsewhere): nothing to do.
-    const wanted = direct ? addresses.join(' ') : '';
+    const wanted = params.listeners.join(' ');
     if (wanted === serving) {
-      for (const fd of fds) closeQuietly(fd);
+      for (const fd of listenerFds) closeQuietly(fd);
       return {};
     }
     serving = wanted;
     // The set of listeners is replaced: connections and requests in flight go on.
     await host.stopAccepting();
-    if (direct) for (const fd of fds) await host.listenOn(fd);
+    for (let i = 0; i < listenerFds.length; i++) await host.listenOn(listenerFds[i], { tag: params.listeners[i] });
     return {};
+  });
+  port.onNotify('app.access-log', (_params, { fds }) => {
+    if (fds[0] === undefined) return;
+    if (edge) edge.swapAccessLog(fds[0]);
+    else closeQuietly(fds[0]);
   });
   // Each router counts, in memory shared with this process, the requests
   // it has read on each routed connection (see 'app.counters').

@@ -12,21 +12,28 @@
 //   app        -> main        app-ready, app-failed, app-load, app-retire
 //   main       -> router      app-process (a channel to a new process), app-state, app-failing
 //   router     -> app         adopt (a connection to serve, routed mode)
-import type { DirectHttpSettings } from './runtime/direct-limits.js';
+import type { RawEngineConfig } from '../../request/engine.js';
 import type { DirectStats } from './runtime/direct-traffic.js';
 
 export type { DirectStats };
 
 export interface ServeParams {
-  /** Direct mode: the fds attached are listening sockets to accept on, one per address in `addresses`. */
-  direct: boolean;
-  /** Main's keys of the listening sockets attached (the same set again changes nothing). */
-  addresses: string[];
+  /**
+   * The listeners it accepts on itself: the first fds attached are their
+   * listening sockets, in this order (the same set again changes nothing).
+   */
+  listeners: string[];
+  /** The request engine's configuration for those listeners (routes, settings, access log); null: none. */
+  engine: RawEngineConfig | null;
+  /** Its application's name (a pass to it is served in place). */
+  app: string;
+  /** An access log: its fd comes after the listening sockets. */
+  accessLog: boolean;
   serverHeader: string;
   /** Requests after which the process asks to be replaced (limits.requests), or 0. */
   requestLimit: number;
-  /** Direct mode: settings.http, which the process applies to the connections it accepts. */
-  http?: DirectHttpSettings;
+  /** limits.timeout in ms (0: none), for the requests it takes itself. */
+  timeoutMs: number;
 }
 
 /** What a router asks of main for its configuration's applications. */
@@ -34,7 +41,8 @@ export interface AppsCommitParams {
   token: number;
   /** App name -> the listener addresses its processes accept on themselves. */
   direct: Record<string, string[]>;
-  http: DirectHttpSettings;
+  /** The engine's part of the configuration (what application processes need to route). */
+  engine: RawEngineConfig;
   serverHeader: string;
 }
 
@@ -67,8 +75,8 @@ declare module '../../kernel/ports/methods.js' {
     'main.apps-abandon': { params: { token: number }; result: void };
     /** router -> main: requests wait for a process of this application. */
     'main.app-demand': { params: { app: string; waiting: number }; result: void };
-    /** router -> main: a process held a request past limits.timeout; replace it. */
-    'main.app-timeout': { params: { app: string; key: number }; result: void };
+    /** router (or the application itself, without a key) -> main: a process held a request past limits.timeout; replace it. */
+    'main.app-timeout': { params: { app: string; key?: number }; result: void };
     /** controller -> main: graceful restart of an application's processes. */
     'main.app-restart': { params: { name: string }; result: Record<string, never> };
     'main.apps-status': { params: Record<string, never>; result: AppsStatus };
@@ -99,6 +107,15 @@ declare module '../../kernel/ports/methods.js' {
     'router.app-state': { params: { app: string; key: number; state: AppProcessState }; result: void };
     /** main -> router: the application has no process and cannot start one now (why), or null once it can. */
     'router.app-failing': { params: { app: string; reason: string | null }; result: void };
+    /** main -> application: SIGUSR1: the access log, opened again (the fd attached). */
+    'app.access-log': { params: Record<string, never>; result: void };
+    /**
+     * application -> router: a client connection the application accepted has
+     * a request for the router (a file, a proxy, another application): this
+     * socketpair (the fd attached) carries its requests, as if that client
+     * had connected to the router's listener `address`.
+     */
+    'router.relay': { params: { address: string; remote: { address: string; port: number } | null }; result: void };
     /**
      * router -> application: a connection to serve (routed mode; the fd
      * attached). The application counts each request it reads on it in
@@ -124,6 +141,8 @@ export interface AppBoot {
   /** Its channel to main; channels to routers arrive later (NEW_PORT). */
   channelFd: number;
   mainPid: number;
+  /** Weft's version (the Server header's). */
+  version: string;
   logLevel: string;
   /** ms the app may take to call listen(). */
   startTimeoutMs: number;

@@ -45,6 +45,7 @@ export const prototypeHooks: ProcessHooks = {
         titlePrefix: ctx.runtime.options.titlePrefix,
         channelFd: 3,
         mainPid,
+        version: ctx.runtime.options.version,
         logLevel: ctx.runtime.options.logLevel,
         startTimeoutMs,
       };

@@ -10,6 +10,7 @@ import { accessLogPath } from '../../request/access-log/access-log-format.js';
 import type { AccessLogConfig, CompiledFormat } from '../../request/access-log/access-log-format.js';
 import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
 import type { CompiledAction } from '../../request/actions.js';
+import { acceptingApplication } from '../../request/accepting-application.js';
 import { RequestEngine } from '../../request/engine.js';
 import type { EngineView, ListenerConf, RawEngineConfig, RawListener } from '../../request/engine.js';
 import type { CompiledRoutes } from '../../request/routing/index.js';
@@ -91,12 +92,9 @@ export class Configuration implements EngineView {
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
     this.directory = env.directory;
     for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
-    // The access log is written by the router: with one, every request goes through it.
-    // So is log_route, which logs each request's route.
-    const routerWork = raw.access_log !== undefined || raw.settings?.http?.log_route === true;
-    const listeners = routerWork ? [] : Object.entries(raw.listeners ?? {});
-    for (const [address, l] of listeners) {
-      const app = directApplication(l, raw.applications ?? {}, raw.routes);
+    // Listeners one application's processes accept themselves (the router stands by).
+    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
+      const app = directApplication(l, raw);
       if (app === undefined) continue;
       this.listenerSpecs.get(address)!.kind = 'direct';
       this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
@@ -149,15 +147,17 @@ export class Configuration implements EngineView {
     const token = this.#appsToken;
     if (token === undefined) return;
     this.#appsToken = undefined;
-    const h = this.http;
+    const raw = this.raw;
     await this.#env.port.call(this.#env.mainPid, 'main.apps-commit', {
       token,
       direct: Object.fromEntries(this.direct),
-      http: {
-        headerReadTimeoutMs: h.headerReadTimeoutMs,
-        sendTimeoutMs: h.sendTimeoutMs,
-        idleTimeoutMs: h.idleTimeoutMs,
-        maxBodySize: h.maxBodySize,
+      // What application processes need to route: no TLS bundles, no upstreams; app names only.
+      engine: {
+        listeners: Object.fromEntries(Object.entries(raw.listeners ?? {}).map(([a, l]) => [a, { pass: l.pass, forwarded: l.forwarded }])),
+        routes: raw.routes,
+        applications: Object.fromEntries(Object.keys(raw.applications ?? {}).map((name) => [name, {}])),
+        settings: raw.settings,
+        access_log: raw.access_log,
       },
       serverHeader: this.serverHeader,
     });
@@ -181,43 +181,17 @@ export class Configuration implements EngineView {
 }
 
 /**
- * Where a pass leads whatever the request: through routes whose first step
- * matches everything and only passes on (`[{"action": {"pass": ...}}]`, a
- * common way to write Unit configurations), to its fixed target; '' when
- * the request decides.
+ * The application whose processes accept a listener themselves (see
+ * request/accepting-application.ts), as long as that application always
+ * has a process to accept with (a pool that may shrink to none is served
+ * by the router, which starts processes on demand).
  */
-function straightTarget(pass: string, routes: unknown): string {
-  let target = pass;
-  for (let hops = 0; hops < 8; hops++) {
-    const m = /^routes(?:\/([^$]+))?$/.exec(target);
-    if (!m) return target.includes('$') ? '' : target;
-    const steps = m[1] === undefined ? routes : (routes as Record<string, unknown> | undefined)?.[m[1]];
-    if (!Array.isArray(steps) || steps.length === 0) return '';
-    const first = steps[0] as { match?: Record<string, unknown>; action?: Record<string, unknown> };
-    if (first.match !== undefined && Object.keys(first.match).length > 0) return '';
-    const action = first.action ?? {};
-    if (Object.keys(action).length !== 1 || typeof action.pass !== 'string') return '';
-    target = action.pass;
-  }
-  return '';
-}
-
-/**
- * The application a listener's connections may go to directly: its pass
- * leads to a fixed "applications/<name>" (straight, or through routes that
- * cannot decide otherwise), there is no TLS or forwarded processing to
- * do (nor an access log to write), and the app has no limits.timeout (which
- * the router enforces) and at least one process at all times.
- */
-function directApplication(l: RawListener & { tls?: unknown }, apps: Record<string, unknown>, routes: unknown): string | undefined {
-  if (l.tls !== undefined || l.forwarded !== undefined) return undefined;
-  const m = /^applications\/([^/$]+)$/.exec(straightTarget(l.pass, routes));
-  if (!m) return undefined;
-  const app = apps[m[1]] as { limits?: { timeout?: number }; processes?: number | { spare?: number } } | undefined;
-  if (!app || app.limits?.timeout !== undefined) return undefined;
-  const p = app.processes ?? 1;
+function directApplication(l: RawListener & { tls?: unknown }, raw: RawConfig): string | undefined {
+  const name = acceptingApplication(l, raw);
+  if (name === undefined) return undefined;
+  const p = (raw.applications?.[name] as { processes?: number | { spare?: number } }).processes ?? 1;
   const always = typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
-  return always ? m[1] : undefined;
+  return always ? name : undefined;
 }
 
 function appLimits(raw: unknown): AppLimits {

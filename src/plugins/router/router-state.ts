@@ -3,7 +3,13 @@
 // obtained first, then the switch happens at once; requests already running
 // finish under the configuration they started with, because each took its
 // own reference to it.
+import fs from 'node:fs';
+import net from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
+
+import type { SocketEndpoint } from '../../request/routing/index.js';
+import { RELAYED } from './http/relayed.js';
+import type { RelayedSocket } from './http/relayed.js';
 
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
@@ -75,6 +81,22 @@ export class RouterState {
       server.timeout = next.http.sendTimeoutMs;
     }
     previous?.retire(next);
+  }
+
+  /**
+   * A connection an application process accepted on one of its listeners
+   * and hands over for requests that are not its app's: served as if its
+   * client had connected here.
+   */
+  acceptRelay(address: string, remote: SocketEndpoint | null, fd: number): void {
+    const server = this.listeners.server(address);
+    if (!server) {
+      fs.closeSync(fd);
+      return;
+    }
+    const socket = new net.Socket({ fd, readable: true, writable: true }) as RelayedSocket;
+    socket[RELAYED] = remote;
+    server.emit('connection', socket);
   }
 
   status(): RouterStatus {

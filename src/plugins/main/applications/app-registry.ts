@@ -22,6 +22,9 @@ import { socketPair } from '../../../native/index.js';
 import '../../application/protocol.js';
 import type { AppsCommitParams, AppsStatus, DirectStats } from '../../application/protocol.js';
 import { emptyDirectStats } from '../../application/runtime/direct-traffic.js';
+import { accessLogPath } from '../../../request/access-log/access-log-format.js';
+import type { AccessLogConfig } from '../../../request/access-log/access-log-format.js';
+import { openForAppend } from '../open-for-append.js';
 import type { AppGeneration } from './app-generation.js';
 import type { AppLauncher } from './app-launcher.js';
 import type { AppProcessRecord } from './app-process-record.js';
@@ -53,6 +56,8 @@ export class AppRegistry {
   #tokens = 0;
   /** Every live process of every supervisor (prepared ones too), by key, with its supervisor. */
   #records = new Map<number, { record: AppProcessRecord; supervisor: AppSupervisor }>();
+  /** The access log application processes write to (main's fd of it). */
+  #accessLog: { path: string; fd: number } | undefined;
   /** What processes that ended had counted on their own listeners, kept for /status. */
   #lost: DirectStats = emptyDirectStats();
   #env: SupervisorEnvironment;
@@ -102,8 +107,8 @@ export class AppRegistry {
     });
     port.onNotify('main.app-exited', ({ pid, code, signal }, ctx) => this.#generationOf(ctx.from)?.onExit(pid, code, signal));
     port.onNotify('main.app-demand', ({ app, waiting }) => this.#supervisors.get(app)?.demand(waiting));
-    port.onNotify('main.app-timeout', ({ key }) => {
-      const f = found(key);
+    port.onNotify('main.app-timeout', ({ key }, ctx) => {
+      const f = found(key ?? ctx.from);
       if (f) f.supervisor.timedOut(f.record);
     });
     port.handle('main.apps-prepare', async ({ applications }, ctx) => ({ token: await this.#prepare(applications, ctx.from) }));
@@ -183,22 +188,78 @@ export class AppRegistry {
     for (const s of p.fresh) s.retire();
   }
 
-  #commit({ token, direct, http, serverHeader }: AppsCommitParams): void {
+  #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
     const p = this.#prepared.get(token);
     if (!p) throw new Error(`no prepared configuration ${token}`);
     this.#prepared.delete(token);
     for (const [name, s] of this.#supervisors) if (p.next.get(name) !== s) s.retire();
     this.#supervisors = p.next;
+    const logFd = this.#accessLogFd(engine.access_log, Object.values(direct).some((a) => a.length > 0));
     for (const [name, s] of p.next) {
-      const addresses = direct[name] ?? [];
-      const sockets = addresses.map((a) => this.#o.listenSockets.get(this.#o.listenSockets.keyOf(a)));
-      const fds = sockets.filter((x) => x !== undefined).map((x) => x.fd);
-      const keys = sockets.filter((x) => x !== undefined).map((x) => x.address.key);
+      const listeners: string[] = [];
+      const fds: number[] = [];
+      for (const address of direct[name] ?? []) {
+        const socket = this.#o.listenSockets.get(this.#o.listenSockets.keyOf(address));
+        if (!socket) continue;
+        listeners.push(address);
+        fds.push(socket.fd);
+      }
+      const accessLog = listeners.length > 0 && logFd !== undefined;
+      if (accessLog) fds.push(logFd);
       s.commit({
-        params: { direct: fds.length > 0, addresses: keys, serverHeader, requestLimit: s.requestLimit, ...(fds.length > 0 ? { http } : {}) },
+        params: {
+          listeners,
+          engine: listeners.length > 0 ? engine : null,
+          app: name,
+          accessLog,
+          serverHeader,
+          requestLimit: s.requestLimit,
+          timeoutMs: s.timeoutMs,
+        },
         fds,
       });
     }
+  }
+
+  /**
+   * The access log for application processes that accept on their own:
+   * main opens it (they may not be allowed to) and keeps one fd while the
+   * path stays the same; each process gets its own copy.
+   */
+  #accessLogFd(config: AccessLogConfig | undefined, wanted: boolean): number | undefined {
+    const path = config === undefined || !wanted ? undefined : accessLogPath(config);
+    if (this.#accessLog && this.#accessLog.path !== path) {
+      const old = this.#accessLog.fd;
+      // Processes still being sent the old offer get theirs first.
+      setTimeout(() => fs.closeSync(old), 1000).unref();
+      this.#accessLog = undefined;
+    }
+    if (path === undefined) return undefined;
+    if (!this.#accessLog) {
+      try {
+        this.#accessLog = { path, fd: openForAppend(path) };
+      } catch (e) {
+        this.#o.log.error(`cannot open the access log "${path}" for application processes: ${(e as Error).message}`);
+        return undefined;
+      }
+    }
+    return this.#accessLog.fd;
+  }
+
+  /** SIGUSR1: the access log was rotated: application processes get it opened again. */
+  reopenAccessLog(): void {
+    const current = this.#accessLog;
+    if (!current) return;
+    let fd: number;
+    try {
+      fd = openForAppend(current.path);
+    } catch (e) {
+      this.#o.log.alert(`cannot reopen the access log "${current.path}": ${(e as Error).message}`);
+      return;
+    }
+    this.#accessLog = { path: current.path, fd };
+    for (const s of this.#supervisors.values()) s.swapAccessLog(fd);
+    setTimeout(() => fs.closeSync(current.fd), 1000).unref();
   }
 
   /** Tells every router of a process that serves (with a channel to it), or of a change of its state. */
@@ -258,6 +319,8 @@ export class AppRegistry {
 
   /** Shutdown: every application stops. */
   retireAll(): void {
+    if (this.#accessLog) fs.closeSync(this.#accessLog.fd);
+    this.#accessLog = undefined;
     for (const s of this.#allSupervisors()) s.retire();
     this.#supervisors.clear();
     this.#prepared.clear();

@@ -56,6 +56,7 @@ export class AppSupervisor {
   readonly idleTimeoutMs: number;
   readonly requestLimit: number;
   readonly startTimeoutMs: number;
+  readonly timeoutMs: number;
   #env: SupervisorEnvironment;
   #log: Logger;
   #current: AppGeneration | undefined;
@@ -90,6 +91,7 @@ export class AppSupervisor {
     }
     this.requestLimit = config.limits?.requests ?? 0;
     this.startTimeoutMs = (config.limits?.start_timeout ?? DEFAULT_START_TIMEOUT_S) * 1000;
+    this.timeoutMs = (config.limits?.timeout ?? 0) * 1000;
   }
 
   #dropGeneration(gen: AppGeneration): void {
@@ -119,7 +121,7 @@ export class AppSupervisor {
 
   /** How many processes it keeps at least. */
   #floor(): number {
-    return Math.max(this.spare, this.#serve?.params.direct ? 1 : 0);
+    return Math.max(this.spare, (this.#serve?.params.listeners.length ?? 0) > 0 ? 1 : 0);
   }
 
   /**
@@ -140,6 +142,16 @@ export class AppSupervisor {
     if (this.idleTimeoutMs > 0 && this.spare < this.max) {
       this.#idleTimer = setInterval(() => this.#reapIdle(), Math.min(1000, this.idleTimeoutMs));
       this.#idleTimer.unref();
+    }
+  }
+
+  /** The access log was opened again: its processes get the new fd (the offer keeps main's copy). */
+  swapAccessLog(fd: number): void {
+    const offer = this.#serve;
+    if (!offer?.params.accessLog) return;
+    offer.fds[offer.fds.length - 1] = fd;
+    for (const gen of this.#generations) {
+      for (const r of gen.processes.values()) if (r.state !== 'gone') this.#env.port.notify(r.key, 'app.access-log', {}, [fd]);
     }
   }
 

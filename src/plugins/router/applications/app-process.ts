@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Port } from '../../../kernel/ports/port.js';
 import { sharedMemory, socketPair } from '../../../native/index.js';
 import '../../application/protocol.js';
-import { AppConnection } from './app-connection.js';
+import { Http1Connection } from '../../../transport/http1-connection.js';
 
 /** Idle routed connections kept per process. */
 const MAX_IDLE = 256;
@@ -25,7 +25,7 @@ export class AppProcess {
   gone = false;
   /** Routed requests it holds now. */
   active = 0;
-  #idle: AppConnection[] = [];
+  #idle: Http1Connection[] = [];
   #port: Port;
   /** Requests the process has read, per routed connection (its slot). */
   #counters: Int32Array | undefined;
@@ -57,13 +57,13 @@ export class AppProcess {
    * buffers are warm), or a new one. `fresh`: never one used before (a
    * retry after an idle one turned out closed).
    */
-  acquire(fresh = false): AppConnection {
+  acquire(fresh = false): Http1Connection {
     if (!fresh) {
       for (let c = this.#idle.pop(); c; c = this.#idle.pop()) if (!c.dead) return c;
     }
     const slot = this.#freeSlots.pop() ?? -1;
     const counters = slot >= 0 ? this.#counters : undefined;
-    const connection = new AppConnection(
+    const connection = new Http1Connection(
       this.#connect(slot),
       (c) => {
         if (this.gone || this.#idle.length >= MAX_IDLE) c.destroy();

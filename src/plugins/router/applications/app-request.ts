@@ -5,8 +5,8 @@
 import { watchBody } from '../../../request/body-timeout.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
-import { endToEndHeaders, hopByHop, upstreamPath } from '../proxy/proxy-request.js';
-import type { AppConnection, Exchange } from './app-connection.js';
+import { endToEndHeaders, hopByHop, upstreamPath } from '../../../request/forwarding.js';
+import type { Http1Connection, Exchange } from '../../../transport/http1-connection.js';
 import { CLIENT_HEADER } from '../../application/protocol.js';
 import type { AppProcess } from './app-process.js';
 
@@ -107,7 +107,7 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
 }
 
 /** The request body to the app, as it arrives, with backpressure; chunked again when it came chunked. */
-function sendBody(ctx: RequestContext, connection: () => AppConnection, chunked: boolean): void {
+function sendBody(ctx: RequestContext, connection: () => Http1Connection, chunked: boolean): void {
   const { req } = ctx;
   req.on('data', (chunk: Buffer) => {
     const c = connection();

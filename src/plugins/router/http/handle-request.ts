@@ -18,7 +18,7 @@ export function handleRequest(
   listener: ListenerConf,
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  counters: Counters,
+  counters: Counters | undefined,
   upgrade?: { socket: net.Socket; head: Buffer },
   peer?: SocketEndpoint | null,
 ): void {

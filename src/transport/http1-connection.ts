@@ -1,6 +1,7 @@
-// Routed mode: one connection to an application process (a socketpair the
-// app serves as an accepted connection), carrying one request at a time.
-// The request head is written from what the router already parsed, and the
+// One HTTP/1.1 connection to another of Weft's processes, carrying one
+// request at a time: a router to an application process (routed mode), an
+// application process to a router (a request it hands over). The request
+// head is written by the caller from what it already parsed, and the
 // answer is read with Node's HTTP parser straight into the client's
 // response: no ClientRequest, agent or stream pipes per request.
 import type net from 'node:net';
@@ -30,7 +31,7 @@ export interface ReadCounter {
   release(): void;
 }
 
-export class AppConnection {
+export class Http1Connection {
   readonly socket: net.Socket;
   /** Requests sent on it so far (a reused connection may have been closed by the app meanwhile). */
   uses = 0;
@@ -42,12 +43,12 @@ export class AppConnection {
   #informational = false;
   #partial: string[] = [];
   #dead = false;
-  #onIdle: (c: AppConnection) => void;
+  #onIdle: (c: Http1Connection) => void;
   #counter: ReadCounter | undefined;
   /** The application's count when the current request was sent. */
   #readBefore = 0;
 
-  constructor(socket: net.Socket, onIdle: (c: AppConnection) => void, counter?: ReadCounter) {
+  constructor(socket: net.Socket, onIdle: (c: Http1Connection) => void, counter?: ReadCounter) {
     this.socket = socket;
     this.#onIdle = onIdle;
     this.#counter = counter;

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 import test from 'ava';
@@ -45,6 +46,23 @@ const routed = (port: number, app: string) => ({
   listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
   routes: [{ match: { uri: '*' }, action: { pass: `applications/${app}$arg_weft_unused` } }],
 });
+
+/** The pid that accepted a new connection to `port` (it holds the connection's server end). */
+async function acceptedBy(port: number): Promise<number | undefined> {
+  const socket = net.connect(port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      socket.once('data', () => resolve());
+    });
+    const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${socket.localPort} )`], { encoding: 'utf8' });
+    const m = /pid=(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } finally {
+    socket.destroy();
+  }
+}
 
 /** Pids of the processes holding the listening socket on `port`. */
 function listeningPids(port: number): number[] {
@@ -441,24 +459,46 @@ test('starts are paced: however many requests wait, at most max(spare, 1) proces
   t.true(count >= 2 && count <= 6, `the pool grew within its max (${count})`);
 });
 
-test('a crash-looping app answers 503 at once while it backs off, with the cause in the log', async (t) => {
-  const port = await freePort();
-  const dir = tempDir(t);
-  fs.chmodSync(dir, 0o755); // the app runs as nobody
-  const failFile = path.join(dir, 'fail');
-  const w = await startWithConfig(t, {
-    ...routed(port, 'p'),
-    applications: { p: { type: 'node', script: path.join(apps, 'paced.js'), environment: { FAIL_FILE: failFile }, processes: 1 } },
+for (const mode of ['routed', 'direct'] as const) {
+  test(`a crash-looping app answers 503 at once while it backs off, with the cause in the log (${mode})`, async (t) => {
+    const port = await freePort();
+    const dir = tempDir(t);
+    fs.chmodSync(dir, 0o755); // the app runs as nobody
+    const failFile = path.join(dir, 'fail');
+    const w = await startWithConfig(t, {
+      ...(mode === 'routed' ? routed(port, 'p') : { listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } } }),
+      applications: { p: { type: 'node', script: path.join(apps, 'paced.js'), environment: { FAIL_FILE: failFile }, processes: 1 } },
+    });
+    t.is((await request({ port }, '/')).status, 200);
+    fs.writeFileSync(failFile, '');
+    await request({ port }, '/crash').catch(() => undefined);
+    await w.waitForLog(/application "p" failed to start: .*exited with code 4/);
+    // While it cannot start, requests are refused at once instead of waiting for a process
+    // (in direct mode the router stands in for the app's missing processes).
+    const r = await request({ port }, '/');
+    t.is(r.status, 503);
+    fs.rmSync(failFile);
+    await waitFor(async () => (await request({ port }, '/').catch(() => ({ status: 0 }))).status === 200, 30000, 'the app serving again');
   });
+}
+
+test('an application that scales to zero behind its own listener: the router stands in while it has no process', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } },
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: { max: 2, spare: 0, idle_timeout: 1 } } },
+  });
+  const router = [...childrenOf(w.pid)].find((c) => commandLine(c.pid) === 'weft: router')!.pid;
+  t.false(titles(w).includes('weft: "p" application'), 'no process at first');
+  // The router accepts, a process starts on demand and answers.
+  const first = await request({ port }, '/');
+  t.is(first.status, 200);
+  const pid = Number(JSON.parse(first.text).pid);
+  await waitFor(async () => (await acceptedBy(port)) === pid, 10000, 'the process accepting itself');
+  // Idle, it goes; the router stands in again, and the next request starts another.
+  await waitFor(() => !titles(w).includes('weft: "p" application'), 15000, 'the idle process gone');
+  await waitFor(async () => (await acceptedBy(port)) === router, 10000, 'the router standing in');
   t.is((await request({ port }, '/')).status, 200);
-  fs.writeFileSync(failFile, '');
-  await request({ port }, '/crash').catch(() => undefined);
-  await w.waitForLog(/application "p" failed to start: .*exited with code 4/);
-  // While it cannot start, requests are refused at once instead of waiting for a process.
-  const r = await request({ port }, '/');
-  t.is(r.status, 503);
-  fs.rmSync(failFile);
-  await waitFor(async () => (await request({ port }, '/')).status === 200, 30000, 'the app serving again');
 });
 
 test('limits.timeout where the app process accepts itself: a handler stuck in while(true) and one that never answers both get 503, and the process is replaced', async (t) => {

@@ -182,16 +182,11 @@ export class Configuration implements EngineView {
 
 /**
  * The application whose processes accept a listener themselves (see
- * request/accepting-application.ts), as long as that application always
- * has a process to accept with (a pool that may shrink to none is served
- * by the router, which starts processes on demand).
+ * request/accepting-application.ts); while it has none (it scaled to zero,
+ * or cannot start), the router stands in (RouterState).
  */
 function directApplication(l: RawListener & { tls?: unknown }, raw: RawConfig): string | undefined {
-  const name = acceptingApplication(l, raw);
-  if (name === undefined) return undefined;
-  const p = (raw.applications?.[name] as { processes?: number | { spare?: number } }).processes ?? 1;
-  const always = typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
-  return always ? name : undefined;
+  return acceptingApplication(l, raw);
 }
 
 function appLimits(raw: unknown): AppLimits {

@@ -41,6 +41,7 @@ export class RouterState {
     this.#version = options.version;
     this.#factory = options.factory;
     this.directory = new AppDirectory({ port: options.port, mainPid: options.mainPid, log: options.log });
+    this.directory.on('serving', (app) => this.#standBy(app));
   }
 
   get current(): Configuration | null {
@@ -81,6 +82,14 @@ export class RouterState {
       server.timeout = next.http.sendTimeoutMs;
     }
     previous?.retire(next);
+    for (const app of next.direct.keys()) this.#standBy(app);
+  }
+
+  /** The router accepts on an application's listeners while none of its processes can. */
+  #standBy(app: string): void {
+    const addresses = this.#current?.direct.get(app) ?? [];
+    const on = !this.directory.serving(app);
+    for (const address of addresses) this.listeners.standBy(address, on);
   }
 
   /**

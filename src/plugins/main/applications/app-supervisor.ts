@@ -119,9 +119,9 @@ export class AppSupervisor {
     return this.#live().filter((r) => r.state === 'ready');
   }
 
-  /** How many processes it keeps at least. */
+  /** How many processes it keeps at least (while it has none, a router accepts for it). */
   #floor(): number {
-    return Math.max(this.spare, (this.#serve?.params.listeners.length ?? 0) > 0 ? 1 : 0);
+    return this.spare;
   }
 
   /**

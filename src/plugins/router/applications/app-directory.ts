@@ -5,6 +5,8 @@
 // (main hears of the demand and starts one, within its pace) until a process
 // frees up or a new one serves; at the pool's max, the least busy takes it.
 // An application that cannot start gets 503 at once, not after the wait.
+import { EventEmitter } from 'node:events';
+
 import type { Logger } from '../../../kernel/log/logger.js';
 import type { Port } from '../../../kernel/ports/port.js';
 import '../../application/protocol.js';
@@ -58,7 +60,7 @@ function taken(p: AppProcess): AppProcess {
   return p;
 }
 
-export class AppDirectory {
+export class AppDirectory extends EventEmitter<{ serving: [app: string, serving: boolean] }> {
   #apps = new Map<string, AppEntry>();
   #byKey = new Map<number, AppProcess>();
   #port: Port;
@@ -66,6 +68,7 @@ export class AppDirectory {
   #log: Logger;
 
   constructor(options: { port: Port; mainPid: number; log: Logger }) {
+    super();
     this.#port = options.port;
     this.#mainPid = options.mainPid;
     this.#log = options.log;
@@ -78,15 +81,20 @@ export class AppDirectory {
       const p = new AppProcess(port, app, key, generation);
       this.#byKey.set(key, p);
       const entry = this.#entry(app);
+      const before = entry.ready().length;
       entry.processes.set(key, p);
       entry.failing = null;
       this.#wake(entry);
+      if (before === 0) this.emit('serving', app, true);
     });
     port.onNotify('router.app-state', ({ app, key, state }) => {
       const p = this.#byKey.get(key);
       if (!p) return;
-      if (state === 'gone') this.#remove(this.#entry(app), p);
+      const entry = this.#entry(app);
+      const before = entry.ready().length;
+      if (state === 'gone') this.#remove(entry, p);
       else if (state === 'stopping') p.stopAccepting();
+      if (before > 0 && entry.ready().length === 0) this.emit('serving', app, false);
     });
     port.onNotify('router.app-failing', ({ app, reason }) => {
       const entry = this.#entry(app);
@@ -101,8 +109,17 @@ export class AppDirectory {
     // A process that died (or whose channel main closed) takes no more work.
     port.on('peer-closed', (peer) => {
       const p = this.#byKey.get(peer.pid);
-      if (p) this.#remove(this.#entry(p.app), p);
+      if (!p) return;
+      const entry = this.#entry(p.app);
+      const before = entry.ready().length;
+      this.#remove(entry, p);
+      if (before > 0 && entry.ready().length === 0) this.emit('serving', p.app, false);
     });
+  }
+
+  /** Does the application have a process that takes work? */
+  serving(name: string): boolean {
+    return (this.#apps.get(name)?.ready().length ?? 0) > 0;
   }
 
   #entry(name: string): AppEntry {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 
 import type { Application } from '../../src/config/types.js';
-import type { AppPlugin, LaunchSpec, PluginContext } from '../../src/plugins/application/plugin-api.js';
+import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/plugins/application/plugin-api.js';
 import { stringArray } from '../schema-helpers.js';
 
 interface NodeApp extends Application {
@@ -12,7 +12,7 @@ interface NodeApp extends Application {
   node_options?: string[];
 }
 
-export const descriptor: AppPlugin['descriptor'] = {
+export const descriptor: PluginDescriptor = {
   type: 'node',
   version: process.versions.node,
   members: {

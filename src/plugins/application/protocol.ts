@@ -34,14 +34,18 @@ declare module '../../kernel/ports/methods.js' {
     'router.app-exited': { params: { pid: number; code: number | null; signal: string | null }; result: void };
     /** router -> application: what to serve (listening fds attached in direct mode). */
     'app.serve': { params: ServeParams; result: Record<string, never> };
-    /** router -> application: a connection to serve (routed mode; the fd attached). */
-    'app.adopt': { params: Record<string, never>; result: void };
+    /**
+     * router -> application: a connection to serve (routed mode; the fd
+     * attached), carrying HTTP/1.1 (the default) or Weft's frames
+     * (src/transport/frames/, which the Python runtime speaks).
+     */
+    'app.adopt': { params: { transport?: 'http' | 'frames' }; result: void };
     /** router -> application: stop taking work, finish what is in flight, exit. */
     'app.stop': { params: { graceMs: number }; result: void };
     /** application -> router: the app called listen() and serves. */
     'router.app-ready': { params: Record<string, never>; result: void };
     /** application -> router: the app cannot start (why). */
-    'router.app-failed': { params: { reason: string }; result: void };
+    'router.app-failed': { params: { reason: string; code?: string }; result: void };
     /** application -> router: its requests in flight changed (rate-limited). */
     'router.app-load': { params: { active: number; total: number; direct: DirectStats }; result: void };
   }

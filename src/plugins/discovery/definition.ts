@@ -12,6 +12,19 @@ export interface ModuleInfo {
   members: Record<string, Record<string, unknown>>;
   /** Members an application of this type must have. */
   required: string[];
+  /**
+   * What the log and /status show as the module's file (Unit's "lib"), when
+   * it is not `file`: e.g. the interpreter a python module runs.
+   */
+  lib?: string;
+  /** The plugin's own data for this module (JSON), handed back to it in the prototype (PluginContext.module). */
+  data?: Record<string, unknown>;
+  /**
+   * Host directories this module needs inside an app's rootfs besides the
+   * system's (an interpreter installed under /opt, say): bound read-only at
+   * the same place when isolation.automount.language_deps is on.
+   */
+  deps?: string[];
 }
 
 declare module '../../kernel/ports/methods.js' {

@@ -202,11 +202,12 @@ class FrameResponse:
 
     def whole(self, status, headers, body):
         """A complete answer in one buffer, with Content-Length when the app gave none."""
-        for name, _ in headers:
-            if len(name) == 14 and name.lower() == 'content-length':
-                break
-        else:
-            headers = headers + [('Content-Length', str(len(body)))]
+        if status >= 200 and status not in (204, 304):
+            for name, _ in headers:
+                if len(name) == 14 and name.lower() == 'content-length':
+                    break
+            else:
+                headers = headers + [('Content-Length', str(len(body)))]
         self._ended = True
         if self.head_only or not body:
             return encode_head(status, headers, True)

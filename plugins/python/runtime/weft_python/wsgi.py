@@ -212,8 +212,9 @@ class WsgiResponse:
                 raise TypeError('write() takes bytes, not %s' % type(data).__name__)
             data = bytes(data)
         if not self.head_sent:
+            out = self.encoder.head(self.status, self.headers) + self.encoder.body(data)
             self.head_sent = True
-            self.conn.sendall(self.encoder.head(self.status, self.headers) + self.encoder.body(data))
+            self.conn.sendall(out)
         elif data:
             self.conn.sendall(self.encoder.body(data))
 
@@ -318,8 +319,9 @@ class WsgiApp:
             data = b''.join([_bytes(c) for c in result]) if len(result) != 1 else _bytes(result[0])
             if response.status is None:
                 raise AssertionError('the app returned without calling start_response()')
+            out = encoder.whole(response.status, response.headers, data)
             response.head_sent = True
-            conn.sendall(encoder.whole(response.status, response.headers, data))
+            conn.sendall(out)
             return
         if type(result) is FileWrapper and not response.head_sent and self._sendfile(conn, encoder, response, result):
             return
@@ -330,15 +332,17 @@ class WsgiApp:
             if not response.head_sent:
                 if response.status is None:
                     raise AssertionError('the app yielded a body before calling start_response()')
+                out = encoder.head(response.status, response.headers) + encoder.body(chunk)
                 response.head_sent = True
-                conn.sendall(encoder.head(response.status, response.headers) + encoder.body(chunk))
+                conn.sendall(out)
             else:
                 conn.sendall(encoder.body(chunk))
         if not response.head_sent:
             if response.status is None:
                 raise AssertionError('the app returned without calling start_response()')
+            out = encoder.head(response.status, response.headers, True)
             response.head_sent = True
-            conn.sendall(encoder.head(response.status, response.headers, True))
+            conn.sendall(out)
         else:
             tail = encoder.end()
             if tail:
@@ -363,11 +367,14 @@ class WsgiApp:
                 break
         else:
             headers = headers + [('Content-Length', str(count))]
-        response.head_sent = True
         if count == 0 or encoder.head_only:
-            conn.sendall(encoder.head(response.status, headers, True))
+            out = encoder.head(response.status, headers, True)
+            response.head_sent = True
+            conn.sendall(out)
             return True
-        conn.sendall(encoder.head(response.status, headers))
+        out = encoder.head(response.status, headers)
+        response.head_sent = True
+        conn.sendall(out)
         while count > 0:
             n = min(count, MAX_FRAME_BODY)
             prefix = encoder.body_prefix(n)

@@ -18,7 +18,10 @@ import { socketPair } from '../../src/native/index.js';
 import '../../src/plugins/application/protocol.js';
 import type { ServeParams } from '../../src/plugins/application/protocol.js';
 import { FrameConnection } from '../../src/transport/frames/index.js';
-import { PYTHON_ENV, runtimeMain } from '../../plugins/python/index.js';
+import type { Application } from '../../src/config/types.js';
+import { launch, prototypeSetup } from '../../plugins/python/index.js';
+import { probe } from '../../plugins/python/interpreters.js';
+import type { Interpreter } from '../../plugins/python/interpreters.js';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const pythonFixtures = path.join(repoRoot, 'test', 'fixtures', 'python');
@@ -37,11 +40,10 @@ export interface Load {
 }
 
 export interface StartOptions {
-  /** WEFT_PYTHON: the app's python members. `path` defaults to the fixtures. */
+  /** The application's configuration (Unit's python members). `path` defaults to the fixtures. */
   config: Record<string, unknown>;
   name?: string;
   cwd?: string;
-  interpreter?: string;
   env?: Record<string, string>;
   logLevel?: string;
 }
@@ -108,19 +110,23 @@ export class PythonApp {
     for (const w of [...this.#waiters]) w();
   }
 
-  /** Resolves once `check` holds (re-checked whenever the app says or writes something). */
+  /** Resolves once `check` holds (re-checked whenever the app says or writes something, and every 20 ms). */
   until<T>(check: () => T | undefined | false, what: string, timeoutMs = 20000): Promise<T> {
     return new Promise((resolve, reject) => {
       const test = (): void => {
         const v = check();
         if (v !== undefined && v !== false) {
           clearTimeout(timer);
+          clearInterval(poll);
           this.#waiters.delete(test);
           resolve(v);
         }
       };
+      // Also polled: what the test waits for may come on a socket of its own.
+      const poll = setInterval(test, 20);
       const timer = setTimeout(() => {
         this.#waiters.delete(test);
+        clearInterval(poll);
         reject(new Error(`timed out waiting for ${what}; the log:\n${this.#stderr}`));
       }, timeoutMs);
       this.#waiters.add(test);
@@ -154,16 +160,31 @@ export class PythonApp {
   }
 }
 
+let probed: Interpreter | null | undefined;
+
+/** What discovery would make of the test interpreter: the module a "python" type selects. */
+export function testModule(): { type: string; version: string; data: { interpreter: string } } {
+  if (probed === undefined) probed = probe(PYTHON);
+  if (!probed) throw new Error(`${PYTHON} does not answer as a Python 3.8+ does`);
+  return { type: 'python', version: probed.version, data: { interpreter: probed.executable } };
+}
+
+/** Starts the app as the prototype would: the plugin's prototypeSetup(), then its launch() spec. */
 export async function startPython(t: ExecutionContext, options: StartOptions): Promise<PythonApp> {
+  const config = { type: 'python', path: [pythonFixtures], ...options.config } as unknown as Application;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+  const ctx = { runtimeEntry: '', nodePath: process.execPath, env, module: testModule() };
+  prototypeSetup(config, ctx);
+  const spec = launch(config, ctx);
   const [routerEnd, appEnd] = socketPair();
-  const config = { path: [pythonFixtures], ...options.config };
   const boot = { name: options.name ?? 'py', titlePrefix: 'weft', channelFd: 3, logLevel: options.logLevel ?? 'info', startTimeoutMs: 30000 };
-  const interpreter = options.interpreter ?? PYTHON;
   let child: ChildProcess;
   try {
-    child = spawn(interpreter, ['-u', runtimeMain], {
+    child = spawn(spec.file, spec.args.slice(1), {
+      argv0: spec.args[0],
       cwd: options.cwd ?? pythonFixtures,
-      env: { ...process.env, ...options.env, WEFT_APP: JSON.stringify(boot), [PYTHON_ENV]: JSON.stringify(config) },
+      env: { ...spec.env, WEFT_APP: JSON.stringify(boot) },
       stdio: ['ignore', 'pipe', 'pipe', appEnd],
     });
   } finally {

@@ -18,6 +18,8 @@ from .websocket import WebSocketCycle
 
 WRITE_HIGH_WATER = 256 * 1024
 DRAIN_IDLE_GRACE = 1.0
+# How often idle connections are looked at (idle_timeout, draining): no timer per request.
+SWEEP_INTERVAL = 0.5
 
 
 class AsyncConnection(asyncio.Protocol):
@@ -35,7 +37,7 @@ class AsyncConnection(asyncio.Protocol):
         self._drain_waiters = []
         self._reading_paused = False
         self._request_done = True
-        self._idle_timer = None
+        self.idle_since = server.loop.time()
         self._counted = False
         if kind == 'frames':
             self.parser = FrameParser(self)
@@ -49,7 +51,7 @@ class AsyncConnection(asyncio.Protocol):
         if self.kind == 'http' and self.parser.local is None:
             self.parser.local = self.server.local_of(transport) if self.direct else None
         self.server.connections.add(self)
-        self._arm_idle()
+        self.idle_since = self.loop.time()
 
     def data_received(self, data):
         try:
@@ -65,8 +67,6 @@ class AsyncConnection(asyncio.Protocol):
 
     def connection_lost(self, exc):
         self.closed = True
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
         self.server.connections.discard(self)
         if self.direct:
             with self.server.stats.lock:
@@ -125,9 +125,6 @@ class AsyncConnection(asyncio.Protocol):
 
     # --- the parser's sink ---
     def head(self, request):
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-            self._idle_timer = None
         server = self.server
         target = server.targets.get(request.app_target)
         if self.kind == 'frames':
@@ -210,20 +207,8 @@ class AsyncConnection(asyncio.Protocol):
         if self.server.stopping and self.kind == 'http' and self.direct:
             self.close()
             return
-        self._arm_idle()
+        self.idle_since = self.loop.time()
         self.parser.resume()
-
-    def _arm_idle(self):
-        if self.closed:
-            return
-        if self.server.stopping:
-            self._idle_timer = self.loop.call_later(DRAIN_IDLE_GRACE, self._close_if_idle)
-        elif self.direct and self.server.idle_timeout:
-            self._idle_timer = self.loop.call_later(self.server.idle_timeout, self._close_if_idle)
-
-    def _close_if_idle(self):
-        if self.cycle is None:
-            self.close()
 
     def _refuse(self, status):
         self.write(error_response(status))
@@ -263,6 +248,25 @@ class AsyncServer:
         self.stopping = False
         self.on_request_done = None
         self._on_drained = None
+        self._sweeping = False
+
+    def _sweep_soon(self):
+        if not self._sweeping:
+            self._sweeping = True
+            self.loop.call_later(SWEEP_INTERVAL, self._sweep)
+
+    def _sweep(self):
+        """Closes connections idle too long: idle_timeout in direct mode, a short grace when stopping."""
+        self._sweeping = False
+        now = self.loop.time()
+        for conn in list(self.connections):
+            if conn.cycle is not None or conn.closed:
+                continue
+            limit = DRAIN_IDLE_GRACE if self.stopping else (self.idle_timeout if conn.direct else None)
+            if limit is not None and now - conn.idle_since >= limit:
+                conn.close()
+        if self.connections and (self.stopping or self.idle_timeout):
+            self._sweep_soon()
 
     def local_of(self, transport):
         mine = transport.get_extra_info('sockname')
@@ -297,6 +301,7 @@ class AsyncServer:
         self.server_header = server_header
         self.idle_timeout = settings.idle_timeout or None
         self.max_body_size = settings.max_body_size
+        self._sweep_soon()
         return asyncio.gather(*[self._listen_one(fd) for fd in fds])
 
     def unlisten(self):
@@ -312,11 +317,7 @@ class AsyncServer:
         self.stopping = True
         self._on_drained = on_drained
         self.unlisten()
-        for conn in list(self.connections):
-            if conn.cycle is None:
-                if conn._idle_timer is not None:
-                    conn._idle_timer.cancel()
-                conn._arm_idle()
+        self._sweep_soon()
         self.maybe_drained()
 
     def maybe_drained(self):

@@ -77,11 +77,17 @@ def parse_head(payload, flags):
 
 class FrameParser:
     """Push parser of the router's side. ``sink`` gets head(Request),
-    body(bytes), end(), abort(), and raw(bytes) once switched to raw."""
+    body(bytes), end(), abort(), and raw(bytes) once switched to raw.
+
+    Body frames are passed on as their bytes arrive (never held whole), as
+    slices of what was read: only a split frame header or head waits here.
+    """
 
     def __init__(self, sink):
         self.sink = sink
-        self._buf = bytearray()
+        self._buf = b''
+        self._body_left = 0
+        self._body_last = False
         self.raw = False
 
     def resume(self):
@@ -92,26 +98,43 @@ class FrameParser:
         if self.raw:
             self.sink.raw(data)
             return
-        buf = self._buf
-        buf += data
+        if self._buf:
+            data = self._buf + data
+            self._buf = b''
         pos = 0
-        size = len(buf)
+        size = len(data)
         sink = self.sink
-        while size - pos >= HEADER_SIZE:
-            type_, flags, _, n = HEADER.unpack_from(buf, pos)
-            if type_ == HEAD and n > MAX_HEAD or n > MAX_BODY_FRAME:
+        while pos < size:
+            if self._body_left:
+                n = min(self._body_left, size - pos)
+                piece = data if n == size else data[pos:pos + n]
+                pos += n
+                self._body_left -= n
+                sink.body(piece)
+                if not self._body_left and self._body_last:
+                    sink.end()
+                continue
+            if size - pos < HEADER_SIZE:
+                break
+            type_, flags, _, n = HEADER.unpack_from(data, pos)
+            if type_ == BODY:
+                if n > MAX_BODY_FRAME:
+                    raise ProtocolError('a body frame of %d bytes' % n)
+                pos += HEADER_SIZE
+                if n:
+                    self._body_left = n
+                    self._body_last = bool(flags & LAST)
+                elif flags & LAST:
+                    sink.end()
+                continue
+            if n > MAX_HEAD:
                 raise ProtocolError('a frame of %d bytes' % n)
             end = pos + HEADER_SIZE + n
             if end > size:
                 break
-            payload = bytes(buf[pos + HEADER_SIZE:end])
+            payload = data[pos + HEADER_SIZE:end]
             pos = end
-            if type_ == BODY:
-                if n:
-                    sink.body(payload)
-                if flags & LAST:
-                    sink.end()
-            elif type_ == HEAD:
+            if type_ == HEAD:
                 request = parse_head(payload, flags)
                 sink.head(request)
                 if flags & LAST:
@@ -122,13 +145,11 @@ class FrameParser:
                 raise ProtocolError('an unknown frame type %d' % type_)
             if self.raw:
                 # The sink switched to raw bytes (a 101 went out): the rest is not frames.
-                rest = bytes(buf[pos:])
-                del buf[:]
-                if rest:
-                    sink.raw(rest)
+                if pos < size:
+                    sink.raw(data[pos:])
                 return
-        if pos:
-            del buf[:pos]
+        if pos < size:
+            self._buf = data[pos:]
 
 
 def _check(payload, pairs):

@@ -69,6 +69,25 @@ class Http1Parser:
         if self.raw:
             self.sink.raw(data)
             return
+        if not self._buf and not self.paused and self._state in ('body', 'chunk-data'):
+            # The common case of a body: pass slices of what was read on, no copy kept here.
+            n = min(self._remaining, len(data))
+            piece = data if n == len(data) else data[:n]
+            self._remaining -= n
+            if self._state == 'chunk-data':
+                if self._remaining == 0:
+                    self._state = 'chunk-end'
+                self.sink.body(piece)
+            else:
+                if self._remaining == 0:
+                    self._state = 'head'
+                    self.paused = True
+                self.sink.body(piece)
+                if self._remaining == 0:
+                    self.sink.end()
+            data = data[n:]
+            if not data:
+                return
         self._buf += data
         if not self.paused:
             self._run()

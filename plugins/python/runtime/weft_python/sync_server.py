@@ -19,10 +19,12 @@ from .frames import FrameParser, FrameResponse, ProtocolError
 from .http1 import Http1Parser, Http1Response, HttpError, error_response
 from .server_base import Stats
 
-RECV_SIZE = 256 * 1024
+RECV_SIZE = 64 * 1024
 # Idle connections closed on stop only after this long, so that no client's
 # next request races the close (as Node's runtime does).
 DRAIN_IDLE_GRACE = 1.0
+# How often idle connections are looked at (idle_timeout, draining).
+SWEEP_INTERVAL = 0.5
 
 
 class Inline:
@@ -83,7 +85,9 @@ class SyncConnection:
         self.eof = False
         self.closed = False
         self.busy = False
-        self.idle_timer = None
+        self.watched = False
+        # When it last went idle: the server's sweep closes idle connections (no timer per request).
+        self.idle_since = server.loop.time()
 
     # --- the parser's sink ---
     def head(self, request):
@@ -125,14 +129,13 @@ class SyncConnection:
 
     # --- on the loop ---
     def watch(self):
-        server = self.server
+        """Idle: the loop waits for its next request."""
         if self.closed:
             return
-        if server.stopping:
-            self.idle_timer = server.loop.call_later(DRAIN_IDLE_GRACE, self.close)
-        elif server.idle_timeout is not None and self.direct:
-            self.idle_timer = server.loop.call_later(server.idle_timeout, self.close)
-        server.loop.add_reader(self.fd, self.readable)
+        self.idle_since = self.server.loop.time()
+        if not self.watched:
+            self.watched = True
+            self.server.loop.add_reader(self.fd, self.readable)
 
     def readable(self):
         try:
@@ -152,12 +155,15 @@ class SyncConnection:
             # An ABORT that crossed the end of the answer before: nothing to stop any more.
             events.popleft()
         if events:
-            if self.idle_timer is not None:
-                self.idle_timer.cancel()
-                self.idle_timer = None
-            self.server.loop.remove_reader(self.fd)
+            server = self.server
             self.busy = True
-            self.server.executor.submit(self.run)
+            if server.inline:
+                # Nothing else runs meanwhile: the fd may stay registered (no epoll_ctl per request).
+                self.run()
+            else:
+                server.loop.remove_reader(self.fd)
+                self.watched = False
+                server.executor.submit(self.run)
 
     def _refuse(self, status):
         try:
@@ -216,8 +222,7 @@ class SyncConnection:
         if self.closed:
             return
         self.closed = True
-        if self.idle_timer is not None:
-            self.idle_timer.cancel()
+        self.watched = False
         self.server.loop.remove_reader(self.fd)
         self.server.connections.discard(self)
         if self.direct:
@@ -249,6 +254,7 @@ class SyncServer:
         self.stopping = False
         self.on_request_done = None
         self._on_drained = None
+        self._sweeping = False
 
     # --- what control.py drives ---
     def adopt(self, fd, kind):
@@ -269,6 +275,25 @@ class SyncServer:
             sock.setblocking(False)
             self.listeners[fd] = sock
             self.loop.add_reader(fd, self._accept, sock)
+        self._sweep_soon()
+
+    def _sweep_soon(self):
+        if not self._sweeping:
+            self._sweeping = True
+            self.loop.call_later(SWEEP_INTERVAL, self._sweep)
+
+    def _sweep(self):
+        """Closes connections idle too long: idle_timeout in direct mode, a short grace when stopping."""
+        self._sweeping = False
+        now = self.loop.time()
+        for conn in list(self.connections):
+            if conn.busy or conn.closed:
+                continue
+            limit = DRAIN_IDLE_GRACE if self.stopping else (self.idle_timeout if conn.direct else None)
+            if limit is not None and now - conn.idle_since >= limit:
+                conn.close()
+        if self.connections and (self.stopping or self.idle_timeout):
+            self._sweep_soon()
 
     def unlisten(self):
         for fd, sock in list(self.listeners.items()):
@@ -320,11 +345,7 @@ class SyncServer:
         self.stopping = True
         self._on_drained = on_drained
         self.unlisten()
-        for conn in list(self.connections):
-            if not conn.busy:
-                if conn.idle_timer is not None:
-                    conn.idle_timer.cancel()
-                conn.idle_timer = self.loop.call_later(DRAIN_IDLE_GRACE, conn.close)
+        self._sweep_soon()
         self.maybe_drained()
 
     def maybe_drained(self):

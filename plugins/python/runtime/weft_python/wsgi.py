@@ -69,13 +69,9 @@ class WsgiInput:
         kind, data = self._conn.next_event()
         if kind == 'body':
             self._buf += data
-        elif kind == 'end':
-            self._done = True
         else:
-            # 'abort' (the client went away) or 'eof' (the connection closed).
-            self._done = True
-            self._disconnected = True
-            raise ClientDisconnected('the client disconnected before its request body was complete')
+            # 'end', or 'abort' (the client went away) or 'eof' (the connection closed).
+            self._ended(kind)
 
     def read(self, size=-1):
         if size is None or size < 0:
@@ -84,11 +80,29 @@ class WsgiInput:
             data = bytes(self._buf)
             self._buf.clear()
             return data
+        if size == 0:
+            return b''
+        if not self._buf and not self._done:
+            # What the connection read is handed on as it is when it fits.
+            kind, data = self._conn.next_event()
+            if kind == 'body':
+                if len(data) <= size:
+                    return data
+                self._buf += data
+            else:
+                self._ended(kind)
+                return b''
         while len(self._buf) < size and not self._done:
             self._more()
         data = bytes(self._buf[:size])
         del self._buf[:size]
         return data
+
+    def _ended(self, kind):
+        self._done = True
+        if kind != 'end':
+            self._disconnected = True
+            raise ClientDisconnected('the client disconnected before its request body was complete')
 
     def read1(self, size=-1):
         if not self._buf and not self._done:

@@ -200,6 +200,8 @@ class FrameResponse:
         self._ended = False
 
     def head(self, status, headers, last=False):
+        if status < 200 or status == 204 or status == 304:
+            self.head_only = True  # an answer that never has a body
         if last or status == 101:
             self._ended = True
         return encode_head(status, headers, last and status != 101)
@@ -230,7 +232,7 @@ class FrameResponse:
             else:
                 headers = headers + [('Content-Length', str(len(body)))]
         self._ended = True
-        if self.head_only or not body:
+        if self.head_only or not body or status < 200 or status == 204 or status == 304:
             return encode_head(status, headers, True)
         return encode_head(status, headers) + HEADER.pack(BODY, LAST, 0, len(body)) + body
 

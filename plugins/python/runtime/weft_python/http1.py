@@ -363,6 +363,8 @@ class Http1Response:
         if self.server_header:
             out.append('Date: %s\r\n' % DATE.get())
         bodiless = status < 200 or status in (204, 304)
+        if bodiless:
+            self.head_only = True  # whatever the app writes, this answer has no body
         if upgrade:
             self.keep_alive = False
             self._ended = True

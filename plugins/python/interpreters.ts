@@ -97,7 +97,8 @@ export function depsOf(it: Interpreter): string[] {
     } catch {
       continue;
     }
-    if (!under(real)) dirs.add(real);
+    // "/" would be the whole host: a prefix that short is not a dependency to bind.
+    if (real !== '/' && !under(real)) dirs.add(real);
   }
   return [...dirs];
 }

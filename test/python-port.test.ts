@@ -27,29 +27,46 @@ test('the Python port on its own: every check of port_selftest.py', (t) => {
   t.notRegex(r.stdout, /FAIL/);
 });
 
-test('Node port <-> Python port: app.serve answered (direct mode, listening fds), unknown methods, big messages', async (t) => {
-  const app = await startPython(t, { config: { module: 'wsgi_app' } });
+for (const [kind, config, page, text] of [
+  ['WSGI', { module: 'wsgi_app' }, '/write', 'written then returned'],
+  ['ASGI', { module: 'asgi_app', callable: 'app' }, '/stream', 'one two three'],
+] as const) {
+test(`Node port <-> Python port: app.serve answered (direct mode, listening fds), unknown methods, big messages (${kind})`, async (t) => {
+  const app = await startPython(t, { config });
   await app.ready;
   const listener = listenSocket({ type: 'tcp', host: '127.0.0.1', port: 0 });
   t.teardown(() => fs.closeSync(listener.fd));
   const answer = await app.serve(
-    { direct: true, serverHeader: 'Weft/test', requestLimit: 0, http: { headerReadTimeoutMs: 30000, sendTimeoutMs: 30000, idleTimeoutMs: 180000, maxBodySize: 1024 } },
+    { direct: true, serverHeader: 'Weft/test', requestLimit: 0, http: { headerReadTimeoutMs: 200, sendTimeoutMs: 30000, idleTimeoutMs: 400, maxBodySize: 1024 } },
     [listener.fd],
   );
   t.deepEqual((answer as { value: unknown }).value, {});
-  const direct = await request({ port: listener.port }, '/write');
-  t.is(direct.text, 'written then returned');
+  const direct = await request({ port: listener.port }, page);
+  t.is(direct.text, text);
   t.is(direct.headers.server, 'Weft/test');
   t.regex(String(direct.headers.date), /GMT$/);
   // max_body_size applies in direct mode: 413 before the app sees the body.
   t.is((await request({ port: listener.port }, '/upload', { method: 'POST', body: Buffer.alloc(2048) })).status, 413);
   await app.until(() => app.loads.some((l) => l.direct.accepted >= 2), 'a load report counting the direct connections');
+  // A head that never finishes (header_read_timeout) and a keep-alive connection left idle
+  // (idle_timeout) are closed by the process; nothing else would close them in direct mode.
+  const net = await import('node:net');
+  for (const sent of [`GET ${page} HT`, `GET ${page} HTTP/1.1\r\nHost: x\r\n\r\n`]) {
+    const socket = net.connect(listener.port, '127.0.0.1');
+    t.teardown(() => socket.destroy());
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.write(sent);
+    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    t.is(got.startsWith('HTTP/1.1 200'), sent.endsWith('\r\n\r\n'));
+  }
   const unknown = await t.throwsAsync(app.port.call(app.key, 'app.nothing' as never, {} as never), { instanceOf: RemoteError });
   t.is(unknown.remoteCode, ErrorCodes.PORT);
   // A notification of many frames is put together again (and ignored: no fd came with it).
   t.true(app.port.notify(app.key, 'app.adopt', { transport: 'frames', padding: 'z'.repeat(200000) } as never));
-  t.is((await request({ port: listener.port }, '/write')).text, 'written then returned');
+  t.is((await request({ port: listener.port }, page)).text, text);
 });
+}
 
 test('a channel that arrives as NEW_PORT serves like the first one; REMOVE_PID closes it', async (t) => {
   const app = await startPython(t, { config: { module: 'wsgi_app' } });

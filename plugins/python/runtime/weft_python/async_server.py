@@ -244,6 +244,7 @@ class AsyncServer:
         self.listeners = []
         self.server_header = 'Weft'
         self.idle_timeout = None
+        self.header_read_timeout = None
         self.max_body_size = None
         self.stopping = False
         self.on_request_done = None
@@ -262,7 +263,14 @@ class AsyncServer:
         for conn in list(self.connections):
             if conn.cycle is not None or conn.closed:
                 continue
-            limit = DRAIN_IDLE_GRACE if self.stopping else (self.idle_timeout if conn.direct else None)
+            if self.stopping:
+                limit = DRAIN_IDLE_GRACE
+            elif not conn.direct:
+                limit = None
+            elif conn.parser.partial():
+                limit = self.header_read_timeout  # a head that started and does not finish
+            else:
+                limit = self.idle_timeout
             if limit is not None and now - conn.idle_since >= limit:
                 conn.close()
         if self.connections and (self.stopping or self.idle_timeout):
@@ -291,6 +299,7 @@ class AsyncServer:
         def factory():
             with self.stats.lock:
                 self.stats.accepted += 1
+            self._sweep_soon()
             return AsyncConnection(self, 'http', routed=False)
 
         server = await self.loop.create_server(factory, sock=sock)
@@ -300,6 +309,7 @@ class AsyncServer:
         self.unlisten()
         self.server_header = server_header
         self.idle_timeout = settings.idle_timeout or None
+        self.header_read_timeout = settings.header_read_timeout or None
         self.max_body_size = settings.max_body_size
         self._sweep_soon()
         return asyncio.gather(*[self._listen_one(fd) for fd in fds])

@@ -94,6 +94,9 @@ class FrameParser:
         """The router sends a request only once the answer before is complete:
         nothing waits here between requests (http1.Http1Parser needs this)."""
 
+    def partial(self):
+        return bool(self._buf)
+
     def feed(self, data):
         if self.raw:
             self.sink.raw(data)

@@ -92,6 +92,10 @@ class Http1Parser:
         if not self.paused:
             self._run()
 
+    def partial(self):
+        """Part of a request head is here, the rest is not."""
+        return self._state == 'head' and bool(self._buf) and not self.paused
+
     def resume(self):
         """The answer to the request before is complete: go on to the next one."""
         self.paused = False

@@ -250,6 +250,7 @@ class SyncServer:
         self.server_header = 'Weft'
         self.io_timeout = None
         self.idle_timeout = None
+        self.header_read_timeout = None
         self.max_body_size = None
         self.stopping = False
         self.on_request_done = None
@@ -269,6 +270,7 @@ class SyncServer:
         self.server_header = server_header
         self.io_timeout = settings.send_timeout or None
         self.idle_timeout = settings.idle_timeout or None
+        self.header_read_timeout = settings.header_read_timeout or None
         self.max_body_size = settings.max_body_size
         for fd in fds:
             sock = socket.socket(fileno=fd)
@@ -289,7 +291,14 @@ class SyncServer:
         for conn in list(self.connections):
             if conn.busy or conn.closed:
                 continue
-            limit = DRAIN_IDLE_GRACE if self.stopping else (self.idle_timeout if conn.direct else None)
+            if self.stopping:
+                limit = DRAIN_IDLE_GRACE
+            elif not conn.direct:
+                limit = None
+            elif conn.parser.partial():
+                limit = self.header_read_timeout  # a head that started and does not finish
+            else:
+                limit = self.idle_timeout
             if limit is not None and now - conn.idle_since >= limit:
                 conn.close()
         if self.connections and (self.stopping or self.idle_timeout):
@@ -316,6 +325,7 @@ class SyncServer:
             conn = SyncConnection(self, sock, 'http', routed=False, local=local)
             self.connections.add(conn)
             conn.watch()
+            self._sweep_soon()
 
     @staticmethod
     def _local(sock, peer):

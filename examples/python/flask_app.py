@@ -23,9 +23,6 @@ def hello(name):
 def upload():
     # The body streams in: count it piece by piece, never holding it whole.
     total = 0
-    while True:
-        piece = request.stream.read(65536)
-        if not piece:
-            break
+    while piece := request.stream.read(65536):
         total += len(piece)
     return jsonify(bytes=total)

@@ -8,6 +8,9 @@
 //         forwards HTTP/1.1; the frames transport replaces that hop once the
 //         router is rewired).
 //   ASGI: uvicorn (Debian's, 1 worker) vs the same Weft rows.
+//   Both: "frames via a stand-in router": Node's HTTP server in a process of
+//   its own forwarding over src/transport/frames/ (frames-stand-in.ts), the
+//   hop the rewired router will make.
 //
 // Then a 1 MiB upload and a 1 MiB download through Weft (routed), with the
 // Python process's resident set before and at its peak (VmHWM): the body
@@ -66,6 +69,23 @@ function getJson(options: http.RequestOptions): Promise<unknown> {
   });
 }
 
+/** bench/python/frames-stand-in.ts: Node's HTTP server forwarding over Weft's frames, as the rewired router will. */
+async function framesStandIn(module: string, callable?: string): Promise<BenchServer> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'frames-stand-in.js'), module, ...(callable ? [callable] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`the frames stand-in exited with ${code}`)));
+  });
+  return { port, stop: () => stopChild(child) };
+}
+
 async function waitForProcesses(socketPath: string, app: string, wanted: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
     const p = (await getJson({ socketPath, path: `/status/applications/${app}/processes` })) as { running?: number; starting?: number };
@@ -119,6 +139,7 @@ async function hello(): Promise<void> {
       { name: 'weft processes: 1', start: () => weft(f.weft, 1) },
       { name: 'weft processes: 2', start: () => weft(f.weft, 2) },
       { name: 'weft routed, processes: 1', start: () => weft(f.weft, 1, true) },
+      { name: 'frames via a stand-in router', start: () => framesStandIn(String(f.weft.module), f.weft.callable as string | undefined) },
     ] as Scenario[],
   }));
   for (let r = 0; r < rounds; r++) {

@@ -68,6 +68,8 @@ export interface FramesRouter {
   port: number;
   /** Connections made to the app so far. */
   opened(): number;
+  /** Connections back in the pool, ready for a request. */
+  idle(): number;
 }
 
 export async function framesRouter(t: ExecutionContext, app: PythonApp, appTarget: (req: http.IncomingMessage) => string = () => ''): Promise<FramesRouter> {
@@ -152,5 +154,5 @@ export async function framesRouter(t: ExecutionContext, app: PythonApp, appTarge
         for (const c of idle) c.destroy();
       }),
   );
-  return { port: (server.address() as net.AddressInfo).port, opened: () => opened };
+  return { port: (server.address() as net.AddressInfo).port, opened: () => opened, idle: () => idle.filter((c) => c.idle).length };
 }

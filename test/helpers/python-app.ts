@@ -25,8 +25,11 @@ import type { Interpreter } from '../../plugins/python/interpreters.js';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const pythonFixtures = path.join(repoRoot, 'test', 'fixtures', 'python');
-/** The interpreter the tests run (Debian's: what Weft's discovery finds as an unprivileged user). */
-export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+/**
+ * The interpreter the tests run: Debian's (what Weft's discovery finds as an
+ * unprivileged user), or WEFT_TEST_PYTHON to try the runtime on another.
+ */
+export const PYTHON = process.env.WEFT_TEST_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 export interface Failure {
   reason: string;

@@ -169,6 +169,7 @@ class HttpCycle:
         if self.disconnected:
             # Nobody to send to; the app learns it from receive().
             if not more:
+                self._close_answer()
                 self._finish()
             return
         conn = self.conn
@@ -206,13 +207,25 @@ class HttpCycle:
             self._fail('the app failed: %s: %s' % (type(e).__name__, e))
         else:
             if not self.complete:
-                self.log.error('the app returned without completing its answer to %s %s' % (self.request.method, self.request.target))
+                if not self.disconnected:
+                    self.log.error('the app returned without completing its answer to %s %s' % (self.request.method, self.request.target))
                 self._fail('the app returned without completing its answer')
+
+    def _close_answer(self):
+        """After the client left: the router still waits for this answer's
+        last frame before it reuses the connection (frames; HTTP is closed)."""
+        if not self.conn.closed:
+            tail = self.encoder.abort('the client went away')
+            if tail is None:
+                self.conn.close()
+            else:
+                self.conn.write(tail)
 
     def _fail(self, why):
         if self.complete:
             return
         if self.disconnected:
+            self._close_answer()
             self._finish()
             return
         if not self.head_sent:

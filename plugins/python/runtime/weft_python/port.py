@@ -243,7 +243,7 @@ class Port:
                     handler(m)
         except Exception as e:
             import traceback
-            self.log.alert('handling %s from pid %s failed: %s' % (NAMES.get(m.type, m.type), m.peer.get('pid'), ''.join(traceback.format_exception(e))))
+            self.log.alert('handling %s from pid %s failed: %s' % (NAMES.get(m.type, m.type), m.peer.get('pid'), ''.join(traceback.format_exception(type(e), e, e.__traceback__))))
 
     def _serve(self, m):
         body = decode_json(m.payload) or {}

@@ -159,7 +159,8 @@ class WsgiInput:
             kind, _ = self._conn.next_event()
             if kind != 'body':
                 self._done = True
-                self._disconnected = kind != 'end'
+                # An ABORT ends the request as LAST does: the connection goes on. 'eof' is its end.
+                self._disconnected = kind == 'eof'
         return not self._disconnected
 
 

@@ -60,6 +60,16 @@ test(`Node port <-> Python port: app.serve answered (direct mode, listening fds)
     await new Promise<void>((resolve) => socket.on('close', () => resolve()));
     t.is(got.startsWith('HTTP/1.1 200'), sent.endsWith('\r\n\r\n'));
   }
+  // Expect: 100-continue (curl sends it for larger bodies): the process says go on before it reads.
+  const expecting = net.connect(listener.port, '127.0.0.1');
+  t.teardown(() => expecting.destroy());
+  let said = '';
+  expecting.on('data', (d: Buffer) => (said += d.toString()));
+  expecting.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n');
+  await app.until(() => said.startsWith('HTTP/1.1 100 Continue\r\n\r\n'), '100 Continue');
+  expecting.write('abc');
+  await new Promise<void>((resolve) => expecting.on('close', () => resolve()));
+  t.regex(said, /HTTP\/1\.1 200 OK[\s\S]*abc/);
   const unknown = await t.throwsAsync(app.port.call(app.key, 'app.nothing' as never, {} as never), { instanceOf: RemoteError });
   t.is(unknown.remoteCode, ErrorCodes.PORT);
   // A notification of many frames is put together again (and ignored: no fd came with it).

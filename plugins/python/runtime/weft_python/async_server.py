@@ -12,7 +12,7 @@ import socket
 
 from .asgi import HttpCycle
 from .frames import FrameParser, FrameResponse, ProtocolError
-from .http1 import Http1Parser, Http1Response, HttpError, error_response
+from .http1 import CONTINUE, Http1Parser, Http1Response, HttpError, error_response
 from .server_base import Stats, error_body
 from .websocket import WebSocketCycle
 
@@ -139,6 +139,8 @@ class AsyncConnection(asyncio.Protocol):
             self.write(encoder.whole(404, [('Content-Type', 'text/html')], error_body(404)))
             self.answer_complete(self.cycle, encoder.keep_alive)
             return
+        if request.expect_continue:
+            self.write(CONTINUE)
         if request.upgrade and (request.header('upgrade') or '').lower() == 'websocket':
             cycle = WebSocketCycle(self, request, target, encoder, server.states[target.name], server.log)
         else:

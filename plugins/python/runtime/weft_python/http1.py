@@ -31,6 +31,9 @@ _REASONS = {
 }
 
 
+CONTINUE = b'HTTP/1.1 100 Continue\r\n\r\n'
+
+
 def reason_phrase(status):
     return _REASONS.get(status, 'Unknown')
 
@@ -265,6 +268,10 @@ class Http1Parser:
             r.content_length = 0
         if r.version == '1.1':
             r.keep_alive = 'close' not in connection
+            if r.has_body and not self.routed:
+                for name, value in headers:
+                    if name == 'expect' and value.lower() == '100-continue':
+                        r.expect_continue = True
         else:
             r.keep_alive = 'keep-alive' in connection
         q = target.find('?')
@@ -384,6 +391,8 @@ class Http1Response:
                 self.keep_alive = False
         if not upgrade and not self.keep_alive:
             out.append('Connection: close\r\n')
+        elif not upgrade and self.request.version == '1.0':
+            out.append('Connection: keep-alive\r\n')
         out.append('\r\n')
         return ''.join(out).encode('latin-1')
 

@@ -12,7 +12,7 @@ class Request:
     __slots__ = (
         'method', 'target', 'path', 'query', 'version', 'scheme',
         'remote_addr', 'remote_port', 'server_addr', 'server_port', 'server_name',
-        'app_target', 'headers', 'has_body', 'upgrade', 'content_length', 'keep_alive',
+        'app_target', 'headers', 'has_body', 'upgrade', 'content_length', 'keep_alive', 'expect_continue',
     )
 
     def __init__(self):
@@ -33,6 +33,8 @@ class Request:
         self.upgrade = False
         self.content_length = None
         self.keep_alive = True
+        # Direct mode: the client waits for "100 Continue" before it sends its body.
+        self.expect_continue = False
 
     def header(self, name):
         """The first value of a header (lower-case name), or None."""

@@ -16,7 +16,7 @@ import socket
 import threading
 
 from .frames import FrameParser, FrameResponse, ProtocolError
-from .http1 import Http1Parser, Http1Response, HttpError, error_response
+from .http1 import CONTINUE, Http1Parser, Http1Response, HttpError, error_response
 from .server_base import Stats
 
 RECV_SIZE = 64 * 1024
@@ -190,6 +190,8 @@ class SyncConnection:
                     encoder = Http1Response(request, server.server_header if self.direct else None)
                     if server.stopping:
                         request.keep_alive = encoder.keep_alive = False
+                if request.expect_continue:
+                    self.sendall(CONTINUE)
                 server.stats.begin(self.direct)
                 try:
                     keep = server.app.handle(self, request, encoder)

@@ -177,6 +177,13 @@ test('lifespan: shutdown runs when the process stops; startup failure is a faile
   await app.until(() => app.stdout.includes('lifespan shutdown ran'), 'lifespan shutdown');
   t.is((await app.exited).code, 0);
 
+  // SIGTERM (what the prototype sends its processes when it stops) is a graceful stop too.
+  const terminated = await startPython(t, { config: { module: 'asgi_app', callable: 'app' } });
+  await terminated.ready;
+  terminated.child.kill('SIGTERM');
+  await terminated.until(() => terminated.stdout.includes('lifespan shutdown ran'), 'lifespan shutdown on SIGTERM');
+  t.is((await terminated.exited).code, 0);
+
   const failing = await startPython(t, { config: { module: 'asgi_more', callable: 'startup_fails' } });
   const error = await t.throwsAsync(failing.ready);
   t.regex(error.message, /the app's lifespan startup failed: the database is not there/);

@@ -17,6 +17,12 @@ from .log import ErrorStream, Log
 from .port import Port, install_kernel_handlers
 from .title import set_process_title
 
+# SIGTERM and QUIT: what is in flight gets QUIT_GRACE, lifespan shutdown
+# LIFESPAN_SHUTDOWN_TIMEOUT after it: together under the 5 s the prototype
+# waits before SIGKILL.
+from .control import QUIT_GRACE  # noqa: E402
+
+LIFESPAN_SHUTDOWN_TIMEOUT = 2.0
 APP_ENV = 'WEFT_APP'
 PYTHON_ENV = 'WEFT_PYTHON'
 ERR_LIFESPAN = 'WEFT_ERR_PYTHON_LIFESPAN'
@@ -69,10 +75,10 @@ def run_wsgi(targets, config, boot, log):
     server = SyncServer(loop, app, log, threads, int(config.get('thread_stack_size') or 0))
     port = Port(os.getpid(), loop, log)
     control = Control(port, server, log, _exit_now)
-    install_kernel_handlers(port, lambda why: control.stop(5.0))
+    install_kernel_handlers(port, lambda why: control.stop(QUIT_GRACE))
     _link(port, boot)
     control.install()
-    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(control.stop, 5.0))
+    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(control.stop, QUIT_GRACE))
     control.ready()
     loop.run_forever()
 
@@ -109,17 +115,17 @@ def run_asgi(targets, config, boot, log):
     def before_exit(then):
         async def shutdown():
             for lifespan in lifespans:
-                why = await lifespan.shutdown(5.0)
+                why = await lifespan.shutdown(LIFESPAN_SHUTDOWN_TIMEOUT)
                 if why:
                     log.error('the app\'s lifespan shutdown failed: %s' % why)
             then()
         loop.create_task(shutdown())
 
     control = Control(port, server, log, _exit_now, before_exit)
-    install_kernel_handlers(port, lambda why: control.stop(5.0))
+    install_kernel_handlers(port, lambda why: control.stop(QUIT_GRACE))
     _link(port, boot)
     control.install()
-    loop.add_signal_handler(signal.SIGTERM, control.stop, 5.0)
+    loop.add_signal_handler(signal.SIGTERM, control.stop, QUIT_GRACE)
 
     async def start():
         for lifespan in lifespans:

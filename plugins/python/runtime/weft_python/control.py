@@ -37,7 +37,8 @@ M_LOAD = 'router.app-load'
 LOAD_INTERVAL = 0.1
 # limits.requests: the last request's process leaves with this grace, as Node's does.
 RETIRE_GRACE = 30.0
-QUIT_GRACE = 5.0
+# SIGTERM or QUIT: the prototype sends SIGKILL 5 s after SIGTERM.
+QUIT_GRACE = 2.5
 
 
 class Control:

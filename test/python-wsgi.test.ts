@@ -171,6 +171,9 @@ test('threads: requests run at once on a pool (four meet at a barrier), wsgi.mul
   t.true(names.every((n) => n.startsWith('weft-wsgi-')));
   const env = JSON.parse((await request({ port }, '/environ')).text) as Record<string, unknown>;
   t.true(env['wsgi.multithread']);
+  // thread_stack_size: requests run on pool threads made with that stack (one thread here).
+  const sized = await wsgi(t, { thread_stack_size: 262144 });
+  t.is(JSON.parse((await request({ port: sized.port }, '/barrier?n=1')).text), 'weft-wsgi-0');
 });
 
 test('8 MiB up and down through frames, streamed: the process holds a few chunks, not the body', async (t) => {

@@ -52,7 +52,7 @@ test('discovery: one module line per interpreter, python in /status, "type" pick
 test('direct and routed mode serve the same WSGI app; the process title is Unit\'s shape', async (t) => {
   const direct = await freePort();
   const routed = await freePort();
-  await startWithConfig(t, {
+  const w = await startWithConfig(t, {
     listeners: { [`127.0.0.1:${direct}`]: { pass: 'applications/w' }, [`127.0.0.1:${routed}`]: { pass: 'routes' } },
     routes: [{ match: { uri: '!/nothing' }, action: { pass: 'applications/w' } }],
     applications: { w: { type: 'python', path: pythonFixtures, module: 'wsgi_app', processes: 1 } },
@@ -76,6 +76,7 @@ test('direct and routed mode serve the same WSGI app; the process title is Unit\
   const seen = JSON.parse((await request({ port: direct }, '/pid')).text) as { pid: number; uid: number; comm: string };
   t.is(commandLine(seen.pid), 'weft: "w" application');
   t.is(seen.uid, 65534, 'the app runs as --user (nobody)');
+  t.notRegex(w.log(), /\[alert\]/);
 });
 
 test('ASGI through weftd: routed, with a WebSocket tunnelled by the router, and lifespan state', async (t) => {

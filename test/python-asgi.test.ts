@@ -120,6 +120,10 @@ test('websocket: accept with a subprotocol, text and binary, close codes both wa
   const big = 'y'.repeat(200000);
   ws.send(big);
   t.is((await nextMessage(ws)).data.toString(), `echo: ${big}`);
+  // A ping is answered with its payload (the runtime does it; the app never sees it).
+  const pong = new Promise<string>((resolve) => ws.once('pong', (d: Buffer) => resolve(d.toString())));
+  ws.ping('are you there');
+  t.is(await pong, 'are you there');
   ws.send('state');
   t.deepEqual(JSON.parse((await nextMessage(ws)).data.toString()), { started: 'yes' });
   // The app closes with its own code and reason.

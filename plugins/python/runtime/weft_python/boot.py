@@ -56,8 +56,10 @@ def _fail_early(boot, log, reason, code):
     loop = Reactor()
     port = Port(os.getpid(), loop, log)
     _link(port, boot)
-    Control(port, _Nothing(), log, _exit_now).failed(reason, code)
-    _exit_now(1)
+    control = Control(port, _Nothing(), log, _exit_now)
+    control.install(serving=False)
+    control.failed(reason, code)
+    loop.run_forever()
 
 
 def run_wsgi(targets, config, boot, log):
@@ -134,7 +136,6 @@ def run_asgi(targets, config, boot, log):
                 reason = 'the app\'s lifespan startup failed: %s' % why
                 log.error(reason)
                 control.failed(reason, ERR_LIFESPAN)
-                loop.call_later(0.05, _exit_now, 1)
                 return
         control.ready()
 

@@ -39,6 +39,8 @@ LOAD_INTERVAL = 0.1
 RETIRE_GRACE = 30.0
 # SIGTERM or QUIT: the prototype sends SIGKILL 5 s after SIGTERM.
 QUIT_GRACE = 2.5
+# A process that cannot start waits this long at most for the supervisor to take its reason.
+FAILED_LINGER = 2.0
 
 
 class Control:
@@ -57,13 +59,17 @@ class Control:
         self._stopping = False
         self._reported = None
         self._load_timer = None
+        self._failed = False
 
-    def install(self):
+    def install(self, serving=True):
+        """``serving``: False for a process that only reports that it cannot start."""
         port = self.port
+        port.on('peer-closed', self._peer_closed)
+        if not serving:
+            return
         port.handle(M_SERVE, self._serve)
         port.on_notify(M_ADOPT, self._adopt)
         port.on_notify(M_STOP, lambda params, ctx: self.stop((params or {}).get('graceMs', 30000) / 1000.0))
-        port.on('peer-closed', self._peer_closed)
         self.server.on_request_done = self._request_done
         self._load_timer = port.loop.call_later(LOAD_INTERVAL, self._report_load)
 
@@ -72,10 +78,16 @@ class Control:
         self.port.notify(SUPERVISOR_PID, M_READY, {})
 
     def failed(self, reason, code=None):
+        """Tells why the app cannot start, then ends the process with status 1:
+        once the supervisor closes the channel, or FAILED_LINGER later. Not at
+        once: its exit reaches the supervisor on another channel (the
+        prototype's), and must not overtake the reason."""
+        self._failed = True
         params = {'reason': reason}
         if code is not None:
             params['code'] = code
         self.port.notify(SUPERVISOR_PID, M_FAILED, params)
+        self.port.loop.call_later(FAILED_LINGER, self._exit, 1)
 
     def _report_load(self):
         snapshot = self.server.stats.snapshot()
@@ -114,8 +126,9 @@ class Control:
 
     def _peer_closed(self, peer):
         if peer.get('pid') == SUPERVISOR_PID:
-            self.log.info('the router closed its channel; exiting')
-            self._exit(0)
+            if not self._failed:
+                self.log.info('the router closed its channel; exiting')
+            self._exit(1 if self._failed else 0)
 
     def _request_done(self):
         limit = self._request_limit

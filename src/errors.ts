@@ -45,6 +45,24 @@ export const ErrorCodes = {
   APP_UNSUPPORTED_NODE: 'WEFT_ERR_APP_UNSUPPORTED_NODE',
   /** The app host was used out of order (e.g. loadApp twice, listenOn after the app closed its server). */
   APP_HOST_STATE: 'WEFT_ERR_APP_HOST_STATE',
+  /** A python module's interpreter cannot be run where the app runs (missing inside its rootfs, not executable). */
+  PYTHON_INTERPRETER: 'WEFT_ERR_PYTHON_INTERPRETER',
+  /** A python app's "home" is not a directory, or a virtualenv of another Python version. */
+  PYTHON_HOME: 'WEFT_ERR_PYTHON_HOME',
+  /** A python app's members do not make an app: neither "module" nor "targets", or both. */
+  PYTHON_CONFIG: 'WEFT_ERR_PYTHON_CONFIG',
+  /** Python failed to import the app's module (ImportError or any exception while importing; the runtime sends this code). */
+  PYTHON_IMPORT: 'WEFT_ERR_PYTHON_IMPORT',
+  /** The app's module (or one it imports) has a SyntaxError. */
+  PYTHON_SYNTAX: 'WEFT_ERR_PYTHON_SYNTAX',
+  /** The module has no such callable, it is not callable, or its factory raised. */
+  PYTHON_CALLABLE: 'WEFT_ERR_PYTHON_CALLABLE',
+  /** The targets of one app mix WSGI and ASGI. */
+  PYTHON_PROTOCOL: 'WEFT_ERR_PYTHON_PROTOCOL',
+  /** The ASGI app's lifespan startup failed (lifespan.startup.failed, or it raised): the app is not served. */
+  PYTHON_LIFESPAN: 'WEFT_ERR_PYTHON_LIFESPAN',
+  /** An application process broke Weft's frames protocol (src/transport/frames/). */
+  FRAMES: 'WEFT_ERR_FRAMES',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { Application } from '../../src/config/types.js';
-import type { AppPlugin, LaunchSpec, PluginContext } from '../../src/plugins/application/plugin-api.js';
+import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/plugins/application/plugin-api.js';
 import { withPreload } from '../../src/plugins/application/plugin-api.js';
 import { stringArray } from '../schema-helpers.js';
 
@@ -15,7 +15,7 @@ interface ExternalApp extends Application {
   arguments?: string[];
 }
 
-export const descriptor: AppPlugin['descriptor'] = {
+export const descriptor: PluginDescriptor = {
   type: 'external',
   version: process.versions.node,
   members: {
@@ -23,6 +23,8 @@ export const descriptor: AppPlugin['descriptor'] = {
     arguments: stringArray('Arguments', 'Arguments of the program.'),
   },
   required: ['executable'],
+  // A Node program gets Weft's runtime (NODE_OPTIONS), as a "node" app does.
+  serving: { engine: true, transport: 'http' },
 };
 
 function resolve(executable: string, env: Record<string, string>): string {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 
 import type { Application } from '../../src/config/types.js';
-import type { AppPlugin, LaunchSpec, PluginContext } from '../../src/plugins/application/plugin-api.js';
+import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/plugins/application/plugin-api.js';
 import { stringArray } from '../schema-helpers.js';
 
 interface NodeApp extends Application {
@@ -12,7 +12,7 @@ interface NodeApp extends Application {
   node_options?: string[];
 }
 
-export const descriptor: AppPlugin['descriptor'] = {
+export const descriptor: PluginDescriptor = {
   type: 'node',
   version: process.versions.node,
   members: {
@@ -21,6 +21,8 @@ export const descriptor: AppPlugin['descriptor'] = {
     node_options: stringArray('Node options', 'Options for node itself, e.g. "--max-old-space-size=512".'),
   },
   required: ['script'],
+  // Weft's runtime is preloaded into the app's Node: it runs the request engine and serves HTTP/1.1.
+  serving: { engine: true, transport: 'http' },
 };
 
 export function prototypeSetup(app: Application): void {

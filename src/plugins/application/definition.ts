@@ -23,6 +23,10 @@ export interface PrototypeOptions {
   stdoutToLog: boolean;
   /** --modulesdir, bound into a rootfs when there is one. */
   modulesDir?: string;
+  /** The selected module's type, version and plugin data (ModuleInfo.data), for the plugin. */
+  moduleInfo?: { type: string; version: string; data?: Record<string, unknown> };
+  /** Host directories the module needs inside a rootfs (ModuleInfo.deps). */
+  moduleDeps?: string[];
 }
 
 export const prototypeProcess: ProcessTypeDefinition = {
@@ -38,7 +42,7 @@ export const prototypeProcess: ProcessTypeDefinition = {
   main: {
     spawnOptions: (o) => {
       const p = o as PrototypeOptions;
-      const options = isolationOptions(p.app, p.config, p.credentials, p.cgroupDirs, p.modulesDir);
+      const options = isolationOptions(p.app, p.config, p.credentials, p.cgroupDirs, p.modulesDir, p.moduleDeps);
       const inRoot = options.rootfs !== undefined;
       return {
         ...options,

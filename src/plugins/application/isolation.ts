@@ -32,6 +32,7 @@ export function isolationOptions(
   creds: ResolvedCredentials,
   cgroupDirs: string[],
   modulesDir?: string,
+  moduleDeps: string[] = [],
 ): Partial<CreateProcessOptions> {
   const iso = app.isolation ?? {};
   const ns = iso.namespaces ?? {};
@@ -60,6 +61,10 @@ export function isolationOptions(
   if (iso.rootfs) {
     const auto = iso.automount ?? {};
     const mounts: MountSpec[] = automounts({ languageDeps: auto.language_deps, procfs: auto.procfs, tmpfs: auto.tmpfs });
+    // What the app's module needs beyond the system dirs (an interpreter under /opt, say).
+    if (auto.language_deps !== false) {
+      for (const dir of moduleDeps) mounts.push({ type: 'bind', source: dir, target: dir, readonly: true, flags: ['rec'] });
+    }
     // Weft's runtime runs the prototype and is preloaded into the app: it
     // must exist inside, whatever language_deps says.
     mounts.push({ type: 'bind', source: packageRoot, target: INSTALL_IN_ROOT, readonly: true, flags: ['rec'] });

@@ -18,15 +18,37 @@ export interface PluginContext {
   nodePath: string;
   /** The app's environment so far (inherited, then "environment"). */
   env: Record<string, string>;
+  /** The module the app's "type" selected: its version and the plugin's data for it (from descriptors()). */
+  module?: { type: string; version: string; data?: Record<string, unknown> };
+}
+
+/** One module a plugin serves, as discovery reads it. */
+export interface PluginDescriptor {
+  type: string;
+  version: string;
+  members: Record<string, Record<string, unknown>>;
+  required: string[];
+  /** The file the log and /status show (Unit's "lib"), e.g. the interpreter; the plugin's own file when absent. */
+  lib?: string;
+  /** JSON the prototype hands back in PluginContext.module.data. */
+  data?: Record<string, unknown>;
+  /** Host directories the module needs inside a rootfs (bound with language_deps). */
+  deps?: string[];
+  /**
+   * How its processes take requests. `engine`: they run Weft's request
+   * engine, so they may accept a listener themselves (Node apps: the
+   * runtime preloaded into them); otherwise the router accepts for them.
+   * `transport`: what a router speaks to them on a connection ("http":
+   * HTTP/1.1, the default; "frames": Weft's frames, src/transport/frames/).
+   */
+  serving?: { engine: boolean; transport: 'http' | 'frames' };
 }
 
 export interface AppPlugin {
-  descriptor: {
-    type: string;
-    version: string;
-    members: Record<string, Record<string, unknown>>;
-    required: string[];
-  };
+  /** The one module the plugin serves... */
+  descriptor?: PluginDescriptor;
+  /** ...or several (one per interpreter found, say), computed in the discovery process. */
+  descriptors?(): PluginDescriptor[];
   /** Throws with a reason to refuse starting (e.g. the script does not exist inside the rootfs). */
   prototypeSetup?(app: Application, ctx: PluginContext): void | Promise<void>;
   launch(app: Application, ctx: PluginContext): LaunchSpec;

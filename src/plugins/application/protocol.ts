@@ -60,6 +60,14 @@ export interface AppsStatus {
 
 export type AppProcessState = 'starting' | 'ready' | 'stopping' | 'gone';
 
+/** How an application's processes take requests (from its plugin: ModuleInfo.serving). */
+export interface AppServing {
+  /** They run Weft's request engine: they may accept a listener themselves. */
+  engine: boolean;
+  /** What a router speaks to them. */
+  transport: 'http' | 'frames';
+}
+
 declare module '../../kernel/ports/methods.js' {
   interface PortMethods {
     /**
@@ -68,7 +76,7 @@ declare module '../../kernel/ports/methods.js' {
      * a generation whose first process is up when this answers (or it fails
      * with why, and nothing is left of them).
      */
-    'main.apps-prepare': { params: { applications: Record<string, unknown> }; result: { token: number } };
+    'main.apps-prepare': { params: { applications: Record<string, unknown> }; result: { token: number; serving: Record<string, AppServing> } };
     /** router -> main: the configuration is in force; applications it no longer has retire. */
     'main.apps-commit': { params: AppsCommitParams; result: Record<string, never> };
     /** router -> main: the configuration was not applied: what apps-prepare started goes. */
@@ -94,8 +102,8 @@ declare module '../../kernel/ports/methods.js' {
     'app.stop': { params: { graceMs: number }; result: void };
     /** application -> main: the app called listen() and serves. */
     'main.app-ready': { params: Record<string, never>; result: void };
-    /** application -> main: the app cannot start (why). */
-    'main.app-failed': { params: { reason: string }; result: void };
+    /** application -> main: the app cannot start (why; `code` from the error catalogue when it has one). */
+    'main.app-failed': { params: { reason: string; code?: string }; result: void };
     /** application -> main: its requests in flight and served, and its own listeners' traffic (rate-limited). */
     'main.app-load': { params: { active: number; total: number; direct: DirectStats }; result: void };
     /** application -> main: limits.requests reached: replace me. */
@@ -119,9 +127,11 @@ declare module '../../kernel/ports/methods.js' {
     /**
      * router -> application: a connection to serve (routed mode; the fd
      * attached). The application counts each request it reads on it in
-     * `slot` of the router's request counters (-1: none).
+     * `slot` of the router's request counters (-1: none). `transport`:
+     * HTTP/1.1 (Node apps, the default) or Weft's frames
+     * (src/transport/frames/, which the Python runtime speaks).
      */
-    'app.adopt': { params: { slot: number }; result: void };
+    'app.adopt': { params: { slot: number; transport?: 'http' | 'frames' }; result: void };
     /**
      * router -> application: shared memory (the fd attached) of `slots`
      * 32-bit counters, one per routed connection: requests the application

@@ -30,7 +30,7 @@ export const prototypeHooks: ProcessHooks = {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, (o.config.environment ?? {}) as Record<string, string>);
-    const pctx: PluginContext = { runtimeEntry, nodePath: process.execPath, env };
+    const pctx: PluginContext = { runtimeEntry, nodePath: process.execPath, env, module: o.moduleInfo };
     await plugin.prototypeSetup?.(o.config, pctx);
     const devNull = fs.openSync('/dev/null', 'r+');
     const stdout = o.hasOutputFds ? 4 : o.stdoutToLog ? 2 : devNull;

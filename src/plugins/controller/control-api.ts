@@ -26,7 +26,7 @@ export interface ControlApiDeps {
 export function modulesStatus(modules: ModuleInfo[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const m of modules) {
-    const entry = { version: m.version, lib: m.file };
+    const entry = { version: m.version, lib: m.lib ?? m.file };
     const prev = out[m.type];
     out[m.type] = prev === undefined ? entry : Array.isArray(prev) ? [...prev, entry] : [prev, entry];
   }

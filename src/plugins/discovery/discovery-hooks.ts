@@ -9,7 +9,7 @@ export const discoveryHooks: ProcessHooks = {
     if (ctx.runtime.options.modulesDir) dirs.push(ctx.runtime.options.modulesDir);
     const { modules, failures } = findPlugins(dirs);
     for (const f of failures) ctx.log.error(`module "${f.file}" cannot be loaded: ${f.reason}`);
-    for (const m of modules) ctx.log.info(`module: ${m.type} ${m.version} "${m.file}"`);
+    for (const m of modules) ctx.log.info(`module: ${m.type} ${m.version} "${m.lib ?? m.file}"`);
     await ctx.port.call(ctx.runtime.mainPid, 'main.modules', { modules });
     // Its work is done once main has the list.
     setImmediate(() => void quit(ctx, 'discovery done'));

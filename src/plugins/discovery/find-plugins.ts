@@ -1,10 +1,31 @@
 // Application plugins are directories holding an index.js that exports a
 // `descriptor` with the type it serves and its version: the built-in ones
-// (dist/plugins/<type>/) and any under --modulesdir.
+// (dist/plugins/<type>/) and any under --modulesdir. A plugin that serves
+// several versions at once (one per Python interpreter found, say) exports
+// `descriptors()` instead: called here, in the unprivileged discovery
+// process, it returns one descriptor per module, each with its own version,
+// and may add `lib` (the file to show), `data` and `deps` (see ModuleInfo).
 import fs from 'node:fs';
 import path from 'node:path';
 
 import type { ModuleInfo } from './definition.js';
+
+type Descriptor = Partial<ModuleInfo>;
+
+interface PluginExports {
+  descriptor?: Descriptor;
+  descriptors?: () => Descriptor[];
+}
+
+function descriptorsOf(exported: PluginExports): Descriptor[] {
+  if (typeof exported.descriptors === 'function') {
+    const list = exported.descriptors();
+    if (!Array.isArray(list)) throw new Error('its descriptors() returned no array');
+    return list;
+  }
+  if (!exported.descriptor) throw new Error('it exports no descriptor with a "type" and a "version"');
+  return [exported.descriptor];
+}
 
 export interface Found {
   modules: ModuleInfo[];
@@ -27,22 +48,38 @@ export function findPlugins(dirs: string[]): Found {
   const seen = new Set<string>();
   for (const dir of dirs) {
     for (const file of candidates(dir)) {
+      let list: Descriptor[];
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const d = (require(file) as { descriptor?: Partial<ModuleInfo> }).descriptor;
-        if (!d || typeof d.type !== 'string' || typeof d.version !== 'string') {
-          throw new Error('it exports no descriptor with a "type" and a "version"');
-        }
-        if (!/^[a-z][a-z_-]*$/.test(d.type)) throw new Error(`its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`);
-        const key = `${d.type} ${d.version}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        // Only data crosses to main and the controller: the schema, never code.
-        const members = JSON.parse(JSON.stringify(d.members ?? {})) as ModuleInfo['members'];
-        const required = Array.isArray(d.required) ? d.required.map(String) : [];
-        found.modules.push({ type: d.type, version: d.version, file, members, required });
+        list = descriptorsOf(require(file) as PluginExports);
       } catch (e) {
         found.failures.push({ file, reason: (e as Error).message });
+        continue;
+      }
+      for (const d of list) {
+        try {
+          if (!d || typeof d.type !== 'string' || typeof d.version !== 'string') {
+            throw new Error('it exports no descriptor with a "type" and a "version"');
+          }
+          if (!/^[a-z][a-z_-]*$/.test(d.type)) throw new Error(`its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`);
+          const key = `${d.type} ${d.version}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          // Only data crosses to main and the controller: the schema, never code.
+          const members = JSON.parse(JSON.stringify(d.members ?? {})) as ModuleInfo['members'];
+          const required = Array.isArray(d.required) ? d.required.map(String) : [];
+          const info: ModuleInfo = { type: d.type, version: d.version, file, members, required };
+          if (typeof d.lib === 'string') info.lib = d.lib;
+          if (d.data !== undefined) info.data = JSON.parse(JSON.stringify(d.data)) as Record<string, unknown>;
+          if (Array.isArray(d.deps)) info.deps = d.deps.map(String);
+          info.serving = {
+            engine: d.serving?.engine === true,
+            transport: d.serving?.transport === 'frames' ? 'frames' : 'http',
+          };
+          found.modules.push(info);
+        } catch (e) {
+          found.failures.push({ file, reason: (e as Error).message });
+        }
       }
     }
   }

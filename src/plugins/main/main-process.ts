@@ -224,6 +224,7 @@ export class MainProcess {
       processes: this.processes,
       launcher: new AppLauncher(this),
       listenSockets: this.listenSockets,
+      modules: () => this.modules,
     });
     this.port.handle('main.cert-list', () => ({ bundles: this.certificates.list() }));
     this.port.handle('main.cert-get', ({ names }) => ({ bundles: this.certificates.get(names) }));

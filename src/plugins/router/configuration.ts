@@ -92,13 +92,7 @@ export class Configuration implements EngineView {
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
     this.directory = env.directory;
     for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
-    // Listeners one application's processes accept themselves (the router stands by).
-    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
-      const app = directApplication(l, raw);
-      if (app === undefined) continue;
-      this.listenerSpecs.get(address)!.kind = 'direct';
-      this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
-    }
+
     if (this.engine.accessLogFormat) this.accessLog = { format: this.engine.accessLogFormat, writer: undefined };
   }
 
@@ -133,6 +127,15 @@ export class Configuration implements EngineView {
     // Last: main starts what is new of the applications, and holds it until activate() or abandon().
     const { value } = await this.#env.port.call(this.#env.mainPid, 'main.apps-prepare', { applications: this.raw.applications ?? {} });
     this.#appsToken = value.token;
+    for (const [name, limits] of this.applications) limits.transport = value.serving[name]?.transport ?? 'http';
+    // Listeners one application's processes accept themselves (the router
+    // stands by), when they run the request engine.
+    for (const [address, l] of Object.entries(this.raw.listeners ?? {})) {
+      const app = directApplication(l, this.raw);
+      if (app === undefined || value.serving[app]?.engine !== true) continue;
+      this.listenerSpecs.get(address)!.kind = 'direct';
+      this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
+    }
   }
 
   /** Undoes prepare() when the configuration is not switched to after all. */
@@ -192,7 +195,7 @@ function directApplication(l: RawListener & { tls?: unknown }, raw: RawConfig): 
 function appLimits(raw: unknown): AppLimits {
   const app = raw as { processes?: number | { max?: number }; limits?: { timeout?: number } };
   const p = app.processes ?? 1;
-  return { max: typeof p === 'number' ? p : (p.max ?? 1), timeoutMs: (app.limits?.timeout ?? 0) * 1000 };
+  return { max: typeof p === 'number' ? p : (p.max ?? 1), timeoutMs: (app.limits?.timeout ?? 0) * 1000, transport: 'http' };
 }
 
 export function compileConfiguration(raw: unknown, env: RouterEnvironment): Configuration {

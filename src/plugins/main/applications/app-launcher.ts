@@ -52,7 +52,8 @@ export class AppLauncher {
     const cfg = config as Application;
     const module = resolveAppType(String(cfg.type), main.modules);
     if (!module) throw new WeftError(ErrorCodes.PROCESS_START, `no application module serves the type "${cfg.type}"`);
-    const file = main.modules.find((m) => m.type === module.type && m.version === module.version)!.file;
+    const info = main.modules.find((m) => m.type === module.type && m.version === module.version)!;
+    const file = info.file;
     const credentials = resolveCredentials(
       cfg.user ?? main.options.user,
       cfg.group ?? (cfg.user === undefined ? main.options.group : undefined),
@@ -88,6 +89,8 @@ export class AppLauncher {
       config: { ...cfg, working_directory: workingDirectory },
       module: inRoot ? insidePath(file, main.options.modulesDir) : file,
       modulesDir: main.options.modulesDir,
+      moduleInfo: { type: info.type, version: info.version, data: info.data },
+      moduleDeps: info.deps,
       credentials,
       cgroupDirs,
       hasOutputFds: outputs.length > 0,

@@ -20,7 +20,9 @@ import type { ProcessManager } from '../../../kernel/processes/process-manager.j
 import type { ProcessEntry } from '../../../kernel/processes/process-table.js';
 import { socketPair } from '../../../native/index.js';
 import '../../application/protocol.js';
-import type { AppsCommitParams, AppsStatus, DirectStats } from '../../application/protocol.js';
+import type { AppServing, AppsCommitParams, AppsStatus, DirectStats } from '../../application/protocol.js';
+import { resolveAppType } from '../../../config/app-types.js';
+import type { ModuleInfo } from '../../discovery/definition.js';
 import { emptyDirectStats } from '../../application/runtime/direct-traffic.js';
 import { accessLogPath } from '../../../request/access-log/access-log-format.js';
 import type { AccessLogConfig } from '../../../request/access-log/access-log-format.js';
@@ -44,6 +46,8 @@ export interface AppRegistryOptions {
   processes: ProcessManager;
   launcher: AppLauncher;
   listenSockets: ListenSockets;
+  /** The application plugins discovery found (what an app's "type" selects). */
+  modules: () => readonly ModuleInfo[];
   gate?: StartGate;
 }
 
@@ -111,7 +115,10 @@ export class AppRegistry {
       const f = found(key ?? ctx.from);
       if (f) f.supervisor.timedOut(f.record);
     });
-    port.handle('main.apps-prepare', async ({ applications }, ctx) => ({ token: await this.#prepare(applications, ctx.from) }));
+    port.handle('main.apps-prepare', async ({ applications }, ctx) => ({
+      token: await this.#prepare(applications, ctx.from),
+      serving: this.#serving(applications),
+    }));
     port.handle('main.apps-commit', (params) => {
       this.#commit(params);
       return {};
@@ -179,6 +186,17 @@ export class AppRegistry {
     // The router died (or gave up) while these started.
     if (!this.#prepared.has(token)) throw new Error('the configuration was abandoned while its applications started');
     return token;
+  }
+
+  /** How each application's processes take requests, as its plugin says. */
+  #serving(applications: Record<string, unknown>): Record<string, AppServing> {
+    const out: Record<string, AppServing> = {};
+    for (const [name, config] of Object.entries(applications ?? {})) {
+      const module = resolveAppType(String((config as { type?: unknown }).type), this.#o.modules());
+      const found = this.#o.modules().find((m) => m.type === module?.type && m.version === module?.version);
+      out[name] = found?.serving ?? { engine: false, transport: 'http' };
+    }
+    return out;
   }
 
   #abandon(token: number): void {

@@ -355,7 +355,15 @@ export class AppSupervisor {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
     if (this.#generations.size === 0) this.#env.ended(this);
-    for (const gen of this.#generations) void gen.stop(STOP_GRACE_MS).then(() => this.#dropGeneration(gen));
+    for (const gen of this.#generations) {
+      // The routers stop giving them work at once; they finish what they hold.
+      for (const r of gen.processes.values()) {
+        if (r.state === 'gone' || r.state === 'stopping') continue;
+        r.state = 'stopping';
+        this.#env.state(this.name, r);
+      }
+      void gen.stop(STOP_GRACE_MS).then(() => this.#dropGeneration(gen));
+    }
   }
 
   /** limits.timeout in routed mode: the client had its 503; the process goes and is replaced. */

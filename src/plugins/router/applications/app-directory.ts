@@ -13,6 +13,7 @@ import '../../application/protocol.js';
 import '../../main/protocol.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
+import { forwardToAppFrames } from './app-frames-request.js';
 import { forwardToApp } from './app-request.js';
 import { AppProcess } from './app-process.js';
 
@@ -27,6 +28,8 @@ export interface AppLimits {
   max: number;
   /** limits.timeout in ms (0: none). */
   timeoutMs: number;
+  /** What its processes speak (from its plugin). */
+  transport: 'http' | 'frames';
 }
 
 interface Waiter {
@@ -135,7 +138,7 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
   }
 
   /** A request to an application: a process for it, the request forwarded, the answer streamed back. */
-  async handle(ctx: RequestContext, name: string, limits: AppLimits): Promise<void> {
+  async handle(ctx: RequestContext, name: string, limits: AppLimits, target?: string): Promise<void> {
     const entry = this.#entry(name);
     // A request a process never read (it died with it queued) goes to another.
     for (let attempt = 0; ; attempt++) {
@@ -151,7 +154,11 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
       }
       let outcome;
       try {
-        outcome = await forwardToApp(ctx, p, limits.timeoutMs, () => this.#timedOut(p, limits.timeoutMs));
+        const onTimeout = (): void => this.#timedOut(p, limits.timeoutMs);
+        outcome =
+          limits.transport === 'frames'
+            ? await forwardToAppFrames(ctx, p, target, limits.timeoutMs, onTimeout)
+            : await forwardToApp(ctx, p, limits.timeoutMs, onTimeout);
       } finally {
         p.active--;
         this.#wake(entry);

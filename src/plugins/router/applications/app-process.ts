@@ -7,8 +7,10 @@ import net from 'node:net';
 
 import type { Port } from '../../../kernel/ports/port.js';
 import { sharedMemory, socketPair } from '../../../native/index.js';
-import '../../application/protocol.js';
+import { FrameConnection } from '../../../transport/frames/index.js';
 import { Http1Connection } from '../../../transport/http1-connection.js';
+import type { ReadCounter } from '../../../transport/http1-connection.js';
+import '../../application/protocol.js';
 
 /** Idle routed connections kept per process. */
 const MAX_IDLE = 256;
@@ -26,6 +28,7 @@ export class AppProcess {
   /** Routed requests it holds now. */
   active = 0;
   #idle: Http1Connection[] = [];
+  #idleFrames: Array<{ connection: FrameConnection; counter: ReadCounter | undefined }> = [];
   #port: Port;
   /** Requests the process has read, per routed connection (its slot). */
   #counters: Int32Array | undefined;
@@ -61,28 +64,58 @@ export class AppProcess {
     if (!fresh) {
       for (let c = this.#idle.pop(); c; c = this.#idle.pop()) if (!c.dead) return c;
     }
-    const slot = this.#freeSlots.pop() ?? -1;
-    const counters = slot >= 0 ? this.#counters : undefined;
-    const connection = new Http1Connection(
-      this.#connect(slot),
+    const counter = this.#counter();
+    return new Http1Connection(
+      this.#connect(counter?.slot ?? -1, 'http'),
       (c) => {
         if (this.gone || this.#idle.length >= MAX_IDLE) c.destroy();
         else this.#idle.push(c);
       },
-      counters ? { read: () => counters[slot], release: () => this.#freeSlots.push(slot) } : undefined,
+      counter,
     );
-    return connection;
+  }
+
+  /** The same for a process that speaks Weft's frames (src/transport/frames/). */
+  acquireFrames(): { connection: FrameConnection; counter: ReadCounter | undefined } {
+    for (let c = this.#idleFrames.pop(); c; c = this.#idleFrames.pop()) if (c.connection.idle) return c;
+    const counter = this.#counter();
+    const entry: { connection: FrameConnection; counter: ReadCounter | undefined } = {
+      connection: new FrameConnection(this.#connect(counter?.slot ?? -1, 'frames'), (c) => {
+        if (this.gone || this.#idleFrames.length >= MAX_IDLE) c.destroy();
+        else this.#idleFrames.push(entry);
+      }),
+      counter,
+    };
+    entry.connection.socket.once('close', () => counter?.release());
+    return entry;
   }
 
   /** A new connection to it (WebSocket upgrades). */
-  openConnection(): net.Socket {
-    return this.#connect(-1);
+  openConnection(transport: 'http' | 'frames' = 'http'): net.Socket {
+    return this.#connect(-1, transport);
   }
 
-  #connect(slot: number): net.Socket {
+  /** A counter of the requests the process reads on one connection, when one is free. */
+  #counter(): (ReadCounter & { slot: number }) | undefined {
+    const counters = this.#counters;
+    const slot = this.#freeSlots.pop();
+    if (!counters || slot === undefined) return undefined;
+    counters[slot] = 0;
+    let released = false;
+    return {
+      slot,
+      read: () => counters[slot],
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#freeSlots.push(slot);
+      },
+    };
+  }
+
+  #connect(slot: number, transport: 'http' | 'frames'): net.Socket {
     const [ours, theirs] = socketPair('stream');
-    if (this.#counters && slot >= 0) this.#counters[slot] = 0;
-    this.#port.notify(this.key, 'app.adopt', { slot }, [theirs]);
+    this.#port.notify(this.key, 'app.adopt', transport === 'http' ? { slot } : { slot, transport }, [theirs]);
     fs.closeSync(theirs);
     return new net.Socket({ fd: ours, readable: true, writable: true });
   }
@@ -92,6 +125,8 @@ export class AppProcess {
     this.accepting = false;
     for (const c of this.#idle) c.destroy();
     this.#idle = [];
+    for (const c of this.#idleFrames) c.connection.destroy();
+    this.#idleFrames = [];
   }
 
   markGone(): void {

@@ -60,7 +60,7 @@ export async function execute(ctx: RouterContext, decision: RouterDecision): Pro
         errorResponse(ctx, 404);
         return;
       }
-      return conf.directory.handle(ctx, decision.name, limits);
+      return conf.directory.handle(ctx, decision.name, limits, decision.target);
     }
   }
 }

@@ -15,6 +15,7 @@ import { childrenOf, commandLine, waitFor } from './helpers/processes.js';
 import { startWithConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
 import type { Weftd } from './helpers/weftd.js';
+import { scaled } from './helpers/machine.js';
 
 const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
 
@@ -106,14 +107,14 @@ test('direct mode: /status counts the connections and requests the app processes
     (await controlRequest({ socketPath: w.controlPath }, 'GET', '/status')).body as never;
   // Reports come a few times a second.
   let s = await get();
-  for (let i = 0; i < 100 && !(s.requests.total === 4 && s.connections.closed === 1); i++) {
+  for (const end = Date.now() + scaled(5000); Date.now() < end && !(s.requests.total === 4 && s.connections.closed === 1); ) {
     await new Promise((r) => setTimeout(r, 50));
     s = await get();
   }
   t.deepEqual(s.connections, { accepted: 2, active: 0, idle: 1, closed: 1 });
   t.is(s.requests.total, 4);
   agent.destroy();
-  for (let i = 0; i < 100 && s.connections.closed !== 2; i++) {
+  for (const end = Date.now() + scaled(5000); Date.now() < end && s.connections.closed !== 2; ) {
     await new Promise((r) => setTimeout(r, 50));
     s = await get();
   }

@@ -34,8 +34,12 @@ const WARM_UP = 0.2;
 const FD_TOLERANCE = 2;
 /** RSS slope allowed per process, KiB per 1,000 reconfigurations (V8's heap breathes; a leak of 1 KiB per change is 1 MiB here). */
 const RSS_KIB_PER_1000 = 4096;
-/** Beyond this many processes over what the config asks, stop: the box matters more than the count. */
-const SAFETY_MARGIN = 6;
+/**
+ * Beyond this many processes over what the config asks, stop changing apps
+ * (the box matters more than the count) and go on with routes and listeners
+ * only, so that their slopes are still measured; the test fails all the same.
+ */
+const SAFETY_MARGIN = 4;
 /** The apps that never listen are the slowest iterations (a start timeout each): only a few. */
 const NEVER_LISTENS_AT = new Set([Math.floor(ITERATIONS * 0.3), Math.floor(ITERATIONS * 0.8)]);
 
@@ -83,17 +87,20 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
 
   const random = prng(SEED);
   const kinds: Record<string, number> = {};
+  /** Milliseconds spent per kind of change (answer time), to see where a run's time goes. */
+  const kindMs: Record<string, number> = {};
   const wrong: string[] = [];
   const mismatches: string[] = [];
   const samples: Sample[] = [];
   const listening = new Set<number>();
-  let aborted: string | null = null;
+  let appsStopped: string | null = null;
   const started = Date.now();
 
   /** Waits for the tree to be what the model asks; a mismatch is recorded, not thrown, so the run goes on. */
   const settle = async (i: number): Promise<boolean> => {
     const expected = JSON.stringify(asked());
-    const deadline = Date.now() + scaled(10000);
+    // A retired generation with no client left goes at once; 5 s is generous.
+    const deadline = Date.now() + scaled(5000);
     let members = census(w.pid);
     while (JSON.stringify(shape(members)) !== expected && Date.now() < deadline) {
       await sleep(50);
@@ -103,7 +110,9 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
     if (mismatches.length < 5) mismatches.push(`iteration ${i}: asked ${expected}, have ${JSON.stringify(shape(members))}:\n${describe(members)}`);
     else mismatches.push(`iteration ${i}`);
     const total = Object.values(asked()).reduce((a, b) => a + b, 0);
-    if (members.length > total + SAFETY_MARGIN) aborted = `stopped at iteration ${i}: ${members.length} processes where ${total} are asked`;
+    if (members.length > total + SAFETY_MARGIN && !appsStopped) {
+      appsStopped = `app changes stopped at iteration ${i}: ${members.length} processes where ${total} are asked`;
+    }
     return false;
   };
 
@@ -123,16 +132,19 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
   const expect = async (i: number, kind: string, method: string, at: string, body: string | undefined, status: number, detail?: RegExp): Promise<void> => {
     kinds[kind] = (kinds[kind] ?? 0) + 1;
     const r = await control(w.controlPath, method, at, body, 60000);
+    kindMs[kind] = (kindMs[kind] ?? 0) + r.ms;
     const d = (r.body as { detail?: string }).detail ?? '';
     if (r.status !== status || (detail && !detail.test(d))) wrong.push(`iteration ${i} (${kind}): ${method} ${at} answered ${r.status} ${r.text.slice(0, 300)}`);
   };
 
   await settle(0);
   await sample(0);
-  for (let i = 1; i <= ITERATIONS && !aborted; i++) {
-    const r = random();
+  for (let i = 1; i <= ITERATIONS; i++) {
+    let r = random();
+    // Once apps leak past the safety margin, app changes become route changes.
+    if (appsStopped && (r >= 0.82 && r < 0.88 || r >= 0.99)) r = 0;
     let appsChanged = false;
-    if (NEVER_LISTENS_AT.has(i)) {
+    if (NEVER_LISTENS_AT.has(i) && !appsStopped) {
       await expect(i, 'app that never listens', 'PUT', '/config/applications/d', JSON.stringify(app('never-listens.js', 1)), 500, /listen/);
       appsChanged = true;
     } else if (r < 0.55) {
@@ -172,7 +184,7 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
     }
     if (appsChanged) await settle(i);
     if (i % SAMPLE_EVERY === 0) {
-      if (!appsChanged) await settle(i);
+      if (!appsChanged && !appsStopped) await settle(i);
       await sample(i);
     }
   }
@@ -192,13 +204,13 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
       },
     ]),
   );
-  const summary = { iterations: done, seconds: Math.round(seconds), kinds, slopes, mismatches: mismatches.length, aborted, load: machineLoad() };
+  const summary = { iterations: done, seconds: Math.round(seconds), kinds, kindMs, slopes, mismatches: mismatches.length, appsStopped, load: machineLoad() };
   t.log(JSON.stringify(summary, null, 2));
   await report('soak', { ...summary, samples });
 
-  t.is(aborted, null);
   t.deepEqual(mismatches, [], 'after every change of the apps, exactly the processes the configuration asks for');
   t.deepEqual(wrong, [], 'every answer as expected, every listener serving');
+  t.is(appsStopped, null);
   t.is(done, ITERATIONS);
   const span = done - done * WARM_UP;
   for (const k of CORE) {

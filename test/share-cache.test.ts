@@ -14,12 +14,13 @@ import { FileCache } from '../src/plugins/router/share/index.js';
 import { FileEntry } from '../src/plugins/router/share/file-entry.js';
 import { openFdCount, startShare, type Reply } from './fixtures/share/harness.js';
 import { tempDir } from './helpers/tmp.js';
+import { scaled } from './helpers/machine.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Polls until `check` holds or `ms` pass; returns whether it held. */
 async function eventually(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + scaled(ms);
   for (;;) {
     if (await check()) return true;
     if (Date.now() > deadline) return false;

@@ -16,7 +16,7 @@
 // have at most 2 apps of at most 2 processes each, clamped after mutation.
 //
 // WEFT_FUZZ_RUNS (default 1000, without apps) and WEFT_FUZZ_APP_RUNS
-// (default 100) set the counts, WEFT_FUZZ_SEED the seed (printed on failure).
+// (default 50) set the counts, WEFT_FUZZ_SEED the seed (printed on failure).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,12 +39,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const HELLO = path.join(ROOT, 'test', 'fixtures', 'weft-apps', 'hello.js');
 const CORPUS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'corpus', 'valid-configs.json'), 'utf8')) as Array<{ name: string; config: unknown }>);
 const RUNS = Number(process.env.WEFT_FUZZ_RUNS ?? 1000);
-const APP_RUNS = Number(process.env.WEFT_FUZZ_APP_RUNS ?? 100);
+const APP_RUNS = Number(process.env.WEFT_FUZZ_APP_RUNS ?? 50);
 const SEED = Number(process.env.WEFT_FUZZ_SEED ?? 20261203);
 const MAX_APPS = 2;
 const MAX_PROCESSES = 2;
-/** Property evaluations allowed while shrinking (each failed one restarts weftd): a bound on time. */
+/** Property evaluations allowed while shrinking (each failed one restarts weftd), and time: bounds on the run. */
 const SHRINK_BUDGET = 40;
+const SHRINK_MS = 90000;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -68,8 +69,12 @@ function mapListeners(listeners: Json, env: Env): Json {
   return out;
 }
 
-/** Rewrites what could touch the machine beyond our ports and temp dir, whatever a mutation made. */
-function sanitise(doc: Json, env: Env, withApps: boolean): Json {
+/**
+ * Rewrites what could touch the machine beyond our ports and temp dir,
+ * whatever a mutation made. `localise`: a corpus entry, whose apps become
+ * the hello fixture (after a mutation, a script stays what it was made).
+ */
+function sanitise(doc: Json, env: Env, withApps: boolean, localise: boolean): Json {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return doc;
   const o = doc as Record<string, Json>;
   const keep = new Set<string>();
@@ -83,8 +88,10 @@ function sanitise(doc: Json, env: Env, withApps: boolean): Json {
         const app = { ...a } as Record<string, Json>;
         // Files, users and sandboxes of the host stay out of reach: cgroups, rootfs, log files.
         for (const k of ['stdout', 'stderr', 'working_directory', 'user', 'group', 'isolation', 'executable']) delete app[k];
-        if (app.type === 'external' || app.type === 'node' || typeof app.type !== 'string') app.type = 'node';
-        if (typeof app.script !== 'string' || !app.script.startsWith('/')) app.script = HELLO;
+        if (localise) {
+          app.type = 'node';
+          app.script = HELLO;
+        }
         app.processes = clampProcesses(app.processes);
         out[name] = app;
       } else out[name] = a;
@@ -225,7 +232,17 @@ function mutations(env: Env): fc.Arbitrary<Mutation[]> {
     'idle_timeout', 'max', 'spare', 'timeout', 'requests', 'location', 'index', '', 'x-fuzz', '%2F', 'applications/x',
     ...env.ports.map((p) => `127.0.0.1:${p}`), '127.0.0.1:0', '[::1]:1', 'unix:@', '*:99999',
   );
-  const value = fc.oneof(telling, fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>);
+  // Small JSON of every type (fc.jsonValue's long doubles are mostly refused as
+  // "number too long", which would drown the other outcomes).
+  const leaf: fc.Arbitrary<Json> = fc.oneof(
+    fc.integer({ min: -1000, max: 100000 }),
+    fc.integer({ min: -4000, max: 4000 }).map((n) => n / 4),
+    fc.string({ maxLength: 12 }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const small: fc.Arbitrary<Json> = fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), leaf, { maxKeys: 3 }));
+  const value = fc.oneof(telling, small);
   const at = fc.nat({ max: 10000 });
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     { weight: 3, arbitrary: fc.record({ op: fc.constant('delete' as const), at }) },
@@ -289,7 +306,20 @@ function answerProblem(status: number, body: unknown, text: string): string | nu
 interface Harness {
   w: Weftd;
   env: Env;
-  stats: { runs: number; statuses: Record<string, number>; withApps: number };
+  stats: { runs: number; statuses: Record<string, number>; base: Record<string, number>; details: Record<string, number> };
+}
+
+/** Counts refusals by their error and detail (numbers and paths blurred), for the report. */
+function note(h: Harness, status: string, text: string): void {
+  let key = text;
+  try {
+    const b = JSON.parse(text) as { error?: string; detail?: string };
+    key = `${b.error} ${b.detail ?? ''}`;
+  } catch {
+    // not JSON
+  }
+  key = `${status} ${key.replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 120)}`;
+  h.stats.details[key] = (h.stats.details[key] ?? 0) + 1;
 }
 
 async function fresh(t: ExecutionContext, h: Harness | null, env: Env): Promise<Weftd> {
@@ -321,7 +351,7 @@ async function runOnce(h: Harness, entry: number, withApps: boolean, muts: Mutat
     return { controller: m.find((x) => x.kind === 'controller')?.pid, router: m.find((x) => x.kind === 'router')?.pid };
   };
   const before = core();
-  const base = sanitise(JSON.parse(JSON.stringify(CORPUS[entry].config)) as Json, env, withApps);
+  const base = sanitise(JSON.parse(JSON.stringify(CORPUS[entry].config)) as Json, env, withApps, true);
   const send = async (method: string, at: string, body?: string): Promise<{ status: number; body: unknown; text: string } | null> => {
     try {
       return await control(w.controlPath, method, at, body, 20000);
@@ -334,13 +364,16 @@ async function runOnce(h: Harness, entry: number, withApps: boolean, muts: Mutat
   const first = await send('PUT', '/config', JSON.stringify(base));
   if (!first) return problems;
   const current: Json = first.status === 200 ? base : {};
+  h.stats.base[first.status] = (h.stats.base[first.status] ?? 0) + 1;
+  if (first.status !== 200) note(h, `base ${first.status}`, first.text);
 
   const { text, doc } = mutate(base, muts);
-  const mutated = doc === undefined ? undefined : sanitise(doc, env, withApps);
+  const mutated = doc === undefined ? undefined : sanitise(doc, env, withApps, false);
   const body = mutated === undefined ? text : JSON.stringify(mutated);
   const r = await send('PUT', '/config', body);
   if (!r) return problems;
   h.stats.statuses[r.status] = (h.stats.statuses[r.status] ?? 0) + 1;
+  if (r.status !== 200) note(h, String(r.status), r.text);
   const bad = answerProblem(r.status, r.body, r.text);
   if (bad) problems.push(bad);
   const accepted = r.status === 200;
@@ -384,18 +417,21 @@ async function fuzz(t: ExecutionContext, title: string, runs: number, withApps: 
   const dir = tempDir(t, 'weft-fuzz-');
   const { port: upstream } = await backend(t, (req, res) => res.end('backend'));
   const env: Env = { ports: [await freePort(), await freePort(), await freePort(), await freePort()], backend: upstream, dir };
-  const h: Harness = { w: await fresh(t, null, env), env, stats: { runs: 0, statuses: {}, withApps: 0 } };
+  const h: Harness = { w: await fresh(t, null, env), env, stats: { runs: 0, statuses: {}, base: {}, details: {} } };
   let failedOnce = false;
+  let failedAt = 0;
   let shrinkSteps = 0;
   const started = Date.now();
   const property = fc.asyncProperty(
     fc.nat({ max: CORPUS.length - 1 }),
     mutations(env),
     async (entry, muts) => {
-      if (failedOnce && ++shrinkSteps > SHRINK_BUDGET) return true; // keep the smallest counterexample found so far
+      // Past the budget, keep the smallest counterexample found so far.
+      if (failedOnce && (++shrinkSteps > SHRINK_BUDGET || Date.now() - failedAt > SHRINK_MS)) return true;
       h.stats.runs++;
       const problems = await runOnce(h, entry, withApps, muts);
       if (problems.length) {
+        if (!failedOnce) failedAt = Date.now();
         failedOnce = true;
         h.w = await fresh(t, h, env);
         throw new Error(`corpus entry "${CORPUS[entry].name}", with apps: ${withApps}:\n${problems.join('\n')}`);
@@ -404,13 +440,15 @@ async function fuzz(t: ExecutionContext, title: string, runs: number, withApps: 
   );
   const outcome = await fc.check(property, { numRuns: runs, seed: SEED, endOnFailure: false });
   const seconds = Math.round((Date.now() - started) / 1000);
-  const summary = { test: title, runs: h.stats.runs, planned: runs, withApps, statuses: h.stats.statuses, seconds, seed: SEED, failed: outcome.failed, load: machineLoad() };
+  const details = Object.fromEntries(Object.entries(h.stats.details).sort(([, a], [, b]) => b - a).slice(0, 15));
+  const summary = { test: title, runs: h.stats.runs, planned: runs, withApps, base: h.stats.base, statuses: h.stats.statuses, details, seconds, seed: SEED, failed: outcome.failed, load: machineLoad() };
   t.log(JSON.stringify(summary));
   await report(`fuzz ${withApps ? 'with apps' : 'without apps'}`, summary);
   if (outcome.failed) {
     const shrunk = outcome.counterexample as [number, Mutation[]] | null;
-    t.log(`shrunk counterexample (seed ${SEED}, path ${outcome.counterexamplePath}):\n${JSON.stringify(shrunk, null, 2)}`);
-    t.fail(`${fc.defaultReportMessage(outcome)}`);
+    const [entry, muts] = shrunk ?? [0, []];
+    t.log(`shrunk counterexample (seed ${SEED}, path ${outcome.counterexamplePath}): corpus entry ${entry} "${CORPUS[entry]?.name}", mutations ${JSON.stringify(muts)}`);
+    t.fail(`${fc.defaultReportMessage(outcome)}\n${(outcome.errorInstance as Error | undefined)?.message ?? ''}`);
   } else {
     t.pass();
   }

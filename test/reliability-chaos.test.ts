@@ -55,6 +55,8 @@ interface Row {
   what: string;
   recoveryMs: number | null;
   requests: number;
+  /** When the failures happened, ms after the fault: [first, last]. */
+  failuresAt?: [number, number];
 }
 
 const rows: Row[] = [];
@@ -217,7 +219,8 @@ async function record(t: ExecutionContext, row: Row, stats: LoadStats): Promise<
   t.log(
     `${row.scenario}: failed direct ${row.failed.direct}, routed ${row.failed.routed} ${JSON.stringify(row.kinds)}; ` +
       `held direct ${row.held.direct}, routed ${row.held.routed} (${row.what}); ` +
-      `recovery ${row.recoveryMs === null ? '-' : `${row.recoveryMs} ms`}; ${row.requests} requests; ${machineLoad()}`,
+      `recovery ${row.recoveryMs === null ? '-' : `${row.recoveryMs} ms`}; ${row.requests} requests; ` +
+      `${row.failuresAt ? `failures ${row.failuresAt[0]}..${row.failuresAt[1]} ms after the fault; ` : ''}${machineLoad()}`,
   );
   await report('chaos', rows);
 }
@@ -254,7 +257,9 @@ async function killUnderLoad(
   const stats = await load.stop();
   const held = count();
   const failed = failuresSince(stats, 0) as unknown as Held;
-  await record(t, { scenario, failed, held, what, recoveryMs: recoveredAt && recoveredAt - killedAt, kinds: {}, requests: 0 }, stats);
+  const at = stats.failures.map((f) => f.at - killedAt);
+  const failuresAt: [number, number] | undefined = at.length ? [Math.min(...at), Math.max(...at)] : undefined;
+  await record(t, { scenario, failed, held, what, recoveryMs: recoveredAt && recoveredAt - killedAt, kinds: {}, requests: 0, failuresAt }, stats);
 
   if (failure) throw failure;
   t.true(failed.direct <= held.direct, `direct clients: ${failed.direct} failed, the process held ${held.direct}`);

@@ -212,6 +212,9 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
   t.deepEqual(wrong, [], 'every answer as expected, every listener serving');
   t.is(appsStopped, null);
   t.is(done, ITERATIONS);
+  // Resources held on EventEmitters leak too; Node says so on stderr, which is the log.
+  const warnings = w.log().split('\n').filter((l) => /MaxListenersExceededWarning|\[alert\]/.test(l));
+  t.deepEqual(warnings.slice(0, 5), [], 'no alert and no listener leak warning in the log');
   const span = done - done * WARM_UP;
   for (const k of CORE) {
     const s = slopes[k];

@@ -277,32 +277,29 @@ function bigConfig(apps: number): Record<string, unknown> {
   return config;
 }
 
-// "Quickly" is a property of the parser, not of the machine: its time grows
-// linearly with the input. A wall-clock budget failed on a busy box (6.4 s
-// against 3 s at load 20); the ratio of two sizes measured in the same
-// moments does not depend on the load. Minimum of interleaved rounds, after
-// the JIT has warmed up on both: one descheduling does not count.
-test('multi-megabyte configurations parse exactly, in time linear in their size', (t) => {
-  const big = JSON.stringify(bigConfig(8000), null, 2);
-  const small = JSON.stringify(bigConfig(1000), null, 2);
-  t.true(Buffer.byteLength(big) > 4_000_000);
-  t.deepEqual(parseJson(big), { ok: true, value: JSON.parse(big) });
-  const time = (text: string): number => {
+// "Quickly" is measured against V8's own JSON.parse on the same text, in
+// the same moments (interleaved rounds, the minimum of each): a busy machine
+// slows both alike. A wall-clock budget failed on a busy box (6.4 s against
+// 3 s at load 20). The parser runs at 3-6x JSON.parse here; a parser that
+// went quadratic or backtracked would be hundreds of times slower.
+test('multi-megabyte configurations parse exactly, within a small factor of JSON.parse', (t) => {
+  const text = JSON.stringify(bigConfig(8000), null, 2);
+  t.true(Buffer.byteLength(text) > 4_000_000);
+  t.deepEqual(parseJson(text), { ok: true, value: JSON.parse(text) });
+  const time = (parse: () => unknown): number => {
     const started = process.hrtime.bigint();
-    parseJson(text);
+    parse();
     return Number(process.hrtime.bigint() - started) / 1e6;
   };
-  time(small);
-  let bigMs = Infinity;
-  let smallMs = Infinity;
+  let ours = Infinity;
+  let native = Infinity;
   for (let round = 0; round < 3; round++) {
-    smallMs = Math.min(smallMs, time(small));
-    bigMs = Math.min(bigMs, time(big));
+    ours = Math.min(ours, time(() => parseJson(text)));
+    native = Math.min(native, time(() => JSON.parse(text)));
   }
-  const ratio = bigMs / smallMs;
-  t.log(`8x the input: ${ratio.toFixed(1)}x the time (${smallMs.toFixed(0)} ms, ${bigMs.toFixed(0)} ms)`);
-  // Linear is 8x; a quadratic parser would be about 64x.
-  t.true(ratio < 24, `8x the input took ${ratio.toFixed(1)}x the time`);
+  const ratio = ours / native;
+  t.log(`parseJson ${ours.toFixed(0)} ms, JSON.parse ${native.toFixed(0)} ms: ${ratio.toFixed(1)}x`);
+  t.true(ratio < 25, `parseJson took ${ratio.toFixed(1)}x JSON.parse's time`);
 });
 
 test('an error at the end of a big input has the right line', (t) => {

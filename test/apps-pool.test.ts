@@ -206,7 +206,8 @@ test('processes {max, spare, idle_timeout}: spare at start, growth under load, s
   t.is((await status(w, 'p')).processes.running, 1);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
   t.teardown(() => agent.destroy());
-  const slow = Array.from({ length: 6 }, () => request({ port }, '/slow?ms=1500', { agent }));
+  // Requests outlast the start of new processes (slower on a busy machine), so waiters are given to them.
+  const slow = Array.from({ length: 6 }, () => request({ port }, `/slow?ms=${scaled(1500)}`, { agent }));
   await waitFor(() => titles(w).filter((x) => x === 'weft: "p" application').length === 3, 15000, 'three processes');
   const answers = await Promise.all(slow);
   t.true(answers.every((a) => a.status === 200));

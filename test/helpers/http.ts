@@ -3,6 +3,8 @@
 import http from 'node:http';
 import net from 'node:net';
 
+import { scaled } from './machine.js';
+
 export interface Target {
   port?: number;
   host?: string;
@@ -66,10 +68,11 @@ export function exchange(
   return new Promise((resolve, reject) => {
     const s = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host ?? '127.0.0.1');
     let text = '';
+    // The default is a bound for an idle machine (an answer that never comes), scaled by load.
     const timer = setTimeout(() => {
       s.destroy();
       resolve({ text, endedBy: 'client' });
-    }, options.timeoutMs ?? 10000);
+    }, options.timeoutMs ?? scaled(10000));
     s.on('connect', () => s.write(data));
     s.on('data', (d: Buffer) => {
       text += d.toString('latin1');

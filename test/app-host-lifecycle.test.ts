@@ -7,9 +7,10 @@ import test from 'ava';
 
 import { request } from './helpers/http.js';
 import { json, routedAgent, serve, startApp, tcpListener } from './fixtures/app-host/harness.js';
+import { scaled } from './helpers/machine.js';
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 
 import { serve, startApp } from './fixtures/app-host/harness.js';
 import type { Client, Mode } from './fixtures/app-host/harness.js';
+import { scaled } from './helpers/machine.js';
 
 const MODES: Mode[] = ['direct', 'routed'];
 
@@ -136,9 +137,12 @@ for (const mode of MODES) {
     const req = open(client, { method: 'POST', path: '/hang', headers: { 'content-length': '100' } });
     req.on('error', () => {});
     req.write('0123456789');
-    await new Promise((r) => setTimeout(r, 200));
+    // Leave once the app has the request (on a busy machine that is not "after 200 ms").
+    const deadline = Date.now() + scaled(5000);
+    while (JSON.parse((await client.request('/seen')).text).hanging === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     req.destroy();
-    const deadline = Date.now() + 5000;
     let seen = { closedIncomplete: 0 };
     while (seen.closedIncomplete === 0 && Date.now() < deadline) {
       seen = JSON.parse((await client.request('/seen')).text) as typeof seen;

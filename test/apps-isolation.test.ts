@@ -11,6 +11,7 @@ import { freePort } from './helpers/ports.js';
 import { probe, when } from './helpers/features.js';
 import { startWithConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
+import { scaled } from './helpers/machine.js';
 
 const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
 const withNamespaces = when(test, probe('namespaces'));
@@ -104,7 +105,7 @@ withMemoryCgroup('a worker over its memory limit is replaced, not left to take t
   const hog = await request({ port }, '/eat');
   t.is(hog.status, 502, 'the worker was killed under the request');
   await w.waitForLog(/application "hog" process \d+ exited on signal SIGKILL/);
-  for (let i = 0; i < 100 && (await request({ port }, '/').catch(() => ({ status: 0 }))).status !== 200; i++) {
+  for (const end = Date.now() + scaled(10000); Date.now() < end && (await request({ port }, '/').catch(() => ({ status: 0 }))).status !== 200; ) {
     await new Promise((r) => setTimeout(r, 100));
   }
   t.is((await request({ port }, '/')).status, 200, 'a new worker serves');

@@ -277,14 +277,29 @@ function bigConfig(apps: number): Record<string, unknown> {
   return config;
 }
 
-test('multi-megabyte configurations parse quickly and exactly', (t) => {
+// "Quickly" is measured against V8's own JSON.parse on the same text, in
+// the same moments (interleaved rounds, the minimum of each): a busy machine
+// slows both alike. A wall-clock budget failed on a busy box (6.4 s against
+// 3 s at load 20). The parser runs at 3-6x JSON.parse here; a parser that
+// went quadratic or backtracked would be hundreds of times slower.
+test('multi-megabyte configurations parse exactly, within a small factor of JSON.parse', (t) => {
   const text = JSON.stringify(bigConfig(8000), null, 2);
   t.true(Buffer.byteLength(text) > 4_000_000);
-  const started = process.hrtime.bigint();
-  const result = parseJson(text);
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  t.deepEqual(result, { ok: true, value: JSON.parse(text) });
-  t.true(ms < 3000, `parsing took ${ms} ms`);
+  t.deepEqual(parseJson(text), { ok: true, value: JSON.parse(text) });
+  const time = (parse: () => unknown): number => {
+    const started = process.hrtime.bigint();
+    parse();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  let ours = Infinity;
+  let native = Infinity;
+  for (let round = 0; round < 3; round++) {
+    ours = Math.min(ours, time(() => parseJson(text)));
+    native = Math.min(native, time(() => JSON.parse(text)));
+  }
+  const ratio = ours / native;
+  t.log(`parseJson ${ours.toFixed(0)} ms, JSON.parse ${native.toFixed(0)} ms: ${ratio.toFixed(1)}x`);
+  t.true(ratio < 25, `parseJson took ${ratio.toFixed(1)}x JSON.parse's time`);
 });
 
 test('an error at the end of a big input has the right line', (t) => {

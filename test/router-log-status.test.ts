@@ -11,6 +11,7 @@ import { freePort } from './helpers/ports.js';
 import { applyConfig, startWithConfig } from './helpers/router.js';
 import { waitFor } from './helpers/processes.js';
 import { readLog, waitForFileText } from './helpers/weftd.js';
+import { scaled } from './helpers/machine.js';
 
 test('the access log: Unit\'s default line, a custom format, a JSON format, and "if"', async (t) => {
   const port = await freePort();
@@ -57,7 +58,7 @@ test('SIGUSR1 reopens a rotated access log', async (t) => {
   // The router asks main to reopen after the signal; lines reach the new
   // file once the new fd has arrived.
   await waitFor(() => fs.existsSync(log), 5000, 'the reopened access log');
-  for (let i = 0; i < 50 && !readLog(log).includes('/after'); i++) {
+  for (let i = 0, end = Date.now() + scaled(2000); Date.now() < end && !readLog(log).includes('/after'); i++) {
     await request({ port }, `/after-${i}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -85,7 +86,7 @@ test('/status counts connections and requests', async (t) => {
   t.deepEqual(open.connections, { accepted: 1, active: 0, idle: 1, closed: 0 });
   agent.destroy();
   await raw({ port }, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-  for (let i = 0; i < 100; i++) {
+  for (const end = Date.now() + scaled(2000); Date.now() < end; ) {
     const s = await status();
     if (s.connections.closed === 2) break;
     await new Promise((r) => setTimeout(r, 20));

@@ -14,12 +14,13 @@ import { FileCache } from '../src/plugins/router/share/index.js';
 import { FileEntry } from '../src/plugins/router/share/file-entry.js';
 import { openFdCount, startShare, type Reply } from './fixtures/share/harness.js';
 import { tempDir } from './helpers/tmp.js';
+import { scaled } from './helpers/machine.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Polls until `check` holds or `ms` pass; returns whether it held. */
 async function eventually(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + scaled(ms);
   for (;;) {
     if (await check()) return true;
     if (Date.now() > deadline) return false;
@@ -31,7 +32,9 @@ test('a file changed on disk is served fresh once its one-second validity has pa
   const root = tempDir(t, 'weft-share-fresh-');
   const file = path.join(root, 'page.txt');
   fs.writeFileSync(file, 'version 1');
-  const cache = new FileCache();
+  // The validity is one second; on a busy machine two requests in a row can
+  // be further apart than that, and the second would be a check, not a hit.
+  const cache = new FileCache({ revalidateMs: scaled(1000) });
   const s = await startShare(t, { share: `${root}$uri` }, { cache });
   t.is((await s.get('/page.txt')).body.toString(), 'version 1');
   const before = cache.stats();

@@ -3,6 +3,8 @@
 import http from 'node:http';
 import net from 'node:net';
 
+import { scaled } from './machine.js';
+
 export interface Target {
   port?: number;
   host?: string;
@@ -48,31 +50,46 @@ export function request(
 }
 
 /** Sends bytes as they are and collects everything until the server closes (or `untilText` appears). */
-export function raw(target: Target, data: string | Buffer, options: { untilText?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function raw(target: Target, data: string | Buffer, options: { untilText?: string; timeoutMs?: number } = {}): Promise<string> {
+  return (await exchange(target, data, options)).text;
+}
+
+/**
+ * raw(), and who ended it: 'server' (it closed the connection), 'client'
+ * (our timeout), or 'text' (untilText appeared). A test of a server-side
+ * timeout asserts that the server closed, not how fast (on a busy machine
+ * the clock says nothing).
+ */
+export function exchange(
+  target: Target,
+  data: string | Buffer,
+  options: { untilText?: string; timeoutMs?: number } = {},
+): Promise<{ text: string; endedBy: 'server' | 'client' | 'text' }> {
   return new Promise((resolve, reject) => {
     const s = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host ?? '127.0.0.1');
     let text = '';
+    // The default is a bound for an idle machine (an answer that never comes), scaled by load.
     const timer = setTimeout(() => {
       s.destroy();
-      resolve(text);
-    }, options.timeoutMs ?? 10000);
+      resolve({ text, endedBy: 'client' });
+    }, options.timeoutMs ?? scaled(10000));
     s.on('connect', () => s.write(data));
     s.on('data', (d: Buffer) => {
       text += d.toString('latin1');
       if (options.untilText && text.includes(options.untilText)) {
         clearTimeout(timer);
         s.destroy();
-        resolve(text);
+        resolve({ text, endedBy: 'text' });
       }
     });
     s.on('error', (e) => {
       clearTimeout(timer);
-      if (text) resolve(text);
+      if (text) resolve({ text, endedBy: 'server' });
       else reject(e);
     });
     s.on('close', () => {
       clearTimeout(timer);
-      resolve(text);
+      resolve({ text, endedBy: 'server' });
     });
   });
 }

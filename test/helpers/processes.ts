@@ -2,6 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
+import { scaled } from './machine.js';
+
 export function isAlive(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -49,8 +51,12 @@ export function openFds(pid: number | 'self' = 'self'): number {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** Resolves once `check` holds, polling /proc (a user would do the same with ps). */
+/**
+ * Resolves once `check` holds, polling /proc (a user would do the same with
+ * ps). The timeout is a bound for an idle machine, scaled by load.
+ */
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10000, what = 'condition'): Promise<void> {
+  timeoutMs = scaled(timeoutMs);
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -1,6 +1,8 @@
 // Starting the real weftd for a test: its own temp dir for the control
 // socket, state, pid file and log; stopped (and everything it started
-// killed) when the test ends, whatever happened.
+// killed) when the test ends, whatever happened. At most a few trees are
+// alive at once across the whole ava run (weftd-slots.ts), and waits scale
+// with the machine's load (machine.ts).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,8 +10,10 @@ import path from 'node:path';
 
 import type { ExecutionContext } from 'ava';
 
+import { scaled } from './machine.js';
 import { childrenOf, isAlive } from './processes.js';
 import { tempDir } from './tmp.js';
+import { takeSlot } from './weftd-slots.js';
 
 export const WEFTD = path.resolve(__dirname, '..', '..', '..', 'bin', 'weftd');
 
@@ -47,8 +51,12 @@ export function readLog(file: string): string {
   }
 }
 
-/** Polls a file the way `tail -f | grep` would. `from`: ignore text before this offset. */
+/**
+ * Polls a file the way `tail -f | grep` would. `from`: ignore text before
+ * this offset. The timeout is a bound for an idle machine, scaled by load.
+ */
 export async function waitForFileText(file: string, pattern: RegExp, timeoutMs = 15000, from = 0): Promise<RegExpMatchArray> {
+  timeoutMs = scaled(timeoutMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = readLog(file).slice(from).match(pattern);
@@ -60,7 +68,22 @@ export async function waitForFileText(file: string, pattern: RegExp, timeoutMs =
   }
 }
 
+/** Trees each test has alive: a test that already has one never waits for a second (no deadlock). */
+const alive = new WeakMap<ExecutionContext, number>();
+
 export async function startWeftd(t: ExecutionContext, options: StartOptions = {}): Promise<Weftd> {
+  const held = alive.get(t) ?? 0;
+  const release = held > 0 ? () => undefined : await takeSlot();
+  alive.set(t, held + 1);
+  let counted = true;
+  const forget = (): void => {
+    if (!counted) return;
+    counted = false;
+    alive.set(t, (alive.get(t) ?? 1) - 1);
+    release();
+  };
+  // A test that fails before its weftd started still gives the slot back.
+  t.teardown(forget);
   const dir = options.dir ?? tempDir(t, 'weftd-');
   const controlPath = path.join(dir, 'control.sock');
   const logPath = path.join(dir, 'weft.log');
@@ -93,7 +116,11 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   );
   const pid = child.pid!;
   let done = false;
-  void exited.then(() => (done = true));
+  // The tree dies with main (its children have PR_SET_PDEATHSIG): the slot frees with main.
+  void exited.then(() => {
+    done = true;
+    forget();
+  });
 
   t.teardown(async () => {
     if (done) return;
@@ -125,7 +152,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   };
   if (options.waitReady ?? true) {
     await Promise.race([
-      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/, 30000, logStart),
+      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/, 30000, logStart), // scaled inside
       exited.then((s) => {
         throw new Error(`weftd exited early (${JSON.stringify(s)}):\n${output}\n${weftd.log()}`);
       }),

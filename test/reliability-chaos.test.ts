@@ -76,8 +76,8 @@ function baseConfig(direct: number, routed: number, inflightDir: string, generat
       [`127.0.0.1:${routed}`]: { pass: 'routes/main' },
     },
     routes: {
-      // A route that decides (even if it always says yes): the router stays in the path.
-      main: [{ match: { uri: '*' }, action: { pass: 'applications/a' } }],
+      // A pass the router resolves per request (its variable is always empty): the router stays in the path.
+      main: [{ match: { uri: '*' }, action: { pass: 'applications/a$arg_weft_unused' } }],
       extra: [{ action: { return: 204 } }],
     },
     applications: {

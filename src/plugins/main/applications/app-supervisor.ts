@@ -202,7 +202,7 @@ export class AppSupervisor {
       if (loud) throw new Error(message);
       if (!gen.stopping && !this.#retired) {
         this.#log.error(message);
-        this.#crashed(reason, record?.startedAt ?? Date.now());
+        this.#crashed(reason, record?.startedAt ?? Date.now(), true);
       }
       return undefined;
     } finally {
@@ -255,11 +255,15 @@ export class AppSupervisor {
     }
   }
 
-  /** A crash, or a start that failed: back off before the next start; 503 meanwhile if nothing serves. */
-  #crashed(reason: string, startedAt: number): void {
+  /**
+   * A crash, or a start that failed: back off before the next start. When
+   * it cannot even start and nothing serves, the routers answer 503 at once
+   * meanwhile (after a crash, requests wait for the replacement instead).
+   */
+  #crashed(reason: string, startedAt: number, cannotStart: boolean): void {
     const delay = this.#backoff.next(Date.now() - startedAt);
     if (this.#backoff.repeated) this.#log.warn(`application "${this.name}" keeps crashing; next start in ${delay} ms`);
-    if (this.#ready().length === 0 && this.#failing === null) {
+    if (cannotStart && this.#ready().length === 0 && this.#failing === null) {
       this.#failing = reason;
       this.#env.failing(this.name, reason);
     }
@@ -282,7 +286,7 @@ export class AppSupervisor {
     } else if (was !== 'starting') {
       // (One that dies while starting is its start's failure, reported there.)
       this.#log.error(`application "${this.name}" process ${record.pid} exited ${how}`);
-      this.#crashed(`its last process exited ${how}`, record.startedAt);
+      this.#crashed(`its last process exited ${how}`, record.startedAt, false);
     }
     if (gen !== this.#current && gen.processes.size === 0) void gen.stop(0).then(() => this.#dropGeneration(gen));
     this.#fill();
@@ -315,7 +319,7 @@ export class AppSupervisor {
     } catch (e) {
       this.#log.error(`application "${this.name}" failed to start: ${(e as Error).message}`);
       gen.prototypePid = -1;
-      this.#crashed((e as Error).message, Date.now());
+      this.#crashed((e as Error).message, Date.now(), true);
     } finally {
       this.#renewing = false;
     }

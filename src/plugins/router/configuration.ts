@@ -41,8 +41,6 @@ export interface RouterEnvironment {
   port: Port;
   mainPid: number;
   version: string;
-  /** The configuration in force, whose resources may be taken over. */
-  previous: Configuration | null;
   directory: AppDirectory;
 }
 
@@ -96,8 +94,13 @@ export class Configuration implements EngineView {
     if (this.engine.accessLogFormat) this.accessLog = { format: this.engine.accessLogFormat, writer: undefined };
   }
 
-  /** Everything that can fail before the switch: the access log opening, applications starting. */
-  async prepare(): Promise<void> {
+  /**
+   * Everything that can fail before the switch: the access log opening,
+   * applications starting. `previous` (the configuration in force) lends
+   * what it has that this one can take over; it is not kept (a chain of
+   * configurations each holding the one before would never be freed).
+   */
+  async prepare(previous: Configuration | null): Promise<void> {
     const secure = Object.entries(this.raw.listeners ?? {}).filter(([, l]) => l.tls !== undefined);
     if (secure.length > 0) {
       const names = [...new Set(secure.flatMap(([, l]) => certificateNames(l.tls!)))];
@@ -115,9 +118,9 @@ export class Configuration implements EngineView {
     }
     if (this.accessLog) {
       const path = accessLogPath(this.raw.access_log!);
-      const previous = this.#env.previous?.accessLog?.writer;
-      if (previous && previous.path === path) {
-        this.accessLog.writer = previous;
+      const before = previous?.accessLog?.writer;
+      if (before && before.path === path) {
+        this.accessLog.writer = before;
       } else {
         const { fds } = await this.#env.port.call(this.#env.mainPid, 'main.open-log', { path });
         this.accessLog.writer = new AccessLogWriter(path, fds[0]);

@@ -55,11 +55,10 @@ export class RouterState {
       port: this.#port,
       mainPid: this.#mainPid,
       version: this.#version,
-      previous: this.#current,
       directory: this.directory,
     });
     try {
-      await next.prepare();
+      await next.prepare(this.#current);
     } catch (e) {
       next.abandon();
       throw e;

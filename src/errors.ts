@@ -45,6 +45,10 @@ export const ErrorCodes = {
   APP_UNSUPPORTED_NODE: 'WEFT_ERR_APP_UNSUPPORTED_NODE',
   /** The app host was used out of order (e.g. loadApp twice, listenOn after the app closed its server). */
   APP_HOST_STATE: 'WEFT_ERR_APP_HOST_STATE',
+  /** A message to the service manager ($NOTIFY_SOCKET) could not be sent. */
+  NOTIFY: 'WEFT_ERR_NOTIFY',
+  /** A metric was defined or used against Prometheus' rules (name, labels, type). */
+  METRICS: 'WEFT_ERR_METRICS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { isMainThread } from 'node:worker_threads';
 
 import { Logger } from '../../kernel/log/logger.js';
-import type { LogLevel } from '../../kernel/log/format.js';
+import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 import { Port } from '../../kernel/ports/port.js';
 import { setProcessTitle } from '../../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from './protocol.js';
@@ -31,7 +31,12 @@ function stripPreload(): void {
 }
 
 function start(boot: AppBoot): void {
-  const log = new Logger({ fd: 2, level: boot.logLevel as LogLevel });
+  const log = new Logger({
+    fd: 2,
+    level: boot.logLevel as LogLevel,
+    format: boot.logFormat as LogFormat | undefined,
+    context: { process: 'application', app: boot.name },
+  });
   setProcessTitle(`${boot.titlePrefix}: "${boot.name}" application`);
   const port = new Port(process.pid, log);
   port.link({ pid: ROUTER, type: 'router', cls: 'router', name: 'router' }, boot.channelFd);
@@ -53,7 +58,7 @@ function start(boot: AppBoot): void {
   void takeOverMain().then((spec) =>
     host.loadApp(spec).catch((e: Error) => {
       port.notify(ROUTER, 'router.app-failed', { reason: e.message });
-      log.error(`"${boot.name}" application: ${e.message}`);
+      log.error(`"${boot.name}" application: ${e.message}`, { code: (e as { code?: string }).code });
       setImmediate(() => process.exit(1));
     }),
   );

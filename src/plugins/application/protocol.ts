@@ -56,6 +56,8 @@ export interface AppBoot {
   /** Its channel to the router. */
   channelFd: number;
   logLevel: string;
+  /** "unit" or "json" (--log-format). */
+  logFormat?: string;
   /** ms the app may take to call listen(). */
   startTimeoutMs: number;
 }

@@ -32,6 +32,7 @@ function routerPid(ctx: ProcessContext): number | undefined {
 export const prototypeHooks: ProcessHooks = {
   async setup(ctx) {
     const o = ctx.runtime.processOptions as PrototypeOptions;
+    ctx.log.extendContext({ app: o.app });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const plugin = require(o.module) as AppPlugin;
     // Inherited environment, then the app's "environment" over it (Unit's rule).
@@ -52,6 +53,7 @@ export const prototypeHooks: ProcessHooks = {
         titlePrefix: ctx.runtime.options.titlePrefix,
         channelFd: 3,
         logLevel: ctx.runtime.options.logLevel,
+        logFormat: ctx.runtime.options.logFormat,
         startTimeoutMs: START_TIMEOUT_MS,
       };
       let child: ChildProcessHandle;

@@ -71,7 +71,7 @@ export class MainProcess {
   constructor(options: MainOptions) {
     this.options = options;
     this.#logFile = new LogFile(options.log);
-    this.log = new Logger({ fd: this.#logFile.fd, level: options.logLevel });
+    this.log = new Logger({ fd: this.#logFile.fd, level: options.logLevel, format: options.logFormat, context: { process: 'main' } });
     const serverOptions: ServerOptions = {
       version: VERSION,
       titlePrefix: options.titlePrefix,
@@ -81,6 +81,7 @@ export class MainProcess {
       tmpDir: options.tmpDir,
       modulesDir: options.modulesDir,
       logLevel: options.logLevel,
+      logFormat: options.logFormat,
       engine: options.engine,
       threads: options.threads,
       noDaemon: options.noDaemon,

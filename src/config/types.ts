@@ -17,6 +17,13 @@ export interface WeftConfig {
 export interface Settings {
   listen_threads?: number;
   http?: HttpSettings;
+  /** Weft's own settings (not Unit's). */
+  weft?: WeftSettings;
+}
+
+export interface WeftSettings {
+  /** Address of the HTTP health endpoint (/live, /ready), e.g. "127.0.0.1:8081". */
+  health?: string;
 }
 
 export interface HttpSettings {

@@ -35,6 +35,7 @@ import { LogFile } from './log-file.js';
 import { openForAppend } from './open-for-append.js';
 import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
+import { SystemdNotifier } from './systemd-notifier.js';
 
 /** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
 export interface MainApi {
@@ -67,6 +68,7 @@ export class MainProcess {
   #quitting: Promise<void> | undefined;
   #plugins: string[];
   #engine: EventEngine;
+  #systemd: SystemdNotifier | undefined;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -89,6 +91,7 @@ export class MainProcess {
     };
     this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
     this.port = new Port(process.pid, this.log);
+    this.#systemd = SystemdNotifier.fromEnvironment(this.log);
     this.config = new ConfigState({
       stateDir: options.stateDir,
       configFile: options.config,
@@ -146,6 +149,7 @@ export class MainProcess {
     }
     this.#started = true;
     log.info(`${options.titlePrefix === 'unit' ? 'unit' : 'weft'} ${VERSION} started`);
+    this.#systemd?.ready(this.config.current);
   }
 
   #api(): MainApi {
@@ -200,6 +204,7 @@ export class MainProcess {
       return {};
     });
     this.port.onNotify('main.conf-applied', (result) => this.#firstApply.resolve(result));
+    this.port.onNotify('main.reconfiguring', (notice) => this.#systemd?.reconfiguring(notice));
     this.port.handle('main.listen', async ({ addresses, backlog }) => {
       const sockets = [];
       const fresh: string[] = [];
@@ -298,6 +303,7 @@ export class MainProcess {
     if (!this.#quitting) {
       this.#quitting = (async () => {
         this.log.notice(`${signal} received, exiting`);
+        this.#systemd?.stopping(signal);
         await this.#cleanup();
         process.exit(0);
       })();

@@ -17,7 +17,7 @@ export interface StatusView {
 
 /** The parts of the configuration readiness reads. */
 export interface ConfigView {
-  applications?: Record<string, { processes?: number | { spare?: number } }>;
+  applications?: Record<string, { processes?: number | { spare?: number; max?: number; idle_timeout?: number } }>;
 }
 
 export interface Readiness {

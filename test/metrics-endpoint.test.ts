@@ -81,3 +81,25 @@ test('/metrics answers GET only, and the Unit paths are as they were', async (t)
   const status = await controlRequest({ socketPath: w.controlPath }, 'GET', '/status');
   t.deepEqual(Object.keys(status.body as object), ['modules', 'connections', 'requests', 'applications']);
 });
+
+test('settings.weft.metrics serves /metrics over TCP for Prometheus, alone or beside the health endpoint', async (t) => {
+  const [port, metricsPort, sharedPort] = [await freePort(), await freePort(), await freePort()];
+  const w = await startWithConfig(t, {
+    settings: { weft: { metrics: `127.0.0.1:${metricsPort}` } },
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ action: { return: 204 } }],
+  });
+  for (let i = 0; i < 3; i++) await request({ port }, '/');
+  const scraped = await request({ port: metricsPort }, '/metrics', { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+  t.is(scraped.status, 200);
+  t.is(scraped.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+  const families = parseMetrics(scraped.text, 'openmetrics');
+  t.is(sampleValue(families, 'weft_http_requests_total'), 3);
+  // Only what was asked for is served there.
+  t.is((await request({ port: metricsPort }, '/ready')).status, 404);
+
+  await applyConfig(w, { metrics: `127.0.0.1:${sharedPort}`, health: `127.0.0.1:${sharedPort}` }, '/config/settings/weft');
+  t.is((await request({ port: sharedPort }, '/ready')).status, 200);
+  t.is((await request({ port: sharedPort }, '/metrics')).status, 200);
+  await t.throwsAsync(request({ port: metricsPort }, '/metrics'), { code: 'ECONNREFUSED' });
+});

@@ -24,6 +24,8 @@ export interface Settings {
 export interface WeftSettings {
   /** Address of the HTTP health endpoint (/live, /ready), e.g. "127.0.0.1:8081". */
   health?: string;
+  /** Address where GET /metrics answers (for Prometheus), e.g. "127.0.0.1:9100". */
+  metrics?: string;
 }
 
 export interface HttpSettings {

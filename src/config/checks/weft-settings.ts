@@ -1,11 +1,15 @@
 // settings.weft (Weft's own, absent from Unit configurations): the health
-// endpoint's address is a TCP address that no listener already takes. Not a
-// unix socket: probes and load balancers speak TCP, and the socket is the
-// controller's, whose file the router's bookkeeping in main would remove.
+// and metrics endpoints' addresses are TCP addresses that no listener
+// already takes; they may share one address, but not overlap otherwise.
+// Not unix sockets: probes, load balancers and Prometheus speak TCP, and
+// the sockets are the controller's, whose files the router's bookkeeping
+// in main would remove.
 import { parseListenAddress } from '../../kernel/listen/address.js';
 import type { ListenAddress } from '../../kernel/listen/address.js';
 import { toPointer } from '../pointer.js';
 import { problem } from '../problem.js';
+import type { Problem } from '../problem.js';
+import type { WeftConfig } from '../types.js';
 import type { Check } from './check.js';
 import { listeners } from './walk.js';
 
@@ -16,17 +20,15 @@ function overlaps(a: ListenAddress, b: ListenAddress): boolean {
   return a.host === b.host || a.host === any || b.host === any;
 }
 
-export const checkWeftSettings: Check = (config) => {
-  const health = config.settings?.weft?.health;
-  if (health === undefined) return null;
-  const path = toPointer(['settings', 'weft', 'health']);
+function checkAddress(config: WeftConfig, member: 'health' | 'metrics', text: string): Problem | ListenAddress {
+  const path = toPointer(['settings', 'weft', member]);
   let address: ListenAddress;
   try {
-    address = parseListenAddress(health);
+    address = parseListenAddress(text);
   } catch {
-    return problem(`The "health" address "${health}" is invalid.`, path);
+    return problem(`The "${member}" address "${text}" is invalid.`, path);
   }
-  if (address.kind === 'unix') return problem(`The "health" address "${health}" must be an IP address and a port, not a unix socket.`, path);
+  if (address.kind === 'unix') return problem(`The "${member}" address "${text}" must be an IP address and a port, not a unix socket.`, path);
   for (const listener of listeners(config)) {
     let other: ListenAddress;
     try {
@@ -34,7 +36,27 @@ export const checkWeftSettings: Check = (config) => {
     } catch {
       continue;
     }
-    if (overlaps(address, other)) return problem(`The "health" address "${health}" is taken by the listener "${listener.address}".`, path);
+    if (overlaps(address, other)) return problem(`The "${member}" address "${text}" is taken by the listener "${listener.address}".`, path);
+  }
+  return address;
+}
+
+export const checkWeftSettings: Check = (config) => {
+  const weft = config.settings?.weft;
+  if (!weft) return null;
+  const found: Partial<Record<'health' | 'metrics', ListenAddress>> = {};
+  for (const member of ['health', 'metrics'] as const) {
+    const text = weft[member];
+    if (text === undefined) continue;
+    const r = checkAddress(config, member, text);
+    if ('detail' in r) return r;
+    found[member] = r;
+  }
+  if (found.health && found.metrics && found.health.key !== found.metrics.key && overlaps(found.health, found.metrics)) {
+    return problem(
+      `The "metrics" address "${weft.metrics}" overlaps the "health" address "${weft.health}": use the same address for both, or another port.`,
+      toPointer(['settings', 'weft', 'metrics']),
+    );
   }
   return null;
 };

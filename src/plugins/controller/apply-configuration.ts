@@ -1,14 +1,14 @@
 // Applying a configuration, as the controller does for every change, every
-// new router and every certificate reload: the health endpoint's socket is
-// bound first (it is part of the configuration: all or nothing), then the
+// new router and every certificate reload: the sockets of Weft's own
+// endpoints (settings.weft: health, metrics) are bound first (it is part of the configuration: all or nothing), then the
 // router applies the rest. Around it main hears of the reconfiguration
 // (systemd's RELOADING=1 / READY=1) and the metrics count it.
 import type { ReconfigurationNotice } from '../main/protocol.js';
-import type { HealthEndpoint } from './health-endpoint.js';
+import type { WeftEndpoints } from './weft-endpoints.js';
 import type { ControllerMetrics } from './metrics/controller-metrics.js';
 
 export interface ApplyDeps {
-  health: HealthEndpoint;
+  endpoints: WeftEndpoints;
   metrics: ControllerMetrics;
   /** The router's answer to router.configure; throws with its reason. */
   configureRouter(config: unknown): Promise<void>;
@@ -23,14 +23,14 @@ export function configurationApplier(deps: ApplyDeps): (config: unknown) => Prom
   return async (config) => {
     deps.tellMain({ phase: 'begin' });
     try {
-      const health = await deps.health.prepare(config);
+      const endpoints = await deps.endpoints.prepare(config);
       try {
         await deps.configureRouter(config);
       } catch (e) {
-        health.abandon();
+        endpoints.abandon();
         throw e;
       }
-      health.commit();
+      endpoints.commit();
     } catch (e) {
       deps.metrics.reloaded(false);
       deps.tellMain({ phase: 'end', ok: false, detail: (e as Error).message });

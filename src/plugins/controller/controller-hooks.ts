@@ -2,7 +2,7 @@
 // configuration's owner. It gets the starting configuration from main,
 // sends it to every router that comes up, and applies changes through the
 // router and main (config-service.ts). It also answers /metrics and serves
-// the health endpoint (settings.weft.health).
+// Weft's own endpoints (settings.weft: health, metrics).
 import http from 'node:http';
 
 import { evaluateReadiness } from '../../health/readiness.js';
@@ -16,7 +16,7 @@ import { CertificateService, certificatesInUse } from './certificates.js';
 import { ConfigService } from './config-service.js';
 import { ConfiguredRouter } from './configured-router.js';
 import { ControlApi } from './control-api.js';
-import { HealthEndpoint } from './health-endpoint.js';
+import { WeftEndpoints } from './weft-endpoints.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import { processMetrics } from './metrics/process-metrics.js';
 import { scrape } from './metrics/scrape.js';
@@ -26,7 +26,7 @@ import { makeValidator } from '../../config/config-validator.js';
 const ROUTER_WAIT_MS = 30000;
 
 let server: http.Server | undefined;
-let health: HealthEndpoint | undefined;
+let endpoints: WeftEndpoints | undefined;
 
 function routerPid(ctx: ProcessContext): Promise<number> {
   const existing = ctx.port.peersOfType('router')[0];
@@ -71,17 +71,23 @@ export const controllerHooks: ProcessHooks = {
     port.on('peer-closed', (peer) => peer.type === 'router' && configured.lost(peer.pid));
     const routerStatus = async () => (await port.call(await configured.pid(), 'router.status', {}, { timeoutMs: 10000 })).value;
     const metrics = new ControllerMetrics(runtime.options.version);
-    health = new HealthEndpoint({
+    const scrapeMetrics = (accept: string | undefined) =>
+      scrape(
+        [() => metrics.registry.snapshot(), async () => statusMetrics(await routerStatus()), () => processMetrics(main, runtime.options.titlePrefix)],
+        accept,
+      );
+    endpoints = new WeftEndpoints({
       listen: async (address) => (await port.call(main, 'main.listen', { addresses: [address] })).fds[0],
       readiness: async () => evaluateReadiness(config.current as ConfigView, await routerStatus()),
       live: async () => void (await routerStatus()),
+      metrics: scrapeMetrics,
       version: runtime.options.version,
     });
     config = new ConfigService(
       {
         validate: makeValidator({ appTypes: modules, defaultUser: runtime.options.user, certificates: () => certificates.names() }),
         applyToRouter: configurationApplier({
-          health,
+          endpoints,
           metrics,
           configureRouter: async (next) => void (await port.call(await routerPid(ctx), 'router.configure', { config: next })),
           tellMain: (notice) => port.notify(main, 'main.reconfiguring', notice),
@@ -101,11 +107,7 @@ export const controllerHooks: ProcessHooks = {
       restartApp: async (name) => {
         await port.call(await routerPid(ctx), 'router.app-restart', { name });
       },
-      metrics: (accept) =>
-        scrape(
-          [() => metrics.registry.snapshot(), async () => statusMetrics(await routerStatus()), () => processMetrics(main, runtime.options.titlePrefix)],
-          accept,
-        ),
+      metrics: scrapeMetrics,
     });
 
     // Every router that comes up gets the configuration in force. A stored
@@ -140,7 +142,7 @@ export const controllerHooks: ProcessHooks = {
     });
   },
   async stop() {
-    health?.close();
+    endpoints?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   },
 };

@@ -49,11 +49,11 @@ function portableGyp() {
   return gyp;
 }
 
-/** What the addon is built from: the sources, the gyp file, Node's ABI and headers. */
+/** What the addon is built from: the sources, the gyp file, Node's ABI (Node-API: the headers of one ABI build alike). */
 function stamp(gyp) {
   const hash = crypto.createHash('sha256');
   hash.update(JSON.stringify(gyp));
-  hash.update(`${process.versions.modules} ${process.versions.napi} ${process.arch} ${process.env.npm_config_nodedir ?? ''}`);
+  hash.update(`${process.versions.modules} ${process.versions.napi} ${process.arch}`);
   const nativeDir = path.join(root, 'native');
   for (const name of fs.readdirSync(nativeDir).sort()) hash.update(name).update(fs.readFileSync(path.join(nativeDir, name)));
   return hash.digest('hex');

@@ -16,8 +16,10 @@
         "native/openat2.cc",
         "native/options.cc",
         "native/process.cc",
+        "native/shared-memory.cc",
         "native/spawn-child.cc",
-        "native/spawn.cc"
+        "native/spawn.cc",
+        "native/watchdog.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

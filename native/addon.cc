@@ -11,7 +11,9 @@
 #include "notify.h"
 #include "openat2.h"
 #include "process.h"
+#include "shared-memory.h"
 #include "spawn.h"
+#include "watchdog.h"
 
 namespace weft {
 
@@ -36,6 +38,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("notifySocket", Napi::Function::New(env, NotifySocketJs));
   exports.Set("openat2", Napi::Function::New(env, Openat2Js));
   exports.Set("openat2Constants", Openat2Constants(env));
+  exports.Set("sharedMemory", Napi::Function::New(env, SharedMemoryJs));
+  exports.Set("mapShared", Napi::Function::New(env, MapSharedJs));
+  exports.Set("startWatchdog", Napi::Function::New(env, StartWatchdogJs));
   return exports;
 }
 

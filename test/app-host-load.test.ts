@@ -124,6 +124,6 @@ test('an app that never calls listen(): serverReady rejects after its timeout an
   t.true(Date.now() - started >= 700, 'not before the timeout');
   t.is(outcome.failure.stage, 'ready');
   t.is(outcome.failure.code, 'WEFT_ERR_APP_NO_LISTEN');
-  t.is(outcome.failure.message, `the app "${app('never-listens.js')}" never called listen() on an HTTP server (waited 700 ms)`);
+  t.is(outcome.failure.message, `did not listen within 0.7 s (the app "${app('never-listens.js')}" never called listen() on an HTTP server)`);
   t.regex(running.stdout, /started, not listening/, 'the app itself did run');
 });

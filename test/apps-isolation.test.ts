@@ -88,9 +88,9 @@ withMemoryCgroup('a worker over its memory limit is replaced, not left to take t
   const port = await freePort();
   const w = await startWithConfig(t, {
     listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-    // A route that decides (even if it always says yes) keeps the router in
-    // the path, so that a worker dying under a request is a 502.
-    routes: [{ match: { uri: '*' }, action: { pass: 'applications/hog' } }],
+    // A pass the router resolves per request (its variable is empty) keeps
+    // the router in the path, so that a worker dying under a request is a 502.
+    routes: [{ match: { uri: '*' }, action: { pass: 'applications/hog$arg_weft_unused' } }],
     applications: {
       hog: {
         type: 'node',

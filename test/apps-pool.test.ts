@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 import test from 'ava';
@@ -37,12 +38,31 @@ async function status(w: Weftd, app: string): Promise<{ processes: { running: nu
   return r.body as never;
 }
 
-// Through a route that decides (though it always says yes): the router
-// stays in the path. A route that only passes on is served directly.
+// Through a pass the router can only resolve per request (its variable is
+// empty, so it always leads to the app): the router stays in the path. A
+// listener that can reach only one application is accepted by that
+// application's processes themselves.
 const routed = (port: number, app: string) => ({
   listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-  routes: [{ match: { uri: '*' }, action: { pass: `applications/${app}` } }],
+  routes: [{ match: { uri: '*' }, action: { pass: `applications/${app}$arg_weft_unused` } }],
 });
+
+/** The pid that accepted a new connection to `port` (it holds the connection's server end). */
+async function acceptedBy(port: number): Promise<number | undefined> {
+  const socket = net.connect(port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      socket.once('data', () => resolve());
+    });
+    const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${socket.localPort} )`], { encoding: 'utf8' });
+    const m = /pid=(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } finally {
+    socket.destroy();
+  }
+}
 
 /** Pids of the processes holding the listening socket on `port`. */
 function listeningPids(port: number): number[] {
@@ -66,30 +86,35 @@ test('an unmodified app in direct mode: its listen() is served on the listener',
   t.regex(w.log(), /"hello" prototype started/);
 });
 
-test('a listener whose routes can only pass to one application is served directly; one whose route decides is not', async (t) => {
-  const straight = await freePort();
-  const deciding = await freePort();
+test('a listener that can reach one application is accepted by its processes, routes and all; one that can reach two stays with the router', async (t) => {
+  const single = await freePort();
+  const several = await freePort();
   const w = await startWithConfig(t, {
     listeners: {
-      [`127.0.0.1:${straight}`]: { pass: 'routes/main' },
-      [`127.0.0.1:${deciding}`]: { pass: 'routes/picky' },
+      [`127.0.0.1:${single}`]: { pass: 'routes/main' },
+      [`127.0.0.1:${several}`]: { pass: 'routes/both' },
     },
     routes: {
-      main: [{ match: {}, action: { pass: 'routes/next' } }],
+      main: [{ match: { uri: '/x/*' }, action: { pass: 'routes/next' } }, { match: { uri: '/r' }, action: { return: 204 } }],
       next: [{ action: { pass: 'applications/probe' } }],
-      picky: [{ match: { uri: '/x/*' }, action: { pass: 'applications/probe' } }],
+      both: [{ match: { uri: '/x/*' }, action: { pass: 'applications/probe' } }, { match: { uri: '/y/*' }, action: { pass: 'applications/other' } }],
     },
-    applications: { probe: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 } },
+    applications: {
+      probe: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 },
+      other: { type: 'node', script: path.join(apps, 'hello.js'), processes: 1 },
+    },
   });
-  t.is((await request({ port: straight }, '/')).status, 200);
-  t.is((await request({ port: deciding }, '/x/y')).status, 200);
-  t.is((await request({ port: deciding }, '/elsewhere')).status, 404);
-  const app = Number(JSON.parse((await request({ port: straight }, '/')).text).pid);
+  t.is((await request({ port: single }, '/x/y')).status, 200);
+  t.is((await request({ port: single }, '/r')).status, 204);
+  t.is((await request({ port: single }, '/elsewhere')).status, 404);
+  t.is((await request({ port: several }, '/x/y')).status, 200);
+  t.is((await request({ port: several }, '/y/z')).status, 200);
+  const app = Number(JSON.parse((await request({ port: single }, '/x/')).text).pid);
   const router = [...childrenOf(w.pid)].find((c) => commandLine(c.pid) === 'weft: router')!.pid;
-  // The router holds both sockets (it hands them over); only a direct one reaches the app.
-  t.true(listeningPids(straight).includes(app), 'the app process accepts on the straight listener');
-  t.false(listeningPids(deciding).includes(app), 'the deciding listener stays with the router');
-  t.true(listeningPids(deciding).includes(router));
+  // The router holds both sockets (it hands them over, and stands by).
+  t.true(listeningPids(single).includes(app), 'the app process accepts on the single-app listener');
+  t.false(listeningPids(several).includes(app), 'the two-app listener stays with the router');
+  t.true(listeningPids(several).includes(router));
 });
 
 test('direct mode: /status counts the connections and requests the app processes took themselves', async (t) => {
@@ -144,18 +169,35 @@ test('direct mode applies settings.http: max_body_size (declared and chunked), i
   t.regex(w.log(), /"probe" application/);
 });
 
-test('with an access log, a listener that passes to an application is served through the router, and logged', async (t) => {
+test('with an access log, a listener its application accepts logs each request once, from whichever process answered it', async (t) => {
   const port = await freePort();
   const log = path.join(tempDir(t), 'access.log');
   await startWithConfig(t, {
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { uri: '/files/*' }, action: { share: `${apps}$uri` } },
+      { match: { uri: '/gone' }, action: { return: 410 } },
+      { action: { pass: 'applications/hello' } },
+    ],
     applications: { hello: { type: 'node', script: path.join(apps, 'hello.js') } },
     access_log: log,
   });
-  t.is((await request({ port }, '/logged?x=1')).status, 200);
+  // One keep-alive connection: the app's own request, a return the app process answers,
+  // a file the router serves (handed over by the app process), and the app again.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  t.is((await request({ port }, '/logged?x=1', { agent })).status, 200);
+  t.is((await request({ port }, '/gone', { agent })).status, 410);
+  t.is((await request({ port }, '/files/nope', { agent })).status, 404);
+  t.is((await request({ port }, '/again', { agent })).status, 200);
   const text = (): string => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
-  await waitFor(() => text().includes('/logged'), 5000, 'the access log line').catch(() => undefined);
-  t.regex(text(), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"\n$/);
+  await waitFor(() => text().split('\n').length === 5, 5000, 'four access log lines').catch(() => undefined);
+  const lines = text().split('\n').filter(Boolean).sort();
+  t.is(lines.length, 4, text());
+  t.regex(lines.find((l) => l.includes('/logged'))!, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"$/);
+  t.regex(lines.find((l) => l.includes('/gone'))!, /"GET \/gone HTTP\/1\.1" 410 /);
+  t.regex(lines.find((l) => l.includes('/files/nope'))!, /^127\.0\.0\.1 .*"GET \/files\/nope HTTP\/1\.1" 404 /);
+  t.regex(lines.find((l) => l.includes('/again'))!, /"GET \/again HTTP\/1\.1" 200 /);
 });
 
 test('routed mode: requests through routes reach the app with the client\'s address', async (t) => {
@@ -192,7 +234,9 @@ test('processes: N keeps N processes', async (t) => {
     ...routed(port, 'p'),
     applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 3 } },
   });
-  t.is(titles(w).filter((x) => x === 'weft: "p" application').length, 3);
+  // The configuration is in force once the first process serves; the rest of the pool follows.
+  await waitFor(() => titles(w).filter((x) => x === 'weft: "p" application').length === 3, 15000, 'three processes');
+  await waitFor(async () => (await status(w, 'p')).processes.running === 3, 15000, 'three running');
   t.deepEqual((await status(w, 'p')).processes, { running: 3, starting: 0, idle: 3 });
 });
 
@@ -369,4 +413,115 @@ test('unknown types and bad members are refused by the controller with details',
   const bad = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications', JSON.stringify({ x: { type: 'node' } }));
   t.is(bad.status, 400);
   t.regex((bad.body as { detail: string }).detail, /"script"/);
+});
+
+test('limits.start_timeout: an app that never listens fails the configuration after that long, saying so', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {});
+  const r = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/n' } },
+      applications: { n: { type: 'node', script: path.join(apps, 'never-listens.js'), limits: { start_timeout: 1 } } },
+    }),
+  );
+  t.is(r.status, 500);
+  t.regex(String((r.body as { detail: string }).detail), /application "n" did not listen within 1 s/);
+  // Nothing of it is left: no prototype, no process.
+  await waitFor(() => !titles(w).some((x) => x.includes('"n"')), 15000, 'its processes gone');
+  t.deepEqual((await controlRequest({ socketPath: w.controlPath }, 'GET', '/config')).body, {}, 'the old configuration stays');
+});
+
+test('starts are paced: however many requests wait, at most max(spare, 1) processes of an app start at once', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    ...routed(port, 'p'),
+    applications: {
+      p: { type: 'node', script: path.join(apps, 'paced.js'), environment: { START_DELAY_MS: '600' }, processes: { max: 6, spare: 0 } },
+    },
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 30 });
+  t.teardown(() => agent.destroy());
+  const answers = Array.from({ length: 30 }, () => request({ port }, '/?ms=300', { agent }));
+  let maxStarting = 0;
+  let done = false;
+  void Promise.all(answers).finally(() => (done = true));
+  while (!done) {
+    const s = await status(w, 'p');
+    maxStarting = Math.max(maxStarting, s.processes.starting);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  t.true((await Promise.all(answers)).every((a) => a.status === 200));
+  t.is(maxStarting, 1, 'one process of the app started at a time');
+  const count = titles(w).filter((x) => x === 'weft: "p" application').length;
+  t.true(count >= 2 && count <= 6, `the pool grew within its max (${count})`);
+});
+
+for (const mode of ['routed', 'direct'] as const) {
+  test(`a crash-looping app answers 503 at once while it backs off, with the cause in the log (${mode})`, async (t) => {
+    const port = await freePort();
+    const dir = tempDir(t);
+    fs.chmodSync(dir, 0o755); // the app runs as nobody
+    const failFile = path.join(dir, 'fail');
+    const w = await startWithConfig(t, {
+      ...(mode === 'routed' ? routed(port, 'p') : { listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } } }),
+      applications: { p: { type: 'node', script: path.join(apps, 'paced.js'), environment: { FAIL_FILE: failFile }, processes: 1 } },
+    });
+    t.is((await request({ port }, '/')).status, 200);
+    fs.writeFileSync(failFile, '');
+    await request({ port }, '/crash').catch(() => undefined);
+    await w.waitForLog(/application "p" failed to start: .*exited with code 4/);
+    // While it cannot start, requests are refused at once instead of waiting for a process
+    // (in direct mode the router stands in for the app's missing processes).
+    const r = await request({ port }, '/');
+    t.is(r.status, 503);
+    fs.rmSync(failFile);
+    await waitFor(async () => (await request({ port }, '/').catch(() => ({ status: 0 }))).status === 200, 30000, 'the app serving again');
+  });
+}
+
+test('an application that scales to zero behind its own listener: the router stands in while it has no process', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } },
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: { max: 2, spare: 0, idle_timeout: 1 } } },
+  });
+  const router = [...childrenOf(w.pid)].find((c) => commandLine(c.pid) === 'weft: router')!.pid;
+  t.false(titles(w).includes('weft: "p" application'), 'no process at first');
+  // The router accepts, a process starts on demand and answers.
+  const first = await request({ port }, '/');
+  t.is(first.status, 200);
+  const pid = Number(JSON.parse(first.text).pid);
+  await waitFor(async () => (await acceptedBy(port)) === pid, 10000, 'the process accepting itself');
+  // Idle, it goes; the router stands in again, and the next request starts another.
+  await waitFor(() => !titles(w).includes('weft: "p" application'), 15000, 'the idle process gone');
+  await waitFor(async () => (await acceptedBy(port)) === router, 10000, 'the router standing in');
+  t.is((await request({ port }, '/')).status, 200);
+});
+
+test('limits.timeout where the app process accepts itself: a handler stuck in while(true) and one that never answers both get 503, and the process is replaced', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/p' } },
+    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1, limits: { timeout: 1 } } },
+  });
+  const first = JSON.parse((await request({ port }, '/')).text).pid;
+  // A blocked event loop: the watchdog thread answers and ends the process.
+  const spin = await request({ port }, '/spin');
+  t.is(spin.status, 503);
+  t.regex(spin.text, /Error 503/);
+  await w.waitForLog(/application "p" process \d+ exited with code 75 \(it held a request past limits\.timeout\)/);
+  await waitFor(async () => (await request({ port }, '/').catch(() => ({ status: 0 }))).status === 200, 30000, 'a new process');
+  const second = JSON.parse((await request({ port }, '/')).text).pid;
+  t.not(second, first);
+  // A handler that never answers: the loop runs, answers 503 itself, and main replaces the process.
+  const hang = await request({ port }, '/hang');
+  t.is(hang.status, 503);
+  await w.waitForLog(new RegExp(`application "p" process ${second} exited .*\\(it held a request past limits\\.timeout\\)`));
+  await waitFor(async () => {
+    const r = await request({ port }, '/').catch(() => undefined);
+    return r?.status === 200 && JSON.parse(r.text).pid !== second;
+  }, 30000, 'a third process');
 });

@@ -13,7 +13,7 @@ import { startWithConfig } from './helpers/router.js';
 
 const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');
 
-/** Two apps behind routes that decide (so the router stays in the path); a port each. */
+/** Two apps behind passes the router resolves per request (so the router stays in the path); a port each. */
 async function routedWeft(t: Parameters<typeof startWithConfig>[0]): Promise<{ port: number; streaming: number }> {
   const port = await freePort();
   const streaming = await freePort();
@@ -23,8 +23,8 @@ async function routedWeft(t: Parameters<typeof startWithConfig>[0]): Promise<{ p
       [`127.0.0.1:${streaming}`]: { pass: 'routes/streaming' },
     },
     routes: {
-      plain: [{ match: { uri: '*' }, action: { pass: 'applications/plain' } }],
-      streaming: [{ match: { uri: '*' }, action: { pass: 'applications/streaming' } }],
+      plain: [{ match: { uri: '*' }, action: { pass: 'applications/plain$arg_weft_unused' } }],
+      streaming: [{ match: { uri: '*' }, action: { pass: 'applications/streaming$arg_weft_unused' } }],
     },
     applications: {
       plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 },

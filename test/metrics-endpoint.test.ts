@@ -35,7 +35,14 @@ test('requests, connections, application processes, reloads and process RSS/CPU,
   for (let i = 0; i < 7; i++) t.is((await request({ port }, '/app/x')).status, 200);
   for (let i = 0; i < 5; i++) t.is((await request({ port }, '/other')).status, 204);
 
-  const plain = await scrape(w);
+  // Application processes that accept on their own listeners report their
+  // counts a few times a second: wait for the scrape to catch up.
+  let plain = await scrape(w);
+  for (let i = 0; i < 100; i++) {
+    if (sampleValue(parseMetrics(plain.text, 'prometheus'), 'weft_http_requests_total') === requestsBefore + 12) break;
+    await new Promise((r) => setTimeout(r, 100));
+    plain = await scrape(w);
+  }
   t.is(plain.contentType, 'text/plain; version=0.0.4; charset=utf-8');
   const m = parseMetrics(plain.text, 'prometheus');
   // Each request came on its own connection (no keep-alive agent).
@@ -90,7 +97,12 @@ test('settings.weft.metrics serves /metrics over TCP for Prometheus, alone or be
     routes: [{ action: { return: 204 } }],
   });
   for (let i = 0; i < 3; i++) await request({ port }, '/');
-  const scraped = await request({ port: metricsPort }, '/metrics', { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+  const scrapeTcp = () => request({ port: metricsPort }, '/metrics', { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+  let scraped = await scrapeTcp();
+  for (let i = 0; i < 100 && sampleValue(parseMetrics(scraped.text, 'openmetrics'), 'weft_http_requests_total') !== 3; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    scraped = await scrapeTcp();
+  }
   t.is(scraped.status, 200);
   t.is(scraped.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8');
   const families = parseMetrics(scraped.text, 'openmetrics');

@@ -18,10 +18,10 @@ import {
   RequestCookies,
   RouteCompileError,
   RouteRequest,
-} from '../src/plugins/router/routing/index.js';
-import type { SocketEndpoint } from '../src/plugins/router/routing/index.js';
-import { decodeQuery, parseArguments } from '../src/plugins/router/routing/request-arguments.js';
-import { parseCookies } from '../src/plugins/router/routing/request-cookies.js';
+} from '../src/request/routing/index.js';
+import type { SocketEndpoint } from '../src/request/routing/index.js';
+import { decodeQuery, parseArguments } from '../src/request/routing/request-arguments.js';
+import { parseCookies } from '../src/request/routing/request-cookies.js';
 
 function corpus<T>(name: string): T {
   const file = path.join(__dirname, '..', '..', 'test', 'corpus', 'routes', name);

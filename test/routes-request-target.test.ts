@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import { normalizeHost, parseRequestTarget, TargetErrors } from '../src/plugins/router/routing/index.js';
+import { normalizeHost, parseRequestTarget, TargetErrors } from '../src/request/routing/index.js';
 
 type ErrorKey = keyof typeof TargetErrors;
 

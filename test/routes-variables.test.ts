@@ -15,8 +15,8 @@ import {
   RouteRequest,
   rewrittenPath,
   TargetErrors,
-} from '../src/plugins/router/routing/index.js';
-import type { VariableContext } from '../src/plugins/router/routing/index.js';
+} from '../src/request/routing/index.js';
+import type { VariableContext } from '../src/request/routing/index.js';
 
 /** A context over fixed values that counts what was asked of it. */
 class FakeContext implements VariableContext {

@@ -8,7 +8,7 @@
 //   node dist/bench/routes/run.js [--rounds 7] [--seconds 0.5]
 import { parseArgs } from 'node:util';
 
-import { compileRoutes, normalizeHost, parseRequestTarget, RouteRequest } from '../../src/plugins/router/routing/index.js';
+import { compileRoutes, normalizeHost, parseRequestTarget, RouteRequest } from '../../src/request/routing/index.js';
 import { formatTable, median } from '../lib/stats.js';
 
 const { values } = parseArgs({

@@ -38,4 +38,7 @@ export type { ListenOptions, ListenResult } from './listen.js';
 export { setProcessTitle } from './process-title.js';
 export { OPEN, openat2 } from './openat2.js';
 export { reapStrays } from './reaper.js';
+export { mapShared, sharedMemory } from './shared-memory.js';
+export { startWatchdog } from './watchdog.js';
+export type { WatchdogOptions } from './watchdog.js';
 export type { OpenLimits } from './openat2.js';

@@ -155,6 +155,17 @@ export interface NativeModule {
   socketpair(type?: 'seqpacket' | 'stream'): [number, number];
   dup2(from: number, to: number): void;
   dup(fd: number): number;
+  sharedMemory(size: number, name: string): { fd: number; buffer: ArrayBuffer };
+  mapShared(fd: number, size: number): ArrayBuffer;
+  startWatchdog(
+    table: ArrayBuffer,
+    slots: number,
+    intervalMs: number,
+    stallMs: number,
+    offsetMs: number,
+    exitCode: number,
+    response: Buffer,
+  ): void;
   setCloexec(fd: number, on: boolean): void;
   gettid(): number;
   openat2(dirfd: number, path: string, flags: number, resolve: number): number;

@@ -50,9 +50,9 @@ export function openFds(pid: number | 'self' = 'self'): number {
 }
 
 /** Resolves once `check` holds, polling /proc (a user would do the same with ps). */
-export async function waitFor(check: () => boolean, timeoutMs = 10000, what = 'condition'): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,7 +1,7 @@
 // The typed table of port methods. Each process type adds its own methods
 // by augmenting this interface in its own folder:
 //
-//   declare module '../../kernel/ports/methods.js' {
+//   declare module './methods.js' {
 //     interface PortMethods {
 //       'main.listen': { params: { address: string }; result: { port: number } };
 //     }

@@ -20,6 +20,7 @@ import type { Port } from '../ports/port.js';
 import type { ProcessTypeDefinition } from '../process-types/process-type.js';
 import type { ProcessTypeRegistry } from '../process-types/process-type-registry.js';
 import type { Runtime } from '../runtime.js';
+import { Backoff } from './backoff.js';
 import { connects } from './connection-matrix.js';
 import type { ProcessEntry } from './process-table.js';
 
@@ -60,16 +61,12 @@ interface Child {
   ready: { resolve: (e: ProcessEntry) => void; reject: (e: Error) => void } | undefined;
 }
 
-const RESTART_MIN_MS = 100;
-const RESTART_MAX_MS = 10000;
-/** A process that stayed up this long is healthy again: backoff resets. */
-const STABLE_MS = 30000;
 
 export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
   #o: ProcessManagerOptions;
   #children = new Map<number, Child>();
   #quitting = false;
-  #backoff = new Map<string, number>();
+  #backoff = new Map<string, Backoff>();
   #restartTimers = new Set<NodeJS.Timeout>();
   #devNull: number;
 
@@ -261,9 +258,9 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
 
   #restart(child: Child): void {
     const type = child.def.type;
-    const stable = Date.now() - child.startedAt > STABLE_MS;
-    const delay = stable ? RESTART_MIN_MS : Math.min((this.#backoff.get(type) ?? RESTART_MIN_MS / 2) * 2, RESTART_MAX_MS);
-    this.#backoff.set(type, delay);
+    let backoff = this.#backoff.get(type);
+    if (!backoff) this.#backoff.set(type, (backoff = new Backoff()));
+    const delay = backoff.next(Date.now() - child.startedAt);
     const timer = setTimeout(() => {
       this.#restartTimers.delete(timer);
       this.start(type, child.processOptions).catch((e: Error) => {

@@ -1,25 +1,36 @@
 // Preloaded (node --require) into every application process, before the
-// user's code: the channel to the router, the process title, and the host
-// that serves the app's listen() with what the router sends (listening
-// sockets in direct mode, connections in routed mode). Nothing happens in a
+// user's code: the channel to main (and, through main, to the routers), the
+// process title, and the host that serves the app's listen() with what it
+// is sent (listening sockets from main in direct mode, connections from a
+// router in routed mode). Nothing happens in a
 // process that was not started by a prototype (no WEFT_APP), so node
 // programs the app itself starts are left alone.
 import 'reflect-metadata';
 
+import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 import { Logger } from '../../kernel/log/logger.js';
 import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
+import { decodeJson } from '../../kernel/ports/message.js';
+import { MessageType } from '../../kernel/ports/message-type.js';
 import { Port } from '../../kernel/ports/port.js';
-import { setProcessTitle } from '../../native/index.js';
+import type { ProcessInfo } from '../../kernel/processes/process-table.js';
+import { mapShared, setProcessTitle } from '../../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from './protocol.js';
 import type { AppBoot } from './protocol.js';
 import { AppHost } from './runtime/app-host.js';
 import { takeOverMain } from './runtime/main-takeover.js';
 import { clientView } from './client-view.js';
+import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
+import { Edge } from './edge/edge.js';
+import { Relay } from './edge/relay.js';
 
-const ROUTER = 0;
-/** How often the router hears how busy the process is (when it changed). */
+/** Where a routed connection's requests are counted. */
+const READS = Symbol('weft.reads');
+type CountedSocket = import('node:net').Socket & { [READS]?: { table: Int32Array; slot: number } };
+
+/** How often main hears how busy the process is (when it changed). */
 const LOAD_INTERVAL_MS = 100;
 
 function stripPreload(): void {
@@ -39,17 +50,25 @@ function start(boot: AppBoot): void {
   });
   setProcessTitle(`${boot.titlePrefix}: "${boot.name}" application`);
   const port = new Port(process.pid, log);
-  port.link({ pid: ROUTER, type: 'router', cls: 'router', name: 'router' }, boot.channelFd);
-  // Without the router there is nothing to serve for.
-  port.on('peer-closed', () => {
-    log.info(`"${boot.name}" application: the router closed its channel; exiting`);
+  const MAIN = boot.mainPid;
+  port.link({ pid: MAIN, type: 'main', cls: 'main', name: 'main' }, boot.channelFd);
+  // Without main there is nothing to serve for. A router that goes costs
+  // only the connections it handed over; its successor gets a new channel.
+  port.on('peer-closed', (peer) => {
+    if (peer.pid !== MAIN) return;
+    log.info(`"${boot.name}" application: main closed its channel; exiting`);
     process.exit(0);
+  });
+  port.onMessage(MessageType.NEW_PORT, (m) => {
+    const { peer } = decodeJson<{ peer: ProcessInfo }>(m);
+    if (m.fds[0] !== undefined) port.link(peer, m.fds[0]);
   });
   // The channel keeps the process alive: a routed app holds no listening
   // socket of its own, only connections the router hands over.
 
   let requestLimit = 0;
   let retiring = false;
+  let serving = '';
   const host = new AppHost({ log: (level, message) => log.log(level, `"${boot.name}" application: ${message}`) });
   host.install();
   // The host runs the app instead of node, so that a failure to load (a
@@ -57,7 +76,7 @@ function start(boot: AppBoot): void {
   // its reason. Not awaited: top-level await may never end.
   void takeOverMain().then((spec) =>
     host.loadApp(spec).catch((e: Error) => {
-      port.notify(ROUTER, 'router.app-failed', { reason: e.message });
+      port.notify(MAIN, 'main.app-failed', { reason: e.message });
       log.error(`"${boot.name}" application: ${e.message}`, { code: (e as { code?: string }).code });
       setImmediate(() => process.exit(1));
     }),
@@ -72,7 +91,7 @@ function start(boot: AppBoot): void {
     const now = `${active} ${total} ${direct.accepted} ${direct.closed} ${direct.active}`;
     if (now === reported) return;
     reported = now;
-    port.notify(ROUTER, 'router.app-load', { active, total, direct });
+    port.notify(MAIN, 'main.app-load', { active, total, direct });
   };
   const loadTimer = setInterval(reportLoad, LOAD_INTERVAL_MS);
   loadTimer.unref();
@@ -87,6 +106,8 @@ function start(boot: AppBoot): void {
   };
 
   host.onRequest((req, res) => {
+    const reads = (req.socket as CountedSocket)[READS];
+    if (reads !== undefined) reads.table[reads.slot]++;
     // Routed connections (socketpairs) have no peer address: the router names the client.
     if (req.socket.remoteAddress === undefined) {
       const client = req.headers[CLIENT_HEADER];
@@ -95,42 +116,105 @@ function start(boot: AppBoot): void {
         clientView(req, client);
       }
     }
-    // limits.requests: after the last one, stop taking work and leave.
+    // limits.requests: after the last one, it takes no more work (main
+    // starts a replacement) and leaves once what it holds is done.
     if (requestLimit > 0 && !retiring && host.stats.total >= requestLimit) {
       retiring = true;
+      port.notify(MAIN, 'main.app-retire', {});
       res.once('close', () => void stop(30000));
     }
   });
 
-  port.handle('app.serve', async ({ direct, serverHeader: header, requestLimit: limit, http: settings }, { fds }) => {
-    host.setServerHeader(header);
-    host.setDirectHttp(direct ? settings : undefined);
-    requestLimit = limit;
+  // The request engine for the listeners it accepts on itself (none in routed mode).
+  const relay = new Relay(port);
+  let edge: Edge | null = null;
+  port.handle('app.serve', async (params, { fds }) => {
+    const listenerFds = fds.slice(0, params.listeners.length);
+    const logFd = params.accessLog ? fds[params.listeners.length] : undefined;
+    host.setServerHeader(params.serverHeader);
+    requestLimit = params.requestLimit;
+    edge?.close();
+    edge = null;
+    if (params.engine && params.listeners.length > 0) {
+      edge = new Edge({
+        app: params.app,
+        engine: params.engine,
+        listeners: params.listeners,
+        log,
+        version: boot.version,
+        serverHeader: params.serverHeader,
+        accessLog: logFd === undefined ? undefined : new AccessLogWriter('', logFd),
+        timeoutMs: params.timeoutMs,
+        relay,
+        timedOut: () => {
+          // Unit restarts a process that held a request past limits.timeout: main replaces this one.
+          port.notify(MAIN, 'main.app-timeout', { app: params.app });
+        },
+      });
+    } else if (logFd !== undefined) {
+      closeQuietly(logFd);
+    }
+    host.setEdge(edge);
+    // The same listeners again (a new router, a change elsewhere): nothing to do.
+    const wanted = params.listeners.join(' ');
+    if (wanted === serving) {
+      for (const fd of listenerFds) closeQuietly(fd);
+      return {};
+    }
+    serving = wanted;
     // The set of listeners is replaced: connections and requests in flight go on.
     await host.stopAccepting();
-    if (direct) for (const fd of fds) await host.listenOn(fd);
+    for (let i = 0; i < listenerFds.length; i++) await host.listenOn(listenerFds[i], { tag: params.listeners[i] });
     return {};
   });
-  port.onNotify('app.adopt', (_params, { fds }) => {
-    if (fds[0] !== undefined) host.adopt(fds[0]);
+  port.onNotify('app.access-log', (_params, { fds }) => {
+    if (fds[0] === undefined) return;
+    if (edge) edge.swapAccessLog(fds[0]);
+    else closeQuietly(fds[0]);
+  });
+  // Each router counts, in memory shared with this process, the requests
+  // it has read on each routed connection (see 'app.counters').
+  const counters = new Map<number, Int32Array>();
+  port.onNotify('app.counters', ({ slots }, { from, fds }) => {
+    if (fds[0] === undefined) return;
+    try {
+      counters.set(from, new Int32Array(mapShared(fds[0], slots * 4)));
+    } finally {
+      closeQuietly(fds[0]);
+    }
+  });
+  port.on('peer-closed', (peer) => counters.delete(peer.pid));
+  port.onNotify('app.adopt', ({ slot }, { from, fds }) => {
+    if (fds[0] === undefined) return;
+    const table = counters.get(from);
+    if (table === undefined || slot < 0 || slot >= table.length) host.adopt(fds[0]);
+    else host.adopt(fds[0], (socket) => ((socket as CountedSocket)[READS] = { table, slot }));
   });
   port.onNotify('app.stop', ({ graceMs }) => void stop(graceMs));
 
   // A failure while the app loads or starts reaches the router with its reason.
   let ready = false;
   process.on('uncaughtExceptionMonitor', (error) => {
-    if (!ready) port.notify(ROUTER, 'router.app-failed', { reason: error instanceof Error ? error.message : String(error) });
+    if (!ready) port.notify(MAIN, 'main.app-failed', { reason: error instanceof Error ? error.message : String(error) });
   });
   host.serverReady(boot.startTimeoutMs).then(
     () => {
       ready = true;
-      port.notify(ROUTER, 'router.app-ready', {});
+      port.notify(MAIN, 'main.app-ready', {});
     },
     (e: Error) => {
-      port.notify(ROUTER, 'router.app-failed', { reason: e.message });
+      port.notify(MAIN, 'main.app-failed', { reason: e.message });
       setImmediate(() => process.exit(1));
     },
   );
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
 }
 
 // Preloads run again in every worker thread: only the main thread serves.

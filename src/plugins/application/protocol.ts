@@ -1,49 +1,134 @@
-// The methods between the router, main, prototypes and application
-// processes.
-import type { DirectHttpSettings } from './runtime/direct-limits.js';
+// The contract between main (which supervises applications), routers,
+// prototypes and application processes: every method they call on each
+// other about applications, and the types those methods carry.
+//
+// Who talks to whom:
+//   router     -> main        apps-prepare / apps-commit / apps-abandon around each configuration,
+//                             app-demand (requests wait), app-timeout (limits.timeout hit)
+//   controller -> main        app-restart, apps-status
+//   main       -> prototype   spawn, kill
+//   prototype  -> main        app-exited
+//   main       -> app         serve (listening fds of its direct listeners), stop
+//   app        -> main        app-ready, app-failed, app-load, app-retire
+//   main       -> router      app-process (a channel to a new process), app-state, app-failing
+//   router     -> app         adopt (a connection to serve, routed mode)
+import type { RawEngineConfig } from '../../request/engine.js';
 import type { DirectStats } from './runtime/direct-traffic.js';
 
-export interface StartAppParams {
-  app: string;
-  generation: number;
-  /** The application's configuration, as validated. */
-  config: Record<string, unknown>;
-}
+export type { DirectStats };
 
 export interface ServeParams {
-  /** Direct mode: the fds attached are listening sockets to accept on. */
-  direct: boolean;
+  /**
+   * The listeners it accepts on itself: the first fds attached are their
+   * listening sockets, in this order (the same set again changes nothing).
+   */
+  listeners: string[];
+  /** The request engine's configuration for those listeners (routes, settings, access log); null: none. */
+  engine: RawEngineConfig | null;
+  /** Its application's name (a pass to it is served in place). */
+  app: string;
+  /** An access log: its fd comes after the listening sockets. */
+  accessLog: boolean;
   serverHeader: string;
-  /** Requests after which the process should stop taking more (limits.requests), or 0. */
+  /** Requests after which the process asks to be replaced (limits.requests), or 0. */
   requestLimit: number;
-  /** Direct mode: settings.http, which the process applies to the connections it accepts. */
-  http?: DirectHttpSettings;
+  /** limits.timeout in ms (0: none), for the requests it takes itself. */
+  timeoutMs: number;
 }
+
+/** What a router asks of main for its configuration's applications. */
+export interface AppsCommitParams {
+  token: number;
+  /** App name -> the listener addresses its processes accept on themselves. */
+  direct: Record<string, string[]>;
+  /** The engine's part of the configuration (what application processes need to route). */
+  engine: RawEngineConfig;
+  serverHeader: string;
+}
+
+export interface ApplicationStatus {
+  processes: { running: number; starting: number; idle: number };
+  requests: { active: number };
+}
+
+/** What main knows of applications, for /status. */
+export interface AppsStatus {
+  applications: Record<string, ApplicationStatus>;
+  /** Traffic application processes took on their own listeners (the router never saw it). */
+  direct: DirectStats;
+}
+
+export type AppProcessState = 'starting' | 'ready' | 'stopping' | 'gone';
 
 declare module '../../kernel/ports/methods.js' {
   interface PortMethods {
-    /** router -> main: start a prototype for an application generation; answered once it is READY. */
-    'main.start-app': { params: StartAppParams; result: { pid: number } };
-    /** router -> main: stop a prototype (and with it its processes). */
-    'main.stop-app': { params: { pid: number }; result: Record<string, never> };
-    /** router -> prototype: start one application process; the router's end of its channel comes with the answer. */
-    'prototype.spawn': { params: Record<string, never>; result: { pid: number } };
-    /** router -> prototype: signal one of its processes (the router may not signal the app's user). */
+    /**
+     * router -> main: the applications of a configuration about to be
+     * applied. Unchanged ones keep their processes; new or changed ones get
+     * a generation whose first process is up when this answers (or it fails
+     * with why, and nothing is left of them).
+     */
+    'main.apps-prepare': { params: { applications: Record<string, unknown> }; result: { token: number } };
+    /** router -> main: the configuration is in force; applications it no longer has retire. */
+    'main.apps-commit': { params: AppsCommitParams; result: Record<string, never> };
+    /** router -> main: the configuration was not applied: what apps-prepare started goes. */
+    'main.apps-abandon': { params: { token: number }; result: void };
+    /** router -> main: requests wait for a process of this application. */
+    'main.app-demand': { params: { app: string; waiting: number }; result: void };
+    /** router (or the application itself, without a key) -> main: a process held a request past limits.timeout; replace it. */
+    'main.app-timeout': { params: { app: string; key?: number }; result: void };
+    /** controller -> main: graceful restart of an application's processes. */
+    'main.app-restart': { params: { name: string }; result: Record<string, never> };
+    'main.apps-status': { params: Record<string, never>; result: AppsStatus };
+
+    /** main -> prototype: start one application process; main's end of its channel comes with the answer. */
+    'prototype.spawn': { params: { startTimeoutMs: number }; result: { pid: number } };
+    /** main -> prototype: signal one of its processes (by the pid the prototype knows). */
     'prototype.kill': { params: { pid: number; signal: NodeJS.Signals }; result: { sent: boolean } };
-    /** prototype -> router: one of its processes ended. */
-    'router.app-exited': { params: { pid: number; code: number | null; signal: string | null }; result: void };
-    /** router -> application: what to serve (listening fds attached in direct mode). */
+    /** prototype -> main: one of its processes ended. */
+    'main.app-exited': { params: { pid: number; code: number | null; signal: string | null }; result: void };
+
+    /** main -> application: what to serve (listening fds attached in direct mode). */
     'app.serve': { params: ServeParams; result: Record<string, never> };
-    /** router -> application: a connection to serve (routed mode; the fd attached). */
-    'app.adopt': { params: Record<string, never>; result: void };
-    /** router -> application: stop taking work, finish what is in flight, exit. */
+    /** main -> application: stop taking work, finish what is in flight within graceMs, exit. */
     'app.stop': { params: { graceMs: number }; result: void };
-    /** application -> router: the app called listen() and serves. */
-    'router.app-ready': { params: Record<string, never>; result: void };
-    /** application -> router: the app cannot start (why). */
-    'router.app-failed': { params: { reason: string }; result: void };
-    /** application -> router: its requests in flight changed (rate-limited). */
-    'router.app-load': { params: { active: number; total: number; direct: DirectStats }; result: void };
+    /** application -> main: the app called listen() and serves. */
+    'main.app-ready': { params: Record<string, never>; result: void };
+    /** application -> main: the app cannot start (why). */
+    'main.app-failed': { params: { reason: string }; result: void };
+    /** application -> main: its requests in flight and served, and its own listeners' traffic (rate-limited). */
+    'main.app-load': { params: { active: number; total: number; direct: DirectStats }; result: void };
+    /** application -> main: limits.requests reached: replace me. */
+    'main.app-retire': { params: Record<string, never>; result: void };
+
+    /** main -> router: a process of an application serves; the router's end of a channel to it comes attached. */
+    'router.app-process': { params: { app: string; key: number; generation: number; name: string }; result: void };
+    /** main -> router: a process stops taking new work (draining) or is gone. */
+    'router.app-state': { params: { app: string; key: number; state: AppProcessState }; result: void };
+    /** main -> router: the application has no process and cannot start one now (why), or null once it can. */
+    'router.app-failing': { params: { app: string; reason: string | null }; result: void };
+    /** main -> application: SIGUSR1: the access log, opened again (the fd attached). */
+    'app.access-log': { params: Record<string, never>; result: void };
+    /**
+     * application -> router: a client connection the application accepted has
+     * a request for the router (a file, a proxy, another application): this
+     * socketpair (the fd attached) carries its requests, as if that client
+     * had connected to the router's listener `address`.
+     */
+    'router.relay': { params: { address: string; remote: { address: string; port: number } | null }; result: void };
+    /**
+     * router -> application: a connection to serve (routed mode; the fd
+     * attached). The application counts each request it reads on it in
+     * `slot` of the router's request counters (-1: none).
+     */
+    'app.adopt': { params: { slot: number }; result: void };
+    /**
+     * router -> application: shared memory (the fd attached) of `slots`
+     * 32-bit counters, one per routed connection: requests the application
+     * has read on it. When an application dies, its router sees which
+     * requests it never read, and gives them to another process.
+     */
+    'app.counters': { params: { slots: number }; result: void };
   }
 }
 
@@ -53,8 +138,11 @@ export const APP_ENV = 'WEFT_APP';
 export interface AppBoot {
   name: string;
   titlePrefix: string;
-  /** Its channel to the router. */
+  /** Its channel to main; channels to routers arrive later (NEW_PORT). */
   channelFd: number;
+  mainPid: number;
+  /** Weft's version (the Server header's). */
+  version: string;
   logLevel: string;
   /** "unit" or "json" (--log-format). */
   logFormat?: string;
@@ -68,3 +156,6 @@ export interface AppBoot {
  * runtime takes out again.
  */
 export const CLIENT_HEADER = 'x-weft-client';
+
+/** An application process's exit code when limits.timeout's watchdog ended it. */
+export const WATCHDOG_EXIT_CODE = 75;

@@ -1,14 +1,12 @@
 // Inside the prototype: run the plugin's check once, then start
-// application processes on the router's request. Each gets a channel whose
-// other end goes back to the router with the answer, so the router talks to
-// its application processes directly. Their exits are reported to the
-// router, which decides what replaces them.
+// application processes on main's request. Each gets a channel whose other
+// end goes back to main with the answer (main connects it to the routers).
+// Their exits are reported to main, which decides what replaces them.
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { quit } from '../../kernel/boot/bootstrap.js';
 import { withFds } from '../../kernel/ports/methods.js';
-import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
+import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { createProcess, reapStrays, socketPair } from '../../native/index.js';
 import type { ChildProcessHandle } from '../../native/index.js';
 import { distRoot } from '../../paths.js';
@@ -17,17 +15,11 @@ import type { AppPlugin, PluginContext } from './plugin-api.js';
 import { APP_ENV } from './protocol.js';
 import type { AppBoot } from './protocol.js';
 
-/** How long an application process may take to call listen(). */
-const START_TIMEOUT_MS = 30000;
 const STOP_GRACE_MS = 5000;
 
 const children = new Map<number, ChildProcessHandle>();
 
 export const runtimeEntry = path.join(distRoot, 'src', 'plugins', 'application', 'app-entry.js');
-
-function routerPid(ctx: ProcessContext): number | undefined {
-  return ctx.port.peersOfType('router')[0]?.pid;
-}
 
 export const prototypeHooks: ProcessHooks = {
   async setup(ctx) {
@@ -45,16 +37,19 @@ export const prototypeHooks: ProcessHooks = {
     const stdout = o.hasOutputFds ? 4 : o.stdoutToLog ? 2 : devNull;
     const stderr = o.hasOutputFds ? 5 : 2;
 
-    ctx.port.handle('prototype.spawn', async () => {
+    const mainPid = ctx.runtime.mainPid;
+    ctx.port.handle('prototype.spawn', async ({ startTimeoutMs }) => {
       const spec = plugin.launch(o.config, pctx);
-      const [routerEnd, appEnd] = socketPair();
+      const [mainEnd, appEnd] = socketPair();
       const boot: AppBoot = {
         name: o.app,
         titlePrefix: ctx.runtime.options.titlePrefix,
         channelFd: 3,
+        mainPid,
+        version: ctx.runtime.options.version,
         logLevel: ctx.runtime.options.logLevel,
         logFormat: ctx.runtime.options.logFormat,
-        startTimeoutMs: START_TIMEOUT_MS,
+        startTimeoutMs,
       };
       let child: ChildProcessHandle;
       try {
@@ -68,7 +63,7 @@ export const prototypeHooks: ProcessHooks = {
           noNewPrivs: o.config.isolation?.new_privs !== true,
         });
       } catch (e) {
-        fs.closeSync(routerEnd);
+        fs.closeSync(mainEnd);
         throw e;
       } finally {
         fs.closeSync(appEnd);
@@ -76,13 +71,10 @@ export const prototypeHooks: ProcessHooks = {
       children.set(child.pid, child);
       void child.exited.then((status) => {
         children.delete(child.pid);
-        const router = routerPid(ctx);
-        if (router !== undefined) {
-          ctx.port.notify(router, 'router.app-exited', { pid: child.pid, code: status.code, signal: status.signal });
-        }
+        ctx.port.notify(mainPid, 'main.app-exited', { pid: child.pid, code: status.code, signal: status.signal });
       });
-      setImmediate(() => fs.closeSync(routerEnd));
-      return withFds({ pid: child.pid }, [routerEnd]);
+      setImmediate(() => fs.closeSync(mainEnd));
+      return withFds({ pid: child.pid }, [mainEnd]);
     });
 
     ctx.port.handle('prototype.kill', ({ pid, signal }) => ({ sent: children.get(pid)?.kill(signal) ?? false }));
@@ -93,10 +85,6 @@ export const prototypeHooks: ProcessHooks = {
       };
       ctx.engine.onSignal('SIGCHLD', reap);
     }
-    // The router that asked for this generation is gone (a new one makes its own).
-    ctx.port.on('peer-closed', (peer) => {
-      if (peer.type === 'router') void quit(ctx, 'the router is gone');
-    });
   },
 
   async stop() {

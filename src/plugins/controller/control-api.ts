@@ -4,7 +4,7 @@ import type http from 'node:http';
 
 import { getAt, splitConfigPath } from '../../config/edit.js';
 import type { ModuleInfo } from '../discovery/definition.js';
-import type { RouterStatus } from '../router/protocol.js';
+import type { ServerStatus } from './server-status.js';
 import type { CertificateService } from './certificates.js';
 import type { ConfigService } from './config-service.js';
 import { failure, Replies, reasonPhrase, replyBody, success } from './replies.js';
@@ -18,7 +18,7 @@ export interface ControlApiDeps {
   certificates: CertificateService;
   modules: ModuleInfo[];
   version: string;
-  routerStatus(): Promise<RouterStatus>;
+  status(): Promise<ServerStatus>;
   restartApp(name: string): Promise<void>;
   /** GET /metrics (Weft only): the exposition in the format Accept asks for. */
   metrics(accept: string | undefined): Promise<{ contentType: string; text: string }>;
@@ -129,8 +129,7 @@ export class ControlApi {
   }
 
   async #statusObject(): Promise<Record<string, unknown>> {
-    const router = await this.#d.routerStatus();
-    return { modules: modulesStatus(this.#d.modules), ...router };
+    return { modules: modulesStatus(this.#d.modules), ...(await this.#d.status()) };
   }
 
   async #status(path: string): Promise<Reply> {

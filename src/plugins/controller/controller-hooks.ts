@@ -11,7 +11,9 @@ import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/pr
 import type { ModuleInfo } from '../discovery/definition.js';
 import '../main/protocol.js';
 import '../router/protocol.js';
+import '../application/protocol.js';
 import { configurationApplier } from './apply-configuration.js';
+import { serverStatus } from './server-status.js';
 import { CertificateService, certificatesInUse } from './certificates.js';
 import { ConfigService } from './config-service.js';
 import { ConfiguredRouter } from './configured-router.js';
@@ -69,17 +71,23 @@ export const controllerHooks: ProcessHooks = {
     // /status, /metrics and readiness describe the router once it runs the configuration.
     const configured = new ConfiguredRouter(ROUTER_WAIT_MS);
     port.on('peer-closed', (peer) => peer.type === 'router' && configured.lost(peer.pid));
-    const routerStatus = async () => (await port.call(await configured.pid(), 'router.status', {}, { timeoutMs: 10000 })).value;
+    const status = async () => {
+      const [router, apps] = await Promise.all([
+        configured.pid().then((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })),
+        port.call(main, 'main.apps-status', {}, { timeoutMs: 10000 }),
+      ]);
+      return serverStatus(router.value, apps.value);
+    };
     const metrics = new ControllerMetrics(runtime.options.version);
     const scrapeMetrics = (accept: string | undefined) =>
       scrape(
-        [() => metrics.registry.snapshot(), async () => statusMetrics(await routerStatus()), () => processMetrics(main, runtime.options.titlePrefix)],
+        [() => metrics.registry.snapshot(), async () => statusMetrics(await status()), () => processMetrics(main, runtime.options.titlePrefix)],
         accept,
       );
     endpoints = new WeftEndpoints({
       listen: async (address) => (await port.call(main, 'main.listen', { addresses: [address] })).fds[0],
-      readiness: async () => evaluateReadiness(config.current as ConfigView, await routerStatus()),
-      live: async () => void (await routerStatus()),
+      readiness: async () => evaluateReadiness(config.current as ConfigView, await status()),
+      live: async () => void (await status()),
       metrics: scrapeMetrics,
       version: runtime.options.version,
     });
@@ -103,9 +111,9 @@ export const controllerHooks: ProcessHooks = {
       certificates,
       modules,
       version: runtime.options.version,
-      routerStatus,
+      status,
       restartApp: async (name) => {
-        await port.call(await routerPid(ctx), 'router.app-restart', { name });
+        await port.call(main, 'main.app-restart', { name });
       },
       metrics: scrapeMetrics,
     });

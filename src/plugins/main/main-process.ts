@@ -25,7 +25,8 @@ import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
 import type { ModuleInfo } from '../discovery/definition.js';
 import './protocol.js';
-import { AppLauncher } from './app-launcher.js';
+import { AppLauncher } from './applications/app-launcher.js';
+import { AppRegistry } from './applications/app-registry.js';
 import { CertificateFiles } from './certificate-files.js';
 import { ConfigState } from './config-state.js';
 import { processTypeRegistry } from '../index.js';
@@ -69,6 +70,7 @@ export class MainProcess {
   #plugins: string[];
   #engine: EventEngine;
   #systemd: SystemdNotifier | undefined;
+  #apps: AppRegistry | undefined;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -222,11 +224,12 @@ export class MainProcess {
       }
       return withFds({ ports: sockets.map((s) => s.port) }, sockets.map((s) => s.fd));
     });
-    const apps = new AppLauncher({ main: this });
-    this.port.handle('main.start-app', (params) => apps.start(params));
-    this.port.handle('main.stop-app', async ({ pid }) => {
-      await this.processes.stop(pid);
-      return {};
+    this.#apps = new AppRegistry({
+      port: this.port,
+      log: this.log,
+      processes: this.processes,
+      launcher: new AppLauncher(this),
+      listenSockets: this.listenSockets,
     });
     this.port.handle('main.cert-list', () => ({ bundles: this.certificates.list() }));
     this.port.handle('main.cert-get', ({ names }) => ({ bundles: this.certificates.get(names) }));
@@ -312,6 +315,7 @@ export class MainProcess {
   }
 
   async #cleanup(): Promise<void> {
+    this.#apps?.retireAll();
     await this.processes.quit();
     this.listenSockets.closeAll();
     if (this.#pidWritten) removePidFile(this.options.pid, process.pid);

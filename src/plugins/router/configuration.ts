@@ -5,49 +5,35 @@
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import '../main/protocol.js';
-import { accessLogPath, compileFormat } from './access-log/access-log-format.js';
-import type { AccessLogConfig, CompiledFormat } from './access-log/access-log-format.js';
-import { AccessLogWriter } from './access-log/access-log-writer.js';
-import type { ApplicationRegistry } from './applications/application-gateway.js';
-import type { ApplicationPool } from './applications/application-pool.js';
-import { compileRouteActions } from './http/actions.js';
-import type { CompiledAction } from './http/actions.js';
-import { compileForwarded } from './http/client-address.js';
-import type { ClientResolver, ForwardedConfig } from './http/client-address.js';
-import { compilePass } from './http/pass-target.js';
-import type { PassTarget } from './http/pass-target.js';
+import '../application/protocol.js';
+import { accessLogPath } from '../../request/access-log/access-log-format.js';
+import type { AccessLogConfig, CompiledFormat } from '../../request/access-log/access-log-format.js';
+import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
+import type { CompiledAction } from '../../request/actions.js';
+import { acceptingApplication } from '../../request/accepting-application.js';
+import { RequestEngine } from '../../request/engine.js';
+import type { EngineView, ListenerConf, RawEngineConfig, RawListener } from '../../request/engine.js';
+import type { CompiledRoutes } from '../../request/routing/index.js';
+import { compileTemplate } from '../../request/routing/index.js';
+import type { HttpSettings } from '../../request/settings.js';
+import type { AppDirectory, AppLimits } from './applications/app-directory.js';
 import type { ListenerSpec } from './listeners/listener-set.js';
+import { compileProxyTarget } from './proxy/proxy-target.js';
+import type { ProxyTarget } from './proxy/proxy-target.js';
 import { Upstream } from './proxy/upstream.js';
-import { compileRoutes } from './routing/index.js';
-import type { CompiledRoutes } from './routing/index.js';
-import { httpSettings } from './settings.js';
+import { compileShare } from './share/index.js';
+import type { ShareHandler } from './share/index.js';
 import { certificateNames, tlsSetup } from './tls/tls-listener.js';
 import type { TlsConfig, TlsServerSetup } from './tls/tls-listener.js';
 import tls from 'node:tls';
-import type { HttpSettings } from './settings.js';
 
-interface RawListener {
-  pass: string;
-  backlog?: number;
-  tls?: TlsConfig;
-  forwarded?: ForwardedConfig;
-}
-
-interface RawConfig {
-  listeners?: Record<string, RawListener>;
-  routes?: unknown;
-  applications?: Record<string, unknown>;
+interface RawConfig extends RawEngineConfig {
+  listeners?: Record<string, RawListener & { tls?: TlsConfig }>;
   upstreams?: Record<string, { servers: Record<string, { weight?: number }> }>;
-  settings?: { http?: Record<string, unknown> };
   access_log?: AccessLogConfig;
 }
 
-export interface ListenerConf {
-  address: string;
-  pass: PassTarget;
-  client: ClientResolver;
-  tls: boolean;
-}
+export type RouterEngine = RequestEngine<ShareHandler, ProxyTarget>;
 
 /** What a configuration needs from the router to come up. */
 export interface RouterEnvironment {
@@ -57,19 +43,23 @@ export interface RouterEnvironment {
   version: string;
   /** The configuration in force, whose resources may be taken over. */
   previous: Configuration | null;
-  applications: ApplicationRegistry;
+  directory: AppDirectory;
 }
 
-export class Configuration {
+export class Configuration implements EngineView {
   readonly raw: RawConfig;
+  /** What decides every request: the same in every process that accepts connections. */
+  readonly engine: RouterEngine;
   readonly http: HttpSettings;
   readonly serverHeader: string;
   readonly listenerSpecs = new Map<string, ListenerSpec>();
-  readonly listeners = new Map<string, ListenerConf>();
+  readonly listeners: Map<string, ListenerConf>;
   readonly routes: CompiledRoutes;
-  readonly actions: Map<object, CompiledAction>;
+  readonly actions: Map<object, CompiledAction<ShareHandler, ProxyTarget>>;
   readonly upstreams = new Map<string, Upstream>();
-  readonly applications: Map<string, ApplicationPool>;
+  /** What dispatch needs of each application, by name. */
+  readonly applications = new Map<string, AppLimits>();
+  readonly directory: AppDirectory;
   /** Listeners whose connections the application processes accept themselves (the fast path), by app. */
   readonly direct = new Map<string, string[]>();
   readonly log: Logger;
@@ -78,41 +68,38 @@ export class Configuration {
   accessLog: { format: CompiledFormat; writer: AccessLogWriter | undefined } | undefined;
   #env: RouterEnvironment;
   #ownsAccessLog = false;
+  /** main's token for this configuration's applications, between prepare and activate. */
+  #appsToken: number | undefined;
 
   constructor(raw: RawConfig, env: RouterEnvironment) {
     this.raw = raw;
     this.#env = env;
     this.log = env.log;
-    this.http = httpSettings(raw.settings as never);
-    this.serverHeader = this.http.serverVersion ? `Weft/${env.version}` : 'Weft';
-    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
-      const secure = l.tls !== undefined;
-      // A TLS listener's kind is set in prepare(), once its bundles are read.
-      this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
-      this.listeners.set(address, {
-        address,
-        tls: secure,
-        pass: compilePass(l.pass, `/listeners/${address}/pass`),
-        client: compileForwarded(l.forwarded, `/listeners/${address}/forwarded`),
-      });
-    }
-    this.routes = compileRoutes(raw.routes);
-    this.actions = compileRouteActions(raw.routes, { mimeTypes: this.http.mimeTypes });
+    this.engine = new RequestEngine<ShareHandler, ProxyTarget>(raw, {
+      log: env.log,
+      version: env.version,
+      share: (action, path, mimeTypes) =>
+        compileShare(action as never, { mimeTypes, compileTemplate: (text) => compileTemplate(text, `${path}/share`) as never }),
+      proxy: (address, path) => compileProxyTarget(address, path),
+    });
+    this.http = this.engine.http;
+    this.serverHeader = this.engine.serverHeader;
+    this.listeners = this.engine.listeners;
+    this.routes = this.engine.routes;
+    this.actions = this.engine.actions;
+    // A TLS listener's kind is set in prepare(), once its bundles are read.
+    for (const [address, l] of Object.entries(raw.listeners ?? {})) this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
-    this.applications = env.applications.plan((raw.applications ?? {}) as Record<string, Record<string, unknown>>);
-    // The access log is written by the router: with one, every request goes through it.
-    // So is log_route, which logs each request's route.
-    const routerWork = raw.access_log !== undefined || raw.settings?.http?.log_route === true;
-    const listeners = routerWork ? [] : Object.entries(raw.listeners ?? {});
-    for (const [address, l] of listeners) {
-      const app = directApplication(l, raw.applications ?? {}, raw.routes);
+    this.directory = env.directory;
+    for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
+    // Listeners one application's processes accept themselves (the router stands by).
+    for (const [address, l] of Object.entries(raw.listeners ?? {})) {
+      const app = directApplication(l, raw);
       if (app === undefined) continue;
       this.listenerSpecs.get(address)!.kind = 'direct';
       this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
     }
-    if (raw.access_log !== undefined) {
-      this.accessLog = { format: compileFormat(raw.access_log, '/access_log'), writer: undefined };
-    }
+    if (this.engine.accessLogFormat) this.accessLog = { format: this.engine.accessLogFormat, writer: undefined };
   }
 
   /** Everything that can fail before the switch: the access log opening, applications starting. */
@@ -143,28 +130,38 @@ export class Configuration {
         this.#ownsAccessLog = true;
       }
     }
-    for (const app of this.applications.values()) await app.prepare();
+    // Last: main starts what is new of the applications, and holds it until activate() or abandon().
+    const { value } = await this.#env.port.call(this.#env.mainPid, 'main.apps-prepare', { applications: this.raw.applications ?? {} });
+    this.#appsToken = value.token;
   }
 
   /** Undoes prepare() when the configuration is not switched to after all. */
   abandon(): void {
     if (this.#ownsAccessLog) this.accessLog?.writer?.close();
-    this.#env.applications.abandon(this.applications);
+    if (this.#appsToken !== undefined) this.#env.port.notify(this.#env.mainPid, 'main.apps-abandon', { token: this.#appsToken });
+    this.#appsToken = undefined;
   }
 
-  /** In force now: applications take their direct listeners (fds of the router's sockets). */
-  activate(fdOf: (address: string) => number | undefined): void {
-    this.#env.applications.commit(this.applications);
-    for (const [name, pool] of this.applications) {
-      const fds = (this.direct.get(name) ?? []).map(fdOf).filter((fd): fd is number => fd !== undefined);
-      const h = this.http;
-      pool.setDirect(fds, {
-        headerReadTimeoutMs: h.headerReadTimeoutMs,
-        sendTimeoutMs: h.sendTimeoutMs,
-        idleTimeoutMs: h.idleTimeoutMs,
-        maxBodySize: h.maxBodySize,
-      });
-    }
+  /** In force now: main retires the applications it dropped and gives the rest their direct listeners. */
+  async activate(): Promise<void> {
+    const token = this.#appsToken;
+    if (token === undefined) return;
+    this.#appsToken = undefined;
+    const raw = this.raw;
+    await this.#env.port.call(this.#env.mainPid, 'main.apps-commit', {
+      token,
+      direct: Object.fromEntries(this.direct),
+      // What application processes need to route: no TLS bundles, no upstreams; app names only.
+      engine: {
+        listeners: Object.fromEntries(Object.entries(raw.listeners ?? {}).map(([a, l]) => [a, { pass: l.pass, forwarded: l.forwarded }])),
+        routes: raw.routes,
+        applications: Object.fromEntries(Object.keys(raw.applications ?? {}).map((name) => [name, {}])),
+        settings: raw.settings,
+        access_log: raw.access_log,
+      },
+      serverHeader: this.serverHeader,
+    });
+    this.directory.forget(new Set(this.applications.keys()));
   }
 
   /** No longer the configuration in force: release what only it used. */
@@ -184,43 +181,18 @@ export class Configuration {
 }
 
 /**
- * Where a pass leads whatever the request: through routes whose first step
- * matches everything and only passes on (`[{"action": {"pass": ...}}]`, a
- * common way to write Unit configurations), to its fixed target; '' when
- * the request decides.
+ * The application whose processes accept a listener themselves (see
+ * request/accepting-application.ts); while it has none (it scaled to zero,
+ * or cannot start), the router stands in (RouterState).
  */
-function straightTarget(pass: string, routes: unknown): string {
-  let target = pass;
-  for (let hops = 0; hops < 8; hops++) {
-    const m = /^routes(?:\/([^$]+))?$/.exec(target);
-    if (!m) return target.includes('$') ? '' : target;
-    const steps = m[1] === undefined ? routes : (routes as Record<string, unknown> | undefined)?.[m[1]];
-    if (!Array.isArray(steps) || steps.length === 0) return '';
-    const first = steps[0] as { match?: Record<string, unknown>; action?: Record<string, unknown> };
-    if (first.match !== undefined && Object.keys(first.match).length > 0) return '';
-    const action = first.action ?? {};
-    if (Object.keys(action).length !== 1 || typeof action.pass !== 'string') return '';
-    target = action.pass;
-  }
-  return '';
+function directApplication(l: RawListener & { tls?: unknown }, raw: RawConfig): string | undefined {
+  return acceptingApplication(l, raw);
 }
 
-/**
- * The application a listener's connections may go to directly: its pass
- * leads to a fixed "applications/<name>" (straight, or through routes that
- * cannot decide otherwise), there is no TLS or forwarded processing to
- * do (nor an access log to write), and the app has no limits.timeout (which
- * the router enforces) and at least one process at all times.
- */
-function directApplication(l: RawListener, apps: Record<string, unknown>, routes: unknown): string | undefined {
-  if (l.tls !== undefined || l.forwarded !== undefined) return undefined;
-  const m = /^applications\/([^/$]+)$/.exec(straightTarget(l.pass, routes));
-  if (!m) return undefined;
-  const app = apps[m[1]] as { limits?: { timeout?: number }; processes?: number | { spare?: number } } | undefined;
-  if (!app || app.limits?.timeout !== undefined) return undefined;
+function appLimits(raw: unknown): AppLimits {
+  const app = raw as { processes?: number | { max?: number }; limits?: { timeout?: number } };
   const p = app.processes ?? 1;
-  const always = typeof p === 'number' ? p > 0 : (p.spare ?? 0) > 0;
-  return always ? m[1] : undefined;
+  return { max: typeof p === 'number' ? p : (p.max ?? 1), timeoutMs: (app.limits?.timeout ?? 0) * 1000 };
 }
 
 export function compileConfiguration(raw: unknown, env: RouterEnvironment): Configuration {

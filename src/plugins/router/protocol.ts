@@ -2,7 +2,6 @@
 export interface RouterStatus {
   connections: { accepted: number; active: number; idle: number; closed: number };
   requests: { total: number };
-  applications: Record<string, { processes: { running: number; starting: number; idle: number }; requests: { active: number } }>;
 }
 
 declare module '../../kernel/ports/methods.js' {
@@ -12,7 +11,5 @@ declare module '../../kernel/ports/methods.js' {
     'router.status': { params: Record<string, never>; result: RouterStatus };
     /** SIGUSR1 in main: open the access log again (after rotation). */
     'router.reopen-logs': { params: Record<string, never>; result: void };
-    /** Graceful restart of an application's processes. */
-    'router.app-restart': { params: { name: string }; result: Record<string, never> };
   }
 }

@@ -3,6 +3,7 @@
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { serverFactory } from './http/server-factory.js';
 import './protocol.js';
+import '../application/protocol.js';
 import { RouterState } from './router-state.js';
 
 let state: RouterState | undefined;
@@ -22,18 +23,14 @@ export const routerHooks: ProcessHooks = {
       return {};
     });
     ctx.port.handle('router.status', () => router.status());
-    ctx.port.handle('router.app-restart', async ({ name }) => {
-      const pool = router.applications.get(name);
-      if (!pool) throw new Error(`no application "${name}" is running`);
-      await pool.restart();
-      return {};
+    ctx.port.onNotify('router.relay', ({ address, remote }, { fds }) => {
+      if (fds[0] !== undefined) router.acceptRelay(address, remote, fds[0]);
     });
     ctx.port.onNotify('router.reopen-logs', () => {
       router.current?.reopenAccessLog().catch((e: Error) => ctx.log.alert(`cannot reopen the access log: ${e.message}`));
     });
   },
   stop() {
-    state?.applications.retireAll();
     state?.listeners.closeAll();
   },
 };

@@ -3,13 +3,19 @@
 // obtained first, then the switch happens at once; requests already running
 // finish under the configuration they started with, because each took its
 // own reference to it.
+import fs from 'node:fs';
+import net from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
+
+import type { SocketEndpoint } from '../../request/routing/index.js';
+import { RELAYED } from './http/relayed.js';
+import type { RelayedSocket } from './http/relayed.js';
 
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import { compileConfiguration } from './configuration.js';
 import type { Configuration } from './configuration.js';
-import { ApplicationRegistry } from './applications/application-gateway.js';
+import { AppDirectory } from './applications/app-directory.js';
 import { ListenerSet } from './listeners/listener-set.js';
 import type { ServerFactory } from './listeners/listener-set.js';
 import type { RouterStatus } from './protocol.js';
@@ -18,7 +24,7 @@ import { Counters } from './status/counters.js';
 export class RouterState {
   readonly counters = new Counters();
   readonly listeners: ListenerSet;
-  readonly applications: ApplicationRegistry;
+  readonly directory: AppDirectory;
   #current: Configuration | null = null;
   #raw: unknown = undefined;
   #log: Logger;
@@ -34,13 +40,8 @@ export class RouterState {
     this.#mainPid = options.mainPid;
     this.#version = options.version;
     this.#factory = options.factory;
-    this.applications = new ApplicationRegistry({
-      port: options.port,
-      mainPid: options.mainPid,
-      log: options.log,
-      serverHeader: () => this.#current?.serverHeader ?? `Weft/${options.version}`,
-      counters: this.counters,
-    });
+    this.directory = new AppDirectory({ port: options.port, mainPid: options.mainPid, log: options.log });
+    this.directory.on('serving', (app) => this.#standBy(app));
   }
 
   get current(): Configuration | null {
@@ -55,7 +56,7 @@ export class RouterState {
       mainPid: this.#mainPid,
       version: this.#version,
       previous: this.#current,
-      applications: this.applications,
+      directory: this.directory,
     });
     try {
       await next.prepare();
@@ -74,18 +75,40 @@ export class RouterState {
     this.#current = next;
     this.#raw = raw;
     this.listeners.commit(prepared, next.listenerSpecs, this.#factory(this));
-    next.activate((address) => this.listeners.fdOf(address));
+    await next.activate();
     for (const server of this.listeners.servers()) {
       server.headersTimeout = next.http.headerReadTimeoutMs;
       server.keepAliveTimeout = next.http.idleTimeoutMs;
       server.timeout = next.http.sendTimeoutMs;
     }
     previous?.retire(next);
+    for (const app of next.direct.keys()) this.#standBy(app);
+  }
+
+  /** The router accepts on an application's listeners while none of its processes can. */
+  #standBy(app: string): void {
+    const addresses = this.#current?.direct.get(app) ?? [];
+    const on = !this.directory.serving(app);
+    for (const address of addresses) this.listeners.standBy(address, on);
+  }
+
+  /**
+   * A connection an application process accepted on one of its listeners
+   * and hands over for requests that are not its app's: served as if its
+   * client had connected here.
+   */
+  acceptRelay(address: string, remote: SocketEndpoint | null, fd: number): void {
+    const server = this.listeners.server(address);
+    if (!server) {
+      fs.closeSync(fd);
+      return;
+    }
+    const socket = new net.Socket({ fd, readable: true, writable: true }) as RelayedSocket;
+    socket[RELAYED] = remote;
+    server.emit('connection', socket);
   }
 
   status(): RouterStatus {
-    const applications: RouterStatus['applications'] = {};
-    for (const [name, app] of this.#current?.applications ?? []) applications[name] = app.status();
-    return { connections: this.counters.connections(), requests: { total: this.counters.requests }, applications };
+    return { connections: this.counters.connections(), requests: { total: this.counters.requests } };
   }
 }

@@ -18,8 +18,6 @@ import { isMainThread } from 'node:worker_threads';
 
 import { AppHostError, AppHostErrorCodes } from './app-host-error.js';
 import { mapUnitHttpForEntry, runEntry } from './app-loader.js';
-import { DirectLimits } from './direct-limits.js';
-import type { DirectHttpSettings } from './direct-limits.js';
 import type { DirectStats } from './direct-traffic.js';
 import type { AppSpec } from './app-loader.js';
 import { CapturedServer } from './captured-server.js';
@@ -30,7 +28,7 @@ import { describeRequest, parseListenArgs } from './listen-request.js';
 import { internalsOf } from './net-internals.js';
 import { RequestTracker } from './request-tracker.js';
 import { responseClassKey } from './response-class.js';
-import type { RequestHook } from './request-tracker.js';
+import type { EdgeHooks, RequestHook } from './request-tracker.js';
 import { mapUnitHttpForRequire } from './unit-http.js';
 
 /** How long a draining process leaves idle keep-alive connections to their clients. */
@@ -49,7 +47,7 @@ interface ReadyWaiter {
 
 export class AppHost {
   #log: LogFunction;
-  #directLimits: DirectLimits | null = null;
+  #configureServer: ((server: http.Server) => void) | undefined;
   #draining = false;
   #tracker: RequestTracker;
   #interception: ListenInterception | undefined;
@@ -60,7 +58,7 @@ export class AppHost {
   #failure: Error | undefined;
   #entry: string | undefined;
   #loading = false;
-  #queued: number[] = [];
+  #queued: Array<{ fd: number; mark: ((socket: net.Socket) => void) | undefined }> = [];
   #warnedTls = false;
 
   constructor(options: AppHostOptions) {
@@ -132,7 +130,7 @@ export class AppHost {
         reject(
           new AppHostError(
             AppHostErrorCodes.NO_LISTEN,
-            `${app} never called listen() on an HTTP server (waited ${timeoutMs} ms)`,
+            `did not listen within ${timeoutMs / 1000} s (${app} never called listen() on an HTTP server)`,
             { file: entry },
           ),
         );
@@ -154,9 +152,10 @@ export class AppHost {
    * Direct mode: accepts connections on a listening socket fd (TCP or unix,
    * shared with other processes) for the app's server. Takes ownership of
    * the fd. Waits for the app's server if it is not listening yet. `backlog`
-   * is passed to listen(2) again (node always calls it; default 511).
+   * is passed to listen(2) again (node always calls it; default 511); `tag`
+   * marks the connections accepted there (for the edge: which listener).
    */
-  async listenOn(fd: number, options: { backlog?: number } = {}): Promise<void> {
+  async listenOn(fd: number, options: { backlog?: number; tag?: string } = {}): Promise<void> {
     checkFd(fd);
     let primary: CapturedServer;
     try {
@@ -167,13 +166,17 @@ export class AppHost {
       closeQuietly(fd);
       throw e;
     }
-    this.#directLimits?.applyTo(primary.server as http.Server);
+    this.#configureServer?.(primary.server as http.Server);
     // From here node owns the fd (and closes it with its handle).
-    await primary.acceptOn(fd, options.backlog, this.#interception!.original);
+    await primary.acceptOn(fd, options.backlog, options.tag ?? String(fd), this.#interception!.original);
   }
 
-  /** Routed mode: serves HTTP on a connected stream socket fd as if the app's server had accepted it. Takes ownership. */
-  adopt(fd: number): void {
+  /**
+   * Routed mode: serves HTTP on a connected stream socket fd as if the app's
+   * server had accepted it. Takes ownership. `mark` is called with the
+   * socket before the server sees it (to tag it for request hooks).
+   */
+  adopt(fd: number, mark?: (socket: net.Socket) => void): void {
     checkFd(fd);
     const primary = this.#primary;
     if (primary && this.#ready && !primary.listening) {
@@ -183,10 +186,12 @@ export class AppHost {
     }
     if (!primary?.accepting) {
       // Not listening yet: the connection waits (its bytes wait in the socket).
-      this.#queued.push(fd);
+      this.#queued.push({ fd, mark });
       return;
     }
-    primary.deliver(primary.socketFor(fd));
+    const socket = primary.socketFor(fd);
+    mark?.(socket);
+    primary.deliver(socket);
   }
 
   /**
@@ -234,13 +239,14 @@ export class AppHost {
   }
 
   /**
-   * Direct mode: Weft's settings.http for the connections accepted on its
-   * fds (timeouts, max_body_size); undefined: none (routed mode).
+   * Direct mode: what sees the requests on Weft's own listening fds before
+   * the app (the request engine), and how it sets up the app's server for
+   * them (timeouts, parser limits); null: nothing (routed mode).
    */
-  setDirectHttp(settings: DirectHttpSettings | undefined): void {
-    this.#directLimits = settings ? new DirectLimits(settings) : null;
-    this.#tracker.setLimits(this.#directLimits);
-    if (this.#directLimits && this.#primary) this.#directLimits.applyTo(this.#primary.server as http.Server);
+  setEdge(edge: (EdgeHooks & { configureServer(server: http.Server): void }) | null): void {
+    this.#tracker.setEdge(edge);
+    this.#configureServer = edge ? (server) => edge.configureServer(server) : undefined;
+    if (edge && this.#primary) edge.configureServer(this.#primary.server as http.Server);
   }
 
   /** The `Server` header from now on ('' for none); the app's own wins. */
@@ -310,7 +316,7 @@ export class AppHost {
     if (captured !== this.#primary) return;
     this.#ready = true;
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
-    for (const fd of this.#queued.splice(0)) this.adopt(fd);
+    for (const q of this.#queued.splice(0)) this.adopt(q.fd, q.mark);
   }
 
   #closed(captured: CapturedServer): void {

@@ -93,11 +93,14 @@ export class CapturedServer {
     });
   }
 
-  /** Accepts on a listening fd (TCP or unix) for this server; Node takes ownership of the fd. */
-  async acceptOn(fd: number, backlog: number | undefined, originalListen: OriginalListen): Promise<void> {
+  /**
+   * Accepts on a listening fd (TCP or unix) for this server; Node takes
+   * ownership of the fd. Sockets accepted are tagged with `tag`.
+   */
+  async acceptOn(fd: number, backlog: number | undefined, tag: string, originalListen: OriginalListen): Promise<void> {
     const acceptor = net.createServer(connectionOptionsOf(this.server));
     acceptor.on('connection', (socket: DirectSocket) => {
-      socket[DIRECT] = true;
+      socket[DIRECT] = tag;
       const stats = this.#events.direct;
       stats.accepted++;
       socket.once('close', () => stats.closed++);

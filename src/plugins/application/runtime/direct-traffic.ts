@@ -5,10 +5,10 @@
 // request, nothing for routed connections.
 import type { Socket } from 'node:net';
 
-/** Marks a socket accepted on one of Weft's listening fds. */
+/** Marks a socket accepted on one of Weft's listening fds: its value is that listener's tag (its address). */
 export const DIRECT = Symbol('weft.direct');
 
-export type DirectSocket = Socket & { [DIRECT]?: true };
+export type DirectSocket = Socket & { [DIRECT]?: string };
 
 export interface DirectStats {
   accepted: number;

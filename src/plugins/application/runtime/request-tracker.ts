@@ -12,7 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type http from 'node:http';
 
 import type { LogFunction } from './captured-server.js';
-import type { DirectLimits } from './direct-limits.js';
+import type { Socket } from 'node:net';
+
 import { DIRECT, emptyDirectStats } from './direct-traffic.js';
 import type { DirectSocket, DirectStats } from './direct-traffic.js';
 import { installResponseClass } from './response-class.js';
@@ -20,6 +21,18 @@ import { installResponseClass } from './response-class.js';
 type DirectResponse = ServerResponse & { [DIRECT]?: true };
 
 export type RequestHook = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * What stands between Weft's own listeners and the app (the request engine
+ * of an application process): it sees each request that came in on one of
+ * Weft's listening fds before the app does, and each protocol error there.
+ */
+export interface EdgeHooks {
+  /** False when the request was answered (or handed elsewhere) and the app must not see it. */
+  admit(req: IncomingMessage, res: ServerResponse): boolean;
+  /** A malformed request on such a connection: answered here. */
+  clientError(error: NodeJS.ErrnoException, socket: Socket): void;
+}
 
 export class RequestTracker {
   #log: LogFunction;
@@ -31,7 +44,7 @@ export class RequestTracker {
   #drainWaiters: Array<() => void> = [];
   #closeConnections = false;
   #serverHeader: string;
-  #limits: DirectLimits | null = null;
+  #edge: EdgeHooks | null = null;
 
   constructor(options: { log: LogFunction; serverHeader?: string }) {
     this.#log = options.log;
@@ -51,9 +64,9 @@ export class RequestTracker {
     this.#serverHeader = value;
   }
 
-  /** settings.http for requests on direct connections (null: none). */
-  setLimits(limits: DirectLimits | null): void {
-    this.#limits = limits;
+  /** What sees requests on Weft's own listeners first (null: nothing, they go straight to the app). */
+  setEdge(edge: EdgeHooks | null): void {
+    this.#edge = edge;
   }
 
   /** From now on every response closes its connection (the process is stopping). */
@@ -84,10 +97,13 @@ export class RequestTracker {
       if (event === 'upgrade') tracker.#total++;
       else if (
         (event === 'request' || event === 'checkContinue') &&
-        tracker.#limits !== null &&
-        ((a as IncomingMessage).socket as DirectSocket)[DIRECT] === true &&
-        !tracker.#limits.admit(a as IncomingMessage, b as ServerResponse)
+        tracker.#edge !== null &&
+        ((a as IncomingMessage).socket as DirectSocket)[DIRECT] !== undefined &&
+        !tracker.#edge.admit(a as IncomingMessage, b as ServerResponse)
       ) {
+        return true;
+      } else if (event === 'clientError' && tracker.#edge !== null && (b as DirectSocket)[DIRECT] !== undefined) {
+        tracker.#edge.clientError(a as NodeJS.ErrnoException, b as Socket);
         return true;
       }
       switch (arguments.length) {
@@ -109,7 +125,7 @@ export class RequestTracker {
   #begin(req: IncomingMessage, res: ServerResponse): void {
     this.#total++;
     this.#active++;
-    if ((req.socket as DirectSocket)[DIRECT] === true) {
+    if ((req.socket as DirectSocket)[DIRECT] !== undefined) {
       this.direct.requests++;
       this.direct.active++;
       (res as DirectResponse)[DIRECT] = true;

@@ -1,5 +1,6 @@
-// What /status knows, as metrics: the router's connection and request
-// counters, and each application's processes. Rebuilt at every scrape from
+// What /status knows, as metrics: connections and requests (the router's
+// and those application processes took on their own listeners), and each
+// application's processes. Rebuilt at every scrape from
 // one /status answer, so the two always agree.
 //
 // weft_http_requests_total has no labels yet: the per-listener, per-app and
@@ -8,9 +9,9 @@
 // and replace this one.
 import { Registry } from '../../../metrics/index.js';
 import type { MetricsSnapshot } from '../../../metrics/index.js';
-import type { RouterStatus } from '../../router/protocol.js';
+import type { ServerStatus } from '../server-status.js';
 
-export function statusMetrics(status: RouterStatus): MetricsSnapshot {
+export function statusMetrics(status: ServerStatus): MetricsSnapshot {
   const r = new Registry();
   r.counter({ name: 'weft_http_connections_accepted_total', help: 'Client connections accepted.' }).inc(status.connections.accepted);
   r.counter({ name: 'weft_http_connections_closed_total', help: 'Client connections closed.' }).inc(status.connections.closed);

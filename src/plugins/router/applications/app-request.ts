@@ -2,11 +2,11 @@
 // its connections, the answer streamed back. The worker dying under the
 // request is a 502 for that request only; limits.timeout is a 503, and the
 // pool replaces the worker.
-import { watchBody } from '../http/body-timeout.js';
-import { errorResponse } from '../http/errors.js';
-import type { RequestContext } from '../http/request-context.js';
-import { endToEndHeaders, hopByHop, upstreamPath } from '../proxy/proxy-request.js';
-import type { AppConnection, Exchange } from './app-connection.js';
+import { watchBody } from '../../../request/body-timeout.js';
+import { errorResponse } from '../../../request/error-response.js';
+import type { RequestContext } from '../../../request/request-context.js';
+import { endToEndHeaders, hopByHop, upstreamPath } from '../../../request/forwarding.js';
+import type { Http1Connection, Exchange } from '../../../transport/http1-connection.js';
 import { CLIENT_HEADER } from '../../application/protocol.js';
 import type { AppProcess } from './app-process.js';
 
@@ -37,19 +37,26 @@ function requestHead(ctx: RequestContext): { head: string; body: 'none' | 'lengt
   return { head: `${head}\r\n`, body };
 }
 
-export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<void> {
-  if (ctx.upgrade) return tunnelToApp(ctx, p);
+/**
+ * 'untaken': the process never read the request (it died, or its idle
+ * connection had closed) and nothing was sent to the client: the request
+ * may go to another process.
+ */
+export type ForwardOutcome = 'done' | 'untaken';
+
+export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<ForwardOutcome> {
+  if (ctx.upgrade) return tunnelToApp(ctx, p).then(() => 'done');
   const { res } = ctx;
   const { head, body } = requestHead(ctx);
   return new Promise((resolve) => {
     let done = false;
-    let connection = p.acquire();
+    const connection = p.acquire();
     let timer: NodeJS.Timeout | undefined;
-    const finish = (): void => {
+    const finish = (outcome: ForwardOutcome = 'done'): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolve();
+      resolve(outcome);
     };
     const exchange: Exchange = {
       head: (status, headers) => ctx.writeHead(status, endToEndHeaders(headers)),
@@ -58,22 +65,20 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
         res.end();
         finish();
       },
-      fail: (_error, started) => {
+      fail: (_error, started, taken) => {
         if (done) return;
-        // An idle connection the app had just closed: nothing reached it, try a new one.
-        if (!started && body === 'none' && reused) {
-          reused = false;
-          connection = p.acquire(true);
-          connection.start(head, exchange, { head: ctx.method === 'HEAD' });
+        // Never read (the process died with it still queued, or an idle
+        // connection had just closed): it may go to a process that will.
+        if (!started && !taken && body === 'none') {
+          finish('untaken');
           return;
         }
-        // The worker died (or never took the connection): this request fails alone.
+        // The process died holding it: this request fails alone.
         if (res.headersSent) res.destroy();
         else errorResponse(ctx, 502);
         finish();
       },
     };
-    let reused = connection.uses > 0;
     res.on('drain', () => connection.resumeReading());
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
@@ -82,7 +87,7 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
         connection.destroy();
         errorResponse(ctx, 503);
         onTimeout();
-        resolve();
+        resolve('done');
       }, timeoutMs);
     }
     res.on('close', () => {
@@ -102,7 +107,7 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
 }
 
 /** The request body to the app, as it arrives, with backpressure; chunked again when it came chunked. */
-function sendBody(ctx: RequestContext, connection: () => AppConnection, chunked: boolean): void {
+function sendBody(ctx: RequestContext, connection: () => Http1Connection, chunked: boolean): void {
   const { req } = ctx;
   req.on('data', (chunk: Buffer) => {
     const c = connection();

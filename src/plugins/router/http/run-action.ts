@@ -1,75 +1,42 @@
-// Running a matched action: modifiers first (rewrite changes the path that
-// later routing and $uri see; response_headers wait for the response head),
-// then the action itself. "pass" may lead through further route sets, to an
-// application or an upstream group; "share" may fall back to another action.
+// The router carrying out what a request's route decided: a return, an
+// error page, a file ("share", whose "fallback" decides again), a proxy, an
+// upstream group, or an application.
+import { decideAction } from '../../../request/decide.js';
+import type { Decision } from '../../../request/decide.js';
+import { errorResponse } from '../../../request/error-response.js';
+import { returnAction } from '../../../request/return-response.js';
+import type { RequestContext } from '../../../request/request-context.js';
+import type { Configuration } from '../configuration.js';
 import { proxyRequest } from '../proxy/proxy-request.js';
-import type { CompiledAction } from './actions.js';
-import { errorResponse } from './errors.js';
-import type { RequestContext } from './request-context.js';
-import type { Destination } from './pass-target.js';
+import type { ProxyTarget } from '../proxy/proxy-target.js';
+import type { ShareHandler } from '../share/index.js';
 
-/** Route sets passing to route sets: a loop in the configuration ends here. */
-const MAX_PASSES = 16;
+export type RouterContext = RequestContext<Configuration>;
+export type RouterDecision = Decision<ShareHandler, ProxyTarget>;
 
-export async function runAction(ctx: RequestContext, action: CompiledAction, depth = 0): Promise<void> {
-  if (action.rewrite) {
-    const result = action.rewrite(ctx.route, ctx);
-    if (!result.ok) {
-      ctx.log('error', result.reason);
-      errorResponse(ctx, 500);
-      return;
-    }
-    ctx.rewritten = true;
-  }
-  if (action.responseHeaders) ctx.headerChanges.push(action.responseHeaders);
-
-  switch (action.kind) {
+export async function execute(ctx: RouterContext, decision: RouterDecision): Promise<void> {
+  const conf = ctx.conf;
+  switch (decision.kind) {
     case 'return':
-      return returnAction(ctx, action.status, action.location ? action.location.constant ?? action.location(ctx) : undefined);
-    case 'pass': {
-      const destination = action.pass(ctx);
-      if (!destination) {
+      return returnAction(ctx, decision.status, decision.location);
+    case 'error':
+      errorResponse(ctx, decision.status);
+      return;
+    case 'share': {
+      const { action, depth } = decision;
+      const outcome = await action.share.serve(ctx);
+      if (outcome !== 'fallback') return;
+      if (!action.fallback) {
         errorResponse(ctx, 404);
         return;
       }
-      return passTo(ctx, destination, depth);
-    }
-    case 'share': {
-      const outcome = await action.share.serve(ctx);
-      if (outcome === 'fallback' && action.fallback) return runAction(ctx, action.fallback, depth + 1);
-      if (outcome === 'fallback') errorResponse(ctx, 404);
-      return;
+      return execute(ctx, decideAction(ctx, conf.engine, action.fallback, depth + 1));
     }
     case 'proxy':
-      await proxyRequest(ctx, action.proxy, false);
+      await proxyRequest(ctx, decision.action.proxy, false);
       return;
-  }
-}
-
-export async function passTo(ctx: RequestContext, destination: Destination, depth: number): Promise<void> {
-  if (depth > MAX_PASSES) {
-    ctx.log('error', `more than ${MAX_PASSES} passes between route sets`);
-    errorResponse(ctx, 500);
-    return;
-  }
-  const conf = ctx.conf;
-  switch (destination.kind) {
-    case 'routes': {
-      const route = conf.routes.route(destination.name);
-      if (!route) {
-        errorResponse(ctx, 404);
-        return;
-      }
-      const match = route.match(ctx.route);
-      if (!match.matched) {
-        errorResponse(ctx, 404);
-        return;
-      }
-      if (conf.http.logRoute) ctx.log('notice', `"routes/${match.route === undefined ? '' : `${match.route}/`}${match.index}" selected`);
-      return runAction(ctx, conf.actions.get(match.action)!, depth + 1);
-    }
     case 'upstream': {
-      const upstream = conf.upstreams.get(destination.name);
+      const upstream = conf.upstreams.get(decision.name);
       if (!upstream) {
         errorResponse(ctx, 404);
         return;
@@ -88,25 +55,12 @@ export async function passTo(ctx: RequestContext, destination: Destination, dept
       }
     }
     case 'application': {
-      const app = conf.applications.get(destination.name);
-      if (!app) {
+      const limits = conf.applications.get(decision.name);
+      if (!limits) {
         errorResponse(ctx, 404);
         return;
       }
-      return app.handle(ctx, destination.target);
+      return conf.directory.handle(ctx, decision.name, limits);
     }
   }
-}
-
-function returnAction(ctx: RequestContext, status: number, location: string | undefined): void {
-  // Unit sends its error page for 4xx and 5xx, and no body otherwise.
-  if (status >= 400 && status <= 599) {
-    if (location !== undefined) ctx.res.setHeader('Location', location);
-    errorResponse(ctx, status);
-    return;
-  }
-  const headers: Record<string, string | number> = { 'Content-Length': 0 };
-  if (location !== undefined) headers.Location = location;
-  ctx.writeHead(status, headers);
-  ctx.res.end();
 }

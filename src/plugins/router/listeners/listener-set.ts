@@ -4,7 +4,7 @@
 // the same socket without refusing a single connection. Applying is two
 // steps: prepare (get every new socket; nothing changes yet) and commit.
 import fs from 'node:fs';
-import type net from 'node:net';
+import net from 'node:net';
 
 import type { Port } from '../../../kernel/ports/port.js';
 import { dup } from '../../../native/index.js';
@@ -23,6 +23,8 @@ interface Held {
   fd: number;
   kind: string;
   server: net.Server;
+  /** A listener application processes accept: the router's own acceptor while it stands in for them. */
+  standby: net.Server | undefined;
 }
 
 export interface Prepared {
@@ -55,6 +57,28 @@ export class ListenerSet {
     return this.#held.get(address)?.server;
   }
 
+  /**
+   * A listener its application's processes accept on: while they cannot
+   * (none serves), the router accepts for them, so that clients are
+   * answered (503 at once for an app that cannot start, or a process started
+   * on demand) instead of waiting in the backlog. The router's server keeps
+   * its connections when it stops standing in.
+   */
+  standBy(address: string, on: boolean): void {
+    const held = this.#held.get(address);
+    if (!held || held.kind !== 'direct' || on === (held.standby !== undefined)) return;
+    if (!on) {
+      held.standby!.close();
+      held.standby = undefined;
+      return;
+    }
+    const server = held.server;
+    const acceptor = net.createServer((socket) => server.emit('connection', socket));
+    acceptor.on('error', () => undefined);
+    acceptor.listen({ fd: dup(held.fd) });
+    held.standby = acceptor;
+  }
+
   servers(): Array<net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number }> {
     return [...this.#held.values()].map((h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number });
   }
@@ -82,6 +106,7 @@ export class ListenerSet {
   commit(prepared: Prepared, specs: Map<string, ListenerSpec>, factory: ServerFactory): void {
     for (const [address, held] of this.#held) {
       if (specs.has(address)) continue;
+      held.standby?.close();
       held.server.close();
       fs.closeSync(held.fd);
       this.#held.delete(address);
@@ -90,9 +115,11 @@ export class ListenerSet {
       const held = this.#held.get(address);
       if (!held) {
         const fd = prepared.fresh.get(address)!;
-        this.#held.set(address, { address, fd, kind: spec.kind, server: factory(address, spec.kind, dup(fd)) });
+        this.#held.set(address, { address, fd, kind: spec.kind, server: factory(address, spec.kind, dup(fd)), standby: undefined });
       } else if (held.kind !== spec.kind) {
         const old = held.server;
+        held.standby?.close();
+        held.standby = undefined;
         held.server = factory(address, spec.kind, dup(held.fd));
         held.kind = spec.kind;
         old.close();
@@ -104,6 +131,7 @@ export class ListenerSet {
 
   closeAll(): void {
     for (const held of this.#held.values()) {
+      held.standby?.close();
       held.server.close();
       fs.closeSync(held.fd);
     }

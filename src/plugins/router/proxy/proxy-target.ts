@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 
-import { RouteCompileError } from '../routing/index.js';
+import { RouteCompileError } from '../../../request/routing/index.js';
 
 export interface ProxyTarget {
   /** As configured, for logs. */

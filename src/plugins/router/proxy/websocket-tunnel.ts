@@ -4,10 +4,10 @@
 // passes untouched, with backpressure, until one side closes.
 import net from 'node:net';
 
-import { errorResponse } from '../http/errors.js';
-import type { RequestContext } from '../http/request-context.js';
+import { errorResponse } from '../../../request/error-response.js';
+import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';
-import { upstreamPath } from './proxy-request.js';
+import { upstreamPath } from '../../../request/forwarding.js';
 
 const CONNECT_TIMEOUT_MS = 30000;
 

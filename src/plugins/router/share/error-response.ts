@@ -1,7 +1,7 @@
 // The share's own error answers, as Unit's nxt_http_request_error writes
 // them: the error page, "Content-Type: text/html", and no body for HEAD. A
 // 500 also closes the connection (Unit marks the request as failed).
-import { errorPage } from '../../../http/error-page.js';
+import { errorPage } from '../../../request/error-page.js';
 import type { ShareRequest } from './share-types.js';
 
 const PAGES = new Map<number, { body: string; headers: Record<string, string | number> }>();

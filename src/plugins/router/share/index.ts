@@ -1,7 +1,7 @@
 // The router's "share" action: static files with Unit 1.35's semantics,
 // opened only through openat2 and served from an in-memory cache.
 // compileShare runs once per configuration; serve() once per request.
-import { toByteString } from '../routing/byte-string.js';
+import { toByteString } from '../../../request/routing/byte-string.js';
 import { sharedFileCache } from './file-cache.js';
 import { MimeLookup } from './mime-lookup.js';
 import { ShareRequestHandler, type Template } from './share-handler.js';

@@ -5,7 +5,7 @@
 // reaches the very same, settled file, the entry is kept and not read again.
 import { fstat, close, type Stats } from 'node:fs';
 
-import { byteStringBuffer } from '../routing/byte-string.js';
+import { byteStringBuffer } from '../../../request/routing/byte-string.js';
 import type { FileCache } from './file-cache.js';
 import { FileEntry } from './file-entry.js';
 import { openShareFile, type ResolveLimits } from './open-file.js';

@@ -5,7 +5,7 @@
 // byte strings like the paths they are looked up for. An unknown extension
 // has the type "": Unit then sends no Content-Type, and "types" patterns
 // see the empty string.
-import { asciiLower, toByteString } from '../routing/byte-string.js';
+import { asciiLower, toByteString } from '../../../request/routing/byte-string.js';
 import { BUILTIN_MIME_TYPES } from './mime-table.js';
 
 /** What follows the last "." of the last segment, dot included; the whole last segment when it has no dot. */

@@ -9,7 +9,7 @@
 //
 // A cached, current file is answered without a system call or an await
 // (file-cache.ts); everything else takes the async slow path.
-import type { StringTest } from '../routing/string-pattern.js';
+import type { StringTest } from '../../../request/routing/string-pattern.js';
 import { sendError } from './error-response.js';
 import type { FileCache } from './file-cache.js';
 import type { FileEntry } from './file-entry.js';

@@ -3,8 +3,8 @@
 // true when no negation matches and some positive pattern does), compared
 // without ASCII case and without percent-decoding, as Unit compiles them
 // (nxt_http_route_types_rule_create: case-insensitive, lowercased pattern).
-import { CaseRule, combinePatterns, compileStringPattern, Decoding, type StringTest } from '../routing/string-pattern.js';
-import { PatternError, RouteCompileError, pathStep } from '../routing/route-compile-error.js';
+import { CaseRule, combinePatterns, compileStringPattern, Decoding, type StringTest } from '../../../request/routing/string-pattern.js';
+import { PatternError, RouteCompileError, pathStep } from '../../../request/routing/route-compile-error.js';
 
 export function compileTypesFilter(types: string | string[], path: string): StringTest {
   const list = typeof types === 'string' ? [types] : types;

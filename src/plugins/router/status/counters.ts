@@ -15,8 +15,6 @@ export class Counters {
   open = 0;
   busyConnections = 0;
   requests = 0;
-  /** Direct-mode connections with a request in progress, as application processes report them. */
-  directBusy = 0;
 
   connection(socket: Socket): void {
     this.accepted++;
@@ -44,17 +42,8 @@ export class Counters {
     if (s[busy] === 0) this.busyConnections--;
   }
 
-  /** Changes in what application processes counted on their direct connections. */
-  direct(change: { accepted: number; closed: number; requests: number; active: number }): void {
-    this.accepted += change.accepted;
-    this.open += change.accepted - change.closed;
-    this.closed += change.closed;
-    this.requests += change.requests;
-    this.directBusy += change.active;
-  }
-
   connections(): RouterStatus['connections'] {
-    const active = this.busyConnections + this.directBusy;
+    const active = this.busyConnections;
     return { accepted: this.accepted, active, idle: Math.max(0, this.open - active), closed: this.closed };
   }
 }

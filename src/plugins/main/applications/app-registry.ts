@@ -1,0 +1,328 @@
+// main's applications: one supervisor per configured application, kept
+// across configurations while its own configuration is unchanged (a change
+// elsewhere restarts nothing), and across router restarts (a router that
+// dies costs only its own connections: the applications go on, and the new
+// router is connected to every process they have).
+//
+// A configuration's applications change in two steps, around the router's
+// own: apps-prepare starts what is new (its first process serving) and
+// answers with a token; apps-commit puts them in force and retires what
+// the configuration dropped; apps-abandon undoes a prepare. A router that
+// dies between the two abandons its prepares.
+import fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+
+import type { ListenSockets } from '../../../kernel/listen/listen-sockets.js';
+import type { Logger } from '../../../kernel/log/logger.js';
+import { MessageType } from '../../../kernel/ports/message-type.js';
+import type { Port } from '../../../kernel/ports/port.js';
+import type { ProcessManager } from '../../../kernel/processes/process-manager.js';
+import type { ProcessEntry } from '../../../kernel/processes/process-table.js';
+import { socketPair } from '../../../native/index.js';
+import '../../application/protocol.js';
+import type { AppsCommitParams, AppsStatus, DirectStats } from '../../application/protocol.js';
+import { emptyDirectStats } from '../../application/runtime/direct-traffic.js';
+import { accessLogPath } from '../../../request/access-log/access-log-format.js';
+import type { AccessLogConfig } from '../../../request/access-log/access-log-format.js';
+import { openForAppend } from '../open-for-append.js';
+import type { AppGeneration } from './app-generation.js';
+import type { AppLauncher } from './app-launcher.js';
+import type { AppProcessRecord } from './app-process-record.js';
+import { AppSupervisor } from './app-supervisor.js';
+import type { SupervisorEnvironment } from './app-supervisor.js';
+import { StartGate } from './start-gate.js';
+
+interface Prepared {
+  router: number;
+  next: Map<string, AppSupervisor>;
+  fresh: AppSupervisor[];
+}
+
+export interface AppRegistryOptions {
+  port: Port;
+  log: Logger;
+  processes: ProcessManager;
+  launcher: AppLauncher;
+  listenSockets: ListenSockets;
+  gate?: StartGate;
+}
+
+export class AppRegistry {
+  #o: AppRegistryOptions;
+  #supervisors = new Map<string, AppSupervisor>();
+  #prepared = new Map<number, Prepared>();
+  /** Every supervisor that still has processes or a prototype: in force, prepared, or retiring. */
+  #all = new Set<AppSupervisor>();
+  #tokens = 0;
+  /** Every live process of every supervisor (prepared ones too), by key, with its supervisor. */
+  #records = new Map<number, { record: AppProcessRecord; supervisor: AppSupervisor }>();
+  /** The access log application processes write to (main's fd of it). */
+  #accessLog: { path: string; fd: number } | undefined;
+  /** What processes that ended had counted on their own listeners, kept for /status. */
+  #lost: DirectStats = emptyDirectStats();
+  #env: SupervisorEnvironment;
+
+  constructor(options: AppRegistryOptions) {
+    this.#o = options;
+    const { port, processes } = options;
+    const gate = options.gate ?? new StartGate();
+    this.#env = {
+      port,
+      log: options.log,
+      launcher: options.launcher,
+      processes,
+      gate,
+      track: () => undefined,
+      ended: (s) => this.#all.delete(s),
+      untrack: (record) => this.#records.delete(record.key),
+      failing: (app, reason) => this.#toRouters((pid) => port.notify(pid, 'router.app-failing', { app, reason })),
+      state: (app, record) => this.#announce(app, record),
+      // Its connections closed with it.
+      lostDirect: (d) => {
+        this.#lost.accepted += d.accepted;
+        this.#lost.closed += d.accepted;
+        this.#lost.requests += d.requests;
+      },
+    };
+    // Supervisors are made through this, so that track() knows whose process it is.
+    this.#make = (name, config) => {
+      const supervisor = new AppSupervisor(name, config as never, {
+        ...this.#env,
+        track: (record) => this.#records.set(record.key, { record, supervisor }),
+      });
+      this.#all.add(supervisor);
+      return supervisor;
+    };
+
+    const found = (key: number): { record: AppProcessRecord; supervisor: AppSupervisor } | undefined => this.#records.get(key);
+    port.onNotify('main.app-ready', (_p, ctx) => found(ctx.from)?.record.markReady());
+    port.onNotify('main.app-failed', ({ reason }, ctx) => found(ctx.from)?.record.markFailed(reason));
+    port.onNotify('main.app-load', ({ active, total, direct }, ctx) => {
+      const f = found(ctx.from);
+      if (f) f.supervisor.load(f.record, active, total, direct);
+    });
+    port.onNotify('main.app-retire', (_p, ctx) => {
+      const f = found(ctx.from);
+      if (f) f.supervisor.retireProcess(f.record);
+    });
+    port.onNotify('main.app-exited', ({ pid, code, signal }, ctx) => this.#generationOf(ctx.from)?.onExit(pid, code, signal));
+    port.onNotify('main.app-demand', ({ app, waiting }) => this.#supervisors.get(app)?.demand(waiting));
+    port.onNotify('main.app-timeout', ({ key }, ctx) => {
+      const f = found(key ?? ctx.from);
+      if (f) f.supervisor.timedOut(f.record);
+    });
+    port.handle('main.apps-prepare', async ({ applications }, ctx) => ({ token: await this.#prepare(applications, ctx.from) }));
+    port.handle('main.apps-commit', (params) => {
+      this.#commit(params);
+      return {};
+    });
+    port.onNotify('main.apps-abandon', ({ token }) => this.#abandon(token));
+    port.handle('main.app-restart', async ({ name }) => {
+      const supervisor = this.#supervisors.get(name);
+      if (!supervisor) throw new Error(`no application "${name}" is running`);
+      await supervisor.restart();
+      return {};
+    });
+    port.handle('main.apps-status', () => this.status());
+
+    processes.on('ready', (entry) => {
+      if (entry.type === 'router') this.#wireRouter(entry);
+    });
+    processes.on('exit', ({ entry }) => {
+      if (entry.type === 'prototype') {
+        for (const s of this.#allSupervisors()) {
+          const gen = s.generationOf(entry.pid);
+          if (gen) s.onPrototypeExit(gen);
+        }
+      }
+      if (entry.type === 'router') {
+        for (const [token, p] of this.#prepared) if (p.router === entry.pid) this.#abandon(token);
+      }
+    });
+  }
+
+  #make: (name: string, config: unknown) => AppSupervisor;
+
+  #allSupervisors(): AppSupervisor[] {
+    return [...this.#all];
+  }
+
+  #generationOf(prototypePid: number): AppGeneration | undefined {
+    for (const s of this.#allSupervisors()) {
+      const gen = s.generationOf(prototypePid);
+      if (gen) return gen;
+    }
+    return undefined;
+  }
+
+  async #prepare(applications: Record<string, unknown>, router: number): Promise<number> {
+    const next = new Map<string, AppSupervisor>();
+    const fresh: AppSupervisor[] = [];
+    for (const [name, config] of Object.entries(applications ?? {})) {
+      const existing = this.#supervisors.get(name);
+      if (existing && !existing.retired && isDeepStrictEqual(existing.config, config)) {
+        next.set(name, existing);
+      } else {
+        const s = this.#make(name, config);
+        fresh.push(s);
+        next.set(name, s);
+      }
+    }
+    const token = ++this.#tokens;
+    this.#prepared.set(token, { router, next, fresh });
+    const results = await Promise.allSettled(fresh.map((s) => s.prepare()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      this.#abandon(token);
+      throw failed.reason;
+    }
+    // The router died (or gave up) while these started.
+    if (!this.#prepared.has(token)) throw new Error('the configuration was abandoned while its applications started');
+    return token;
+  }
+
+  #abandon(token: number): void {
+    const p = this.#prepared.get(token);
+    if (!p) return;
+    this.#prepared.delete(token);
+    for (const s of p.fresh) s.retire();
+  }
+
+  #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
+    const p = this.#prepared.get(token);
+    if (!p) throw new Error(`no prepared configuration ${token}`);
+    this.#prepared.delete(token);
+    for (const [name, s] of this.#supervisors) if (p.next.get(name) !== s) s.retire();
+    this.#supervisors = p.next;
+    const logFd = this.#accessLogFd(engine.access_log, Object.values(direct).some((a) => a.length > 0));
+    for (const [name, s] of p.next) {
+      const listeners: string[] = [];
+      const fds: number[] = [];
+      for (const address of direct[name] ?? []) {
+        const socket = this.#o.listenSockets.get(this.#o.listenSockets.keyOf(address));
+        if (!socket) continue;
+        listeners.push(address);
+        fds.push(socket.fd);
+      }
+      const accessLog = listeners.length > 0 && logFd !== undefined;
+      if (accessLog) fds.push(logFd);
+      s.commit({
+        params: {
+          listeners,
+          engine: listeners.length > 0 ? engine : null,
+          app: name,
+          accessLog,
+          serverHeader,
+          requestLimit: s.requestLimit,
+          timeoutMs: s.timeoutMs,
+        },
+        fds,
+      });
+    }
+  }
+
+  /**
+   * The access log for application processes that accept on their own:
+   * main opens it (they may not be allowed to) and keeps one fd while the
+   * path stays the same; each process gets its own copy.
+   */
+  #accessLogFd(config: AccessLogConfig | undefined, wanted: boolean): number | undefined {
+    const path = config === undefined || !wanted ? undefined : accessLogPath(config);
+    if (this.#accessLog && this.#accessLog.path !== path) {
+      const old = this.#accessLog.fd;
+      // Processes still being sent the old offer get theirs first.
+      setTimeout(() => fs.closeSync(old), 1000).unref();
+      this.#accessLog = undefined;
+    }
+    if (path === undefined) return undefined;
+    if (!this.#accessLog) {
+      try {
+        this.#accessLog = { path, fd: openForAppend(path) };
+      } catch (e) {
+        this.#o.log.error(`cannot open the access log "${path}" for application processes: ${(e as Error).message}`);
+        return undefined;
+      }
+    }
+    return this.#accessLog.fd;
+  }
+
+  /** SIGUSR1: the access log was rotated: application processes get it opened again. */
+  reopenAccessLog(): void {
+    const current = this.#accessLog;
+    if (!current) return;
+    let fd: number;
+    try {
+      fd = openForAppend(current.path);
+    } catch (e) {
+      this.#o.log.alert(`cannot reopen the access log "${current.path}": ${(e as Error).message}`);
+      return;
+    }
+    this.#accessLog = { path: current.path, fd };
+    for (const s of this.#supervisors.values()) s.swapAccessLog(fd);
+    setTimeout(() => fs.closeSync(current.fd), 1000).unref();
+  }
+
+  /** Tells every router of a process that serves (with a channel to it), or of a change of its state. */
+  #announce(app: string, record: AppProcessRecord): void {
+    this.#toRouters((router) => {
+      if (record.state === 'ready') this.#connect(router, app, record);
+      else this.#o.port.notify(router, 'router.app-state', { app, key: record.key, state: record.state });
+    });
+  }
+
+  #connect(router: number, app: string, record: AppProcessRecord): void {
+    const { port } = this.#o;
+    const routerInfo = port.peers().find((p) => p.pid === router);
+    if (!routerInfo || !port.has(record.key)) return;
+    const [ours, theirs] = socketPair();
+    try {
+      port.send(record.key, MessageType.NEW_PORT, { peer: routerInfo }, { fds: [theirs] });
+      port.notify(router, 'router.app-process', { app, key: record.key, generation: record.generation, name: `"${app}" application` }, [ours]);
+    } finally {
+      fs.closeSync(ours);
+      fs.closeSync(theirs);
+    }
+  }
+
+  /** A (new) router gets a channel to every process that serves, and learns what is failing. */
+  #wireRouter(router: ProcessEntry): void {
+    for (const { record, supervisor } of this.#records.values()) {
+      if (record.state === 'ready' || record.state === 'stopping') {
+        this.#connect(router.pid, supervisor.name, record);
+        if (record.state === 'stopping') {
+          this.#o.port.notify(router.pid, 'router.app-state', { app: supervisor.name, key: record.key, state: 'stopping' });
+        }
+      }
+    }
+    for (const s of this.#supervisors.values()) {
+      const reason = s.failingReason();
+      if (reason !== null) this.#o.port.notify(router.pid, 'router.app-failing', { app: s.name, reason });
+    }
+  }
+
+  #toRouters(each: (pid: number) => void): void {
+    for (const r of this.#o.processes.ofType('router')) if (r.state === 'ready') each(r.pid);
+  }
+
+  status(): AppsStatus {
+    const applications: AppsStatus['applications'] = {};
+    for (const [name, s] of this.#supervisors) applications[name] = s.status();
+    const direct = { ...this.#lost };
+    for (const { record } of this.#records.values()) {
+      direct.accepted += record.direct.accepted;
+      direct.closed += record.direct.closed;
+      direct.requests += record.direct.requests;
+      direct.active += record.direct.active;
+    }
+    return { applications, direct };
+  }
+
+  /** Shutdown: every application stops. */
+  retireAll(): void {
+    if (this.#accessLog) fs.closeSync(this.#accessLog.fd);
+    this.#accessLog = undefined;
+    for (const s of this.#allSupervisors()) s.retire();
+    this.#supervisors.clear();
+    this.#prepared.clear();
+  }
+}

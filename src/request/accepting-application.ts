@@ -1,0 +1,58 @@
+// Which application's processes accept a listener's connections themselves.
+// A listener whose requests can reach exactly one application (directly,
+// or through routes whose other steps return, serve files, or proxy) is
+// accepted by that application's processes: they run the same engine as
+// the router (request/), serve their own app's requests in place, answer
+// returns and errors themselves, and hand anything else to a router. A
+// listener that can reach several applications, or one whose destination
+// is computed from variables, or a TLS listener, is accepted by the router.
+import type { RawAction } from './actions.js';
+import type { RawEngineConfig, RawListener } from './engine.js';
+
+/** Never more route sets deep than this when following passes (a loop ends here too). */
+const MAX_DEPTH = 16;
+
+function routeSteps(routes: unknown, name: string | undefined): unknown[] | undefined {
+  if (name === undefined) return Array.isArray(routes) ? routes : undefined;
+  if (routes === null || typeof routes !== 'object' || Array.isArray(routes)) return undefined;
+  const steps = (routes as Record<string, unknown>)[name];
+  return Array.isArray(steps) ? steps : undefined;
+}
+
+/** The applications a pass can lead to; null when it cannot be known without a request. */
+function reachable(pass: string, routes: unknown, seen: Set<string>, depth: number): Set<string> | null {
+  if (pass.includes('$')) return null;
+  if (depth > MAX_DEPTH) return new Set();
+  const apps = new Set<string>();
+  const app = /^applications\/([^/]+)(?:\/.*)?$/.exec(pass);
+  if (app) {
+    apps.add(decodeURIComponent(app[1]));
+    return apps;
+  }
+  const m = /^routes(?:\/(.+))?$/.exec(pass);
+  if (!m) return apps;
+  const key = m[1] ?? '';
+  if (seen.has(key)) return apps;
+  seen.add(key);
+  for (const step of routeSteps(routes, m[1]) ?? []) {
+    let action = (step as { action?: RawAction } | null)?.action;
+    while (action) {
+      if (typeof action.pass === 'string') {
+        const more = reachable(action.pass, routes, seen, depth + 1);
+        if (more === null) return null;
+        for (const a of more) apps.add(a);
+      }
+      action = action.fallback;
+    }
+  }
+  return apps;
+}
+
+/** The application whose processes accept this listener's connections, or undefined (the router does). */
+export function acceptingApplication(listener: RawListener, config: RawEngineConfig): string | undefined {
+  if (listener.tls !== undefined) return undefined;
+  const apps = reachable(listener.pass, config.routes, new Set(), 0);
+  if (apps === null || apps.size !== 1) return undefined;
+  const [name] = apps;
+  return config.applications?.[name] === undefined ? undefined : name;
+}

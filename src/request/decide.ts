@@ -1,0 +1,82 @@
+// Where a request goes: the listener's "pass", through route sets (their
+// matches, each action's "rewrite" and "response_headers" on the way), to
+// what answers it. Deciding is synchronous and the same in every process;
+// carrying it out is each process's own (the router serves files, proxies
+// and forwards to applications; an application process serves its own
+// app's requests and hands the rest to a router).
+import type { CompiledAction } from './actions.js';
+import type { EngineView, RequestEngine } from './engine.js';
+import type { Destination } from './pass-target.js';
+import type { RequestContext } from './request-context.js';
+
+/** Route sets passing to route sets: a loop in the configuration ends here. */
+export const MAX_PASSES = 16;
+
+export type Decision<S = unknown, P = unknown> =
+  /** A "return" action. */
+  | { kind: 'return'; status: number; location: string | undefined }
+  /** An error answer of Weft's own (404 no route, 500 a bad rewrite or a pass loop). */
+  | { kind: 'error'; status: number }
+  | { kind: 'application'; name: string; target: string | undefined }
+  | { kind: 'upstream'; name: string }
+  | { kind: 'share'; action: CompiledAction<S, P> & { kind: 'share' }; depth: number }
+  | { kind: 'proxy'; action: CompiledAction<S, P> & { kind: 'proxy' } };
+
+/** Applies an action's modifiers, then decides what it leads to. */
+export function decideAction<S, P, C extends EngineView>(
+  ctx: RequestContext<C>,
+  engine: RequestEngine<S, P>,
+  action: CompiledAction<S, P>,
+  depth: number,
+): Decision<S, P> {
+  if (action.rewrite) {
+    const result = action.rewrite(ctx.route, ctx);
+    if (!result.ok) {
+      ctx.log('error', result.reason);
+      return { kind: 'error', status: 500 };
+    }
+    ctx.rewritten = true;
+  }
+  if (action.responseHeaders) ctx.headerChanges.push(action.responseHeaders);
+  switch (action.kind) {
+    case 'return':
+      return { kind: 'return', status: action.status, location: action.location ? action.location.constant ?? action.location(ctx) : undefined };
+    case 'pass': {
+      const destination = action.pass(ctx);
+      return destination ? decideDestination(ctx, engine, destination, depth) : { kind: 'error', status: 404 };
+    }
+    case 'share':
+      return { kind: 'share', action, depth };
+    case 'proxy':
+      return { kind: 'proxy', action };
+  }
+}
+
+/** Where a "pass" destination leads: through route sets to an application, an upstream group, or an action. */
+export function decideDestination<S, P, C extends EngineView>(
+  ctx: RequestContext<C>,
+  engine: RequestEngine<S, P>,
+  destination: Destination,
+  depth: number,
+): Decision<S, P> {
+  if (depth > MAX_PASSES) {
+    ctx.log('error', `more than ${MAX_PASSES} passes between route sets`);
+    return { kind: 'error', status: 500 };
+  }
+  switch (destination.kind) {
+    case 'routes': {
+      const route = engine.routes.route(destination.name);
+      if (!route) return { kind: 'error', status: 404 };
+      const match = route.match(ctx.route);
+      if (!match.matched) return { kind: 'error', status: 404 };
+      if (engine.http.logRoute) ctx.log('notice', `"routes/${match.route === undefined ? '' : `${match.route}/`}${match.index}" selected`);
+      return decideAction(ctx, engine, engine.actions.get(match.action)!, depth + 1);
+    }
+    case 'upstream':
+      return { kind: 'upstream', name: destination.name };
+    case 'application':
+      return engine.applications.has(destination.name)
+        ? { kind: 'application', name: destination.name, target: destination.target }
+        : { kind: 'error', status: 404 };
+  }
+}

@@ -1,0 +1,154 @@
+// One request as the process that accepted it works on it: Node's req/res,
+// the matching view of it (RouteRequest), the configuration it started
+// under, and the values variables read ($uri, $status...). Everything here is computed on first
+// use; a request that no template or log asks about pays for none of it.
+import type http from 'node:http';
+
+import { newRequestId, formatTimeLocal, responseHeaderKey } from './routing/index.js';
+import type { RouteRequest, VariableContext } from './routing/index.js';
+import type { EngineView, ListenerConf } from './engine.js';
+import type { ResponseHeaders } from './response-headers.js';
+
+export type HeaderMap = Record<string, string | number | string[]>;
+
+export class RequestContext<C extends EngineView = EngineView> implements VariableContext {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  /** The configuration the request started under (the router's, or an application process's engine). */
+  readonly conf: C;
+  readonly listener: ListenerConf;
+  readonly route: RouteRequest;
+  readonly startedAt = Date.now();
+  /** The client after "forwarded" processing; "unix:" for a unix-socket client. */
+  readonly remoteAddr: string;
+  /** The request's header fields after discard_unsafe_fields. */
+  readonly rawHeaders: string[];
+  /** Response header changes of every action on the way (response_headers). */
+  headerChanges: ResponseHeaders[] = [];
+  statusCode = 0;
+  /** A "rewrite" changed the path (a proxy then sends the new one). */
+  rewritten = false;
+  /** Handed to another process, which answers and logs it. */
+  handedOver = false;
+  /** An Upgrade request (WebSocket): the raw connection and what followed the head. */
+  upgrade: { socket: import('node:net').Socket; head: Buffer } | undefined;
+  #requestId: string | undefined;
+  #bytesAtStart: number;
+  #bodyBytes: number | undefined;
+
+  constructor(
+    conf: C,
+    listener: ListenerConf,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: RouteRequest,
+    remoteAddr: string,
+    rawHeaders: string[],
+  ) {
+    this.rawHeaders = rawHeaders;
+    this.conf = conf;
+    this.listener = listener;
+    this.req = req;
+    this.res = res;
+    this.route = route;
+    this.remoteAddr = remoteAddr;
+    this.#bytesAtStart = req.socket.bytesWritten;
+  }
+
+  /** The current path (decoded, normalised; after any rewrite): what $uri and share use. */
+  get path(): string {
+    return this.route.path;
+  }
+
+  /** The raw query ("" when none): a rewrite keeps it. */
+  get query(): string {
+    return this.route.query;
+  }
+
+  get headers(): http.IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  log(level: 'error' | 'warn' | 'notice' | 'info', message: string): void {
+    this.conf.log.log(level, message);
+  }
+
+  // VariableContext
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+  get uri(): string {
+    return this.route.path;
+  }
+  get host(): string {
+    return this.route.host;
+  }
+  get requestUri(): string {
+    return this.req.url ?? '/';
+  }
+  get requestLine(): string {
+    return `${this.method} ${this.requestUri} HTTP/${this.req.httpVersion}`;
+  }
+  requestId(): string {
+    return (this.#requestId ??= newRequestId());
+  }
+  status(): number {
+    return this.statusCode || this.res.statusCode;
+  }
+  bodyBytesSent(): number {
+    if (this.#bodyBytes !== undefined) return this.#bodyBytes;
+    // What went out on the socket for this response, less its header block.
+    const header = (this.res as unknown as { _header?: string })._header ?? '';
+    return Math.max(0, this.req.socket.bytesWritten - this.#bytesAtStart - Buffer.byteLength(header, 'latin1'));
+  }
+  /** Freezes $body_bytes_sent at the end of the response. */
+  finish(): void {
+    this.#bodyBytes = this.bodyBytesSent();
+  }
+  requestTime(): number {
+    return Date.now() - this.startedAt;
+  }
+  timeLocal(): string {
+    return formatTimeLocal(new Date(this.startedAt));
+  }
+  header(name: string): string | undefined {
+    return this.route.header(name);
+  }
+  cookie(name: string): string | undefined {
+    return this.route.cookies().first(name);
+  }
+  arg(name: string): string | undefined {
+    return this.route.arguments().last(name);
+  }
+  responseHeader(key: string): string | undefined {
+    for (const name of this.res.getHeaderNames()) {
+      if (responseHeaderKey(name) === key) {
+        const v = this.res.getHeader(name);
+        return Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends the status line and headers: Server, then the action's headers,
+   * then every response_headers change on the way (set, or null to delete).
+   */
+  writeHead(status: number, headers: HeaderMap = {}): void {
+    const res = this.res;
+    this.statusCode = status;
+    // An answer that names its server (an application's own Server header, in any case) keeps it.
+    let named = false;
+    for (const name in headers) if (name.length === 6 && name.toLowerCase() === 'server') named = true;
+    if (this.headerChanges.length === 0) {
+      // The common case in one pass, as a plain Node server writes it.
+      res.writeHead(status, named ? headers : { Server: this.conf.serverHeader, ...headers });
+      return;
+    }
+    res.statusCode = status;
+    if (!named) res.setHeader('Server', this.conf.serverHeader);
+    for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
+    for (const changes of this.headerChanges) changes.apply(this);
+    res.writeHead(status);
+  }
+}

@@ -1,0 +1,42 @@
+// How Node's HTTP server is set up for connections from clients, in every
+// process that accepts them: the same parser limits and timeouts, so that
+// a malformed or slow request meets the same answer everywhere.
+import type http from 'node:http';
+
+import type { HttpSettings } from './settings.js';
+
+/** Unit reads a request header in up to 4 buffers of 8 KiB. */
+export const MAX_HEADER_SIZE = 32 * 1024;
+
+/**
+ * Options for http.createServer. Host is checked by the engine (so that its
+ * 400 is Unit's page); bodies are timed by body_read_timeout, not by Node's
+ * requestTimeout; Node checks header_read_timeout on an interval, and a
+ * second keeps 408s prompt.
+ */
+export const SERVER_OPTIONS = {
+  maxHeaderSize: MAX_HEADER_SIZE,
+  requestTimeout: 0,
+  connectionsCheckingInterval: 1000,
+  requireHostHeader: false,
+  insecureHTTPParser: false,
+} as const;
+
+/** settings.http's timeouts on a server: header_read_timeout, idle_timeout, send_timeout. */
+export function applyTimeouts(server: http.Server, h: HttpSettings): void {
+  server.headersTimeout = h.headerReadTimeoutMs;
+  server.keepAliveTimeout = h.idleTimeoutMs;
+  // Inactivity while a request is in progress: send_timeout (idle
+  // keep-alive connections use idle_timeout instead).
+  server.timeout = h.sendTimeoutMs;
+}
+
+/** Makes a server someone else created (an app's own) parse as SERVER_OPTIONS say. */
+export function applyServerOptions(server: http.Server, h: HttpSettings): void {
+  const s = server as unknown as Record<string, unknown>;
+  s.maxHeaderSize = SERVER_OPTIONS.maxHeaderSize;
+  s.requireHostHeader = SERVER_OPTIONS.requireHostHeader;
+  s.insecureHTTPParser = SERVER_OPTIONS.insecureHTTPParser;
+  s.requestTimeout = SERVER_OPTIONS.requestTimeout;
+  applyTimeouts(server, h);
+}

@@ -104,7 +104,10 @@ void Stop(State& s, int64_t timeout_ms) {
     s.closing = true;
     s.wake.notify_one();
   }
-  if (timeout_ms > 0) WaitIdle(s, timeout_ms);
+  if (timeout_ms <= 0) return;
+  // Until the thread has ended: the queue written and the fd closed.
+  std::unique_lock<std::mutex> lock(s.mutex);
+  s.idle.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&s] { return s.finished; });
 }
 
 int64_t TimeoutArg(const Napi::CallbackInfo& info, int64_t fallback) {

@@ -1,24 +1,34 @@
 // bench/hello: the same hello-world handler (a) as a plain single-process
-// Node server, (b) in Node's cluster with 2 workers, (c) behind Weft with
-// processes: 1 and (d) processes: 2 (direct mode: the app processes accept
-// the listener's connections), and (e) processes: 1 behind a route (routed
-// mode: the router parses and forwards), in the same run, interleaved rounds,
-// measured with wrk (Debian's package: apt-get install wrk): keep-alive with
-// 64 and 256 connections, and Connection: close with 64. Prints req/s
-// medians, p99 and the ratio to the plain server.
+// Node server and (b) in Node's cluster with 2 workers, against Weft in the
+// configurations users run:
+//   - "unit-typical": a listener whose routes serve /static/* from files and
+//     pass everything else to the app, with an access log and limits.timeout
+//     (Unit's usual shape), processes: 1 and 2: the app's processes accept
+//     and route themselves;
+//   - "plain pass": a listener that passes straight to the app;
+//   - "two apps": a listener whose route picks one of two apps by URI, one
+//     process each: the router accepts, routes and forwards.
+// Interleaved rounds, wrk (Debian's package: apt-get install wrk) keep-alive
+// with 64 and 256 connections and Connection: close with 64. Prints req/s
+// medians, p99, the ratio to the plain server, and CPU per request (the whole
+// process tree, from /proc; the machine's, not the load generator's).
 //
-//   node dist/bench/hello/run.js [--rounds 3] [--seconds 5]
+//   node dist/bench/hello/run.js [--rounds 3] [--seconds 5] [--only name,...]
+import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { treeCpuUs } from '../lib/cpu.js';
 import { nodeServer, repoRoot, weftServer } from '../lib/servers.js';
 import type { BenchServer } from '../lib/servers.js';
 import { formatTable, median } from '../lib/stats.js';
 import { requireWrk, wrk, WrkSamples } from '../lib/wrk.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, only: { type: 'string' } },
+});
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const appScript = path.join(repoRoot, 'bench', 'hello', 'app.js');
@@ -35,25 +45,40 @@ function getJson(socketPath: string, urlPath: string): Promise<unknown> {
   });
 }
 
-async function waitForProcesses(socketPath: string, wanted: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const p = (await getJson(socketPath, '/status/applications/hello/processes')) as { running?: number; starting?: number };
+async function waitForProcesses(socketPath: string, app: string, wanted: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const p = (await getJson(socketPath, `/status/applications/${app}/processes`)) as { running?: number; starting?: number };
     if (p.running === wanted && p.starting === 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the app's ${wanted} processes did not start`);
 }
 
-async function weft(processes: number, routed = false): Promise<BenchServer> {
-  const server = await weftServer((port) => ({
-    // Routed: through a route, so the router parses and forwards each request.
-    listeners: { [`127.0.0.1:${port}`]: { pass: routed ? 'routes' : 'applications/hello' } },
-    ...(routed ? { routes: [{ match: { uri: '*' }, action: { pass: 'applications/hello' } }] } : {}),
-    applications: { hello: { type: 'node', script: appScript, processes } },
-  }));
-  // Measure once every process is up: until then the first one accepts all
-  // of wrk's connections.
-  await waitForProcesses(server.controlSocket, processes);
+async function weft(kind: 'typical' | 'plain' | 'two-apps', processes: number): Promise<BenchServer> {
+  const server = await weftServer((port, dir) => {
+    const listener = `127.0.0.1:${port}`;
+    if (kind === 'plain') {
+      return { listeners: { [listener]: { pass: 'applications/hello' } }, applications: { hello: { type: 'node', script: appScript, processes } } };
+    }
+    if (kind === 'two-apps') {
+      return {
+        listeners: { [listener]: { pass: 'routes' } },
+        routes: [{ match: { uri: '/other/*' }, action: { pass: 'applications/other' } }, { action: { pass: 'applications/hello' } }],
+        applications: { hello: { type: 'node', script: appScript, processes }, other: { type: 'node', script: appScript, processes } },
+      };
+    }
+    fs.mkdirSync(path.join(dir, 'static'));
+    fs.writeFileSync(path.join(dir, 'static', 'file.txt'), 'x'.repeat(4096));
+    return {
+      listeners: { [listener]: { pass: 'routes' } },
+      routes: [{ match: { uri: '/static/*' }, action: { share: `${dir}$uri` } }, { action: { pass: 'applications/hello' } }],
+      applications: { hello: { type: 'node', script: appScript, processes, limits: { timeout: 30 } } },
+      access_log: path.join(dir, 'access.log'),
+    };
+  });
+  // Measure once every process is up: until then the first one accepts all of wrk's connections.
+  await waitForProcesses(server.controlSocket, 'hello', processes);
+  if (kind === 'two-apps') await waitForProcesses(server.controlSocket, 'other', processes);
   return server;
 }
 
@@ -63,17 +88,21 @@ const loads = [
   { name: 'close c64', connections: 64, close: true },
 ];
 
-const scenarios: Array<{ name: string; start: () => Promise<BenchServer> }> = [
+const allScenarios: Array<{ name: string; start: () => Promise<BenchServer> }> = [
   { name: 'node http (1 process)', start: () => nodeServer(appScript) },
   { name: 'node cluster (2 workers)', start: () => nodeServer(path.join(repoRoot, 'bench', 'hello', 'cluster.js')) },
-  { name: 'weft processes: 1', start: () => weft(1) },
-  { name: 'weft processes: 2', start: () => weft(2) },
-  { name: 'weft routed, processes: 1', start: () => weft(1, true) },
+  { name: 'weft unit-typical, processes: 1', start: () => weft('typical', 1) },
+  { name: 'weft unit-typical, processes: 2', start: () => weft('typical', 2) },
+  { name: 'weft plain pass, processes: 1', start: () => weft('plain', 1) },
+  { name: 'weft two apps (router), 1 each', start: () => weft('two-apps', 1) },
 ];
+const only = values.only?.split(',');
+const scenarios = allScenarios.filter((s, i) => i === 0 || !only || only.some((o) => s.name.includes(o)));
 
 async function main(): Promise<void> {
   requireWrk();
   const results = new WrkSamples();
+  const cpu = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
     for (const s of scenarios) {
       const server = await s.start();
@@ -81,7 +110,14 @@ async function main(): Promise<void> {
         const url = `http://127.0.0.1:${server.port}/`;
         // Warm-up with the most connections: the first burst of them is slow everywhere.
         wrk(url, { connections: loads[1].connections, seconds });
-        for (const load of loads) results.add(`${s.name}|${load.name}`, wrk(url, { ...load, seconds }));
+        for (const load of loads) {
+          const key = `${s.name}|${load.name}`;
+          const before = treeCpuUs(server.pid);
+          const m = wrk(url, { ...load, seconds });
+          const used = treeCpuUs(server.pid) - before;
+          results.add(key, m);
+          cpu.set(key, [...(cpu.get(key) ?? []), used / m.requests]);
+        }
       } finally {
         await server.stop();
       }
@@ -91,12 +127,13 @@ async function main(): Promise<void> {
   for (const load of loads) {
     const base = median(results.get(`${scenarios[0].name}|${load.name}`).rps);
     for (const s of scenarios) {
-      const e = results.get(`${s.name}|${load.name}`);
-      rows.push([load.name, s.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), e.errors]);
+      const key = `${s.name}|${load.name}`;
+      const e = results.get(key);
+      rows.push([load.name, s.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), median(cpu.get(key)!).toFixed(0), e.errors]);
     }
   }
-  console.log(`hello world, wrk -t1, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.cpus().length} cores\n`);
-  console.log(formatTable(['load', 'server', 'req/s', 'ratio', 'p99 ms', 'errors'], rows));
+  console.log(`hello world, wrk -t1, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.availableParallelism()} cores\n`);
+  console.log(formatTable(['load', 'server', 'req/s', 'ratio', 'p99 ms', 'CPU us/req', 'errors'], rows));
 }
 
 void main();

@@ -11,6 +11,8 @@ export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 export interface BenchServer {
   port: number;
+  /** The server's process (weftd's main): its tree is what the CPU figures count. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -50,16 +52,16 @@ export async function nodeServer(script: string, env: Record<string, string> = {
   const port = await freePort();
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: 'inherit' });
   await waitForPort(port);
-  return { port, stop: () => stopChild(child, 'SIGTERM') };
+  return { port, pid: child.pid!, stop: () => stopChild(child, 'SIGTERM') };
 }
 
 /** weftd with the config `config(port)` makes for a free port; `controlSocket` is its control API. */
-export async function weftServer(config: (port: number) => unknown): Promise<BenchServer & { controlSocket: string }> {
+export async function weftServer(config: (port: number, dir: string) => unknown): Promise<BenchServer & { controlSocket: string; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
   const file = path.join(dir, 'config.json');
-  fs.writeFileSync(file, JSON.stringify(config(port)));
+  fs.writeFileSync(file, JSON.stringify(config(port, dir)));
   const child = spawn(
     process.execPath,
     [path.join(repoRoot, 'bin', 'weftd'), '--no-daemon', '--config', file, '--control', `unix:${dir}/control.sock`, '--statedir', `${dir}/state`, '--pid', `${dir}/pid`, '--log', `${dir}/log`],
@@ -68,6 +70,8 @@ export async function weftServer(config: (port: number) => unknown): Promise<Ben
   await waitForPort(port);
   return {
     port,
+    pid: child.pid!,
+    dir,
     controlSocket: `${dir}/control.sock`,
     stop: async () => {
       await stopChild(child, 'SIGQUIT');

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 
 export interface WrkResult {
   rps: number;
+  /** Requests completed in the run. */
+  requests: number;
   /** 99th percentile latency, ms. */
   p99: number;
   errors: number;
@@ -32,6 +34,7 @@ export function wrk(url: string, options: { connections: number; seconds: number
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps,
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
     p99: latencyMs(out, '99'),
     errors: (non2xx ? Number(non2xx[1]) : 0) + (socket ? Number(socket[1]) + Number(socket[4]) : 0),
   };

@@ -64,3 +64,28 @@ export function upstreamPath(ctx: RequestContext): string {
  * the connection failed before any byte of the request body was sent, so an
  * upstream group may try another server.
  */
+
+/** How a request's body is framed on the next hop. */
+export type BodyFraming = 'none' | 'length' | 'chunked';
+
+/**
+ * The request head for the next hop, written from what was parsed: the
+ * (rewritten) target, the end-to-end fields except `dropped` (a lowercase
+ * name), `extra` lines, and Transfer-Encoding when the body comes chunked.
+ */
+export function forwardedHead(ctx: RequestContext, options: { dropped?: string; extra?: string } = {}): { head: string; body: BodyFraming } {
+  const raw = ctx.rawHeaders;
+  const dropped = hopByHop(raw);
+  let body: BodyFraming = 'none';
+  let head = `${ctx.method} ${upstreamPath(ctx)} HTTP/1.1\r\n`;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i].toLowerCase();
+    if (lower === 'content-length') body = 'length';
+    else if (lower === 'transfer-encoding' && body === 'none') body = 'chunked';
+    if (dropped(lower) || lower === options.dropped) continue;
+    head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  }
+  if (options.extra) head += options.extra;
+  if (body === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
+  return { head: `${head}\r\n`, body };
+}

@@ -90,15 +90,15 @@ export class Http1Connection {
     this.#parser = parser;
     socket.on('data', (data: Buffer) => {
       const r = parser.execute(data);
-      if (r instanceof Error) this.#broken(new Error(`the application's answer is not valid HTTP: ${r.message}`));
+      if (r instanceof Error) this.#broken(new Error(`the answer is not valid HTTP: ${r.message}`));
     });
     // An answer delimited by the end of the connection ends here.
     socket.on('end', () => {
       const r = parser.finish();
-      this.#broken(r instanceof Error ? r : new Error('the application closed the connection'));
+      this.#broken(r instanceof Error ? r : new Error('the other side closed the connection'));
     });
     socket.on('error', (e: Error) => this.#broken(e));
-    socket.on('close', () => this.#broken(new Error('the application closed the connection')));
+    socket.on('close', () => this.#broken(new Error('the other side closed the connection')));
   }
 
   get dead(): boolean {

@@ -17,6 +17,7 @@ import { endToEndHeaders, hopByHop } from '../../../request/forwarding.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import { Http1Connection } from '../../../transport/http1-connection.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
+import { sendBody } from '../../../transport/send-body.js';
 import '../protocol.js';
 
 const RELAY = Symbol('weft.relay');
@@ -132,21 +133,3 @@ export class Relay {
     if (body !== 'none') sendBody(req, connection, body === 'chunked');
   }
 }
-
-/** The request body to the router as it arrives, with backpressure; chunked again when it came chunked. */
-function sendBody(req: IncomingMessage, c: Http1Connection, chunked: boolean): void {
-  req.on('data', (chunk: Buffer) => {
-    if (c.dead) return;
-    if (chunked) c.socket.write(`${chunk.length.toString(16)}\r\n`);
-    let ok = c.socket.write(chunk);
-    if (chunked) ok = c.socket.write('\r\n');
-    if (!ok) {
-      req.pause();
-      c.socket.once('drain', () => req.resume());
-    }
-  });
-  req.on('end', () => {
-    if (chunked && !c.dead) c.socket.write('0\r\n\r\n');
-  });
-}
-

@@ -5,8 +5,9 @@
 import { watchBody } from '../../../request/body-timeout.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
-import { endToEndHeaders, hopByHop, upstreamPath } from '../../../request/forwarding.js';
-import type { Http1Connection, Exchange } from '../../../transport/http1-connection.js';
+import { endToEndHeaders, forwardedHead, upstreamPath } from '../../../request/forwarding.js';
+import type { Exchange } from '../../../transport/http1-connection.js';
+import { sendBody } from '../../../transport/send-body.js';
 import { CLIENT_HEADER } from '../../application/protocol.js';
 import type { AppProcess } from './app-process.js';
 
@@ -19,24 +20,6 @@ function clientLine(ctx: RequestContext): string {
   return `${CLIENT_HEADER}: ${ctx.remoteAddr} ${ctx.req.socket.remotePort ?? 0} ${ctx.route.tls ? 'https' : 'http'}\r\n`;
 }
 
-/** The request head for the app (the hop-by-hop fields and any client header stay behind), and how its body is framed. */
-function requestHead(ctx: RequestContext): { head: string; body: 'none' | 'length' | 'chunked' } {
-  const raw = ctx.rawHeaders;
-  const dropped = hopByHop(raw);
-  let body: 'none' | 'length' | 'chunked' = 'none';
-  let head = `${ctx.method} ${upstreamPath(ctx)} HTTP/1.1\r\n`;
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
-    if (lower === 'content-length') body = 'length';
-    else if (lower === 'transfer-encoding' && body === 'none') body = 'chunked';
-    if (dropped(lower) || lower === CLIENT_HEADER) continue;
-    head += `${raw[i]}: ${raw[i + 1]}\r\n`;
-  }
-  head += clientLine(ctx);
-  if (body === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  return { head: `${head}\r\n`, body };
-}
-
 /**
  * 'untaken': the process never read the request (it died, or its idle
  * connection had closed) and nothing was sent to the client: the request
@@ -47,7 +30,7 @@ export type ForwardOutcome = 'done' | 'untaken';
 export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<ForwardOutcome> {
   if (ctx.upgrade) return tunnelToApp(ctx, p).then(() => 'done');
   const { res } = ctx;
-  const { head, body } = requestHead(ctx);
+  const { head, body } = forwardedHead(ctx, { dropped: CLIENT_HEADER, extra: clientLine(ctx) });
   return new Promise((resolve) => {
     let done = false;
     const connection = p.acquire();
@@ -102,27 +85,7 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
       finish();
     });
     connection.start(head, exchange, { head: ctx.method === 'HEAD' });
-    if (body !== 'none') sendBody(ctx, () => connection, body === 'chunked');
-  });
-}
-
-/** The request body to the app, as it arrives, with backpressure; chunked again when it came chunked. */
-function sendBody(ctx: RequestContext, connection: () => Http1Connection, chunked: boolean): void {
-  const { req } = ctx;
-  req.on('data', (chunk: Buffer) => {
-    const c = connection();
-    if (c.dead) return;
-    if (chunked) c.socket.write(`${chunk.length.toString(16)}\r\n`);
-    let ok = c.socket.write(chunk);
-    if (chunked) ok = c.socket.write('\r\n');
-    if (!ok) {
-      req.pause();
-      c.socket.once('drain', () => req.resume());
-    }
-  });
-  req.on('end', () => {
-    const c = connection();
-    if (chunked && !c.dead) c.socket.write('0\r\n\r\n');
+    if (body !== 'none') sendBody(ctx.req, connection, body === 'chunked');
   });
 }
 

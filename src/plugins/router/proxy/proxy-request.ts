@@ -2,10 +2,10 @@
 // both ways with backpressure. Hop-by-hop headers stay on their hop. A
 // server that cannot be reached is a 502; one that does not answer in time
 // is a 504; a server that breaks off mid-answer breaks off the client too.
-import http from 'node:http';
-
 import { watchBody } from '../../../request/body-timeout.js';
-import { endToEndHeaders, hopByHop, upstreamPath } from '../../../request/forwarding.js';
+import { endToEndHeaders, forwardedHead } from '../../../request/forwarding.js';
+import type { Exchange } from '../../../transport/http1-connection.js';
+import { sendBody } from '../../../transport/send-body.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';
@@ -16,68 +16,73 @@ export type ProxyOutcome = 'done' | 'unreachable';
 export function proxyRequest(ctx: RequestContext, target: ProxyTarget, canRetry: boolean): Promise<ProxyOutcome> {
   if (ctx.upgrade) return tunnelUpgrade(ctx, target);
   const { req, res } = ctx;
+  const { head, body } = forwardedHead(ctx);
+  const isHead = ctx.method === 'HEAD';
+  const readTimeoutMs = ctx.conf.http.proxyReadTimeoutMs;
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (outcome: ProxyOutcome): void => {
-      if (!settled) {
-        settled = true;
-        resolve(outcome);
-      }
-    };
-    const upstream = http.request({
-      host: target.host,
-      port: target.port,
-      socketPath: target.socketPath,
-      agent: target.agent,
-      method: req.method,
-      path: upstreamPath(ctx),
-      headers: endToEndHeaders(ctx.rawHeaders),
-      setHost: false,
-    });
     let bodyStarted = false;
-    upstream.setTimeout(ctx.conf.http.proxyReadTimeoutMs, () => {
-      upstream.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
-    });
-    upstream.on('response', (answer) => {
-      // The same limit holds between two reads of the answer.
-      const headers = endToEndHeaders(answer.rawHeaders);
-      ctx.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
-      answer.on('error', () => res.destroy());
-      answer.on('end', () => finish('done'));
-      res.on('close', () => {
-        if (!answer.complete) answer.destroy();
-        finish('done');
+    let connection = target.pool.acquire();
+    let reused = connection.uses > 0;
+    const finish = (outcome: ProxyOutcome): void => {
+      if (settled) return;
+      settled = true;
+      connection.socket.setTimeout(0);
+      resolve(outcome);
+    };
+    // proxy_read_timeout: for the answer to begin, and between two reads of it.
+    const arm = (): void => {
+      connection.socket.setTimeout(readTimeoutMs, () => {
+        connection.socket.destroy(Object.assign(new Error('the upstream timed out'), { code: 'ETIMEDOUT' }));
       });
-    });
-    upstream.on('error', (e: NodeJS.ErrnoException) => {
-      if (aborted) {
+    };
+    const exchange: Exchange = {
+      head: (status, headers) => ctx.writeHead(status, endToEndHeaders(headers)),
+      body: (chunk) => res.write(chunk),
+      end: () => {
+        res.end();
         finish('done');
-        return;
-      }
-      if (res.headersSent) {
-        res.destroy();
+      },
+      fail: (error, started) => {
+        if (settled) return;
+        // An idle connection the server had closed meanwhile: the request never reached it.
+        if (!started && reused && body === 'none') {
+          reused = false;
+          connection = target.pool.acquire(true);
+          arm();
+          connection.start(head, exchange, { head: isHead });
+          return;
+        }
+        if (started || res.headersSent) {
+          res.destroy();
+          finish('done');
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        const refused = code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EHOSTUNREACH' || code === 'ECONNRESET';
+        if (canRetry && refused && !bodyStarted) {
+          finish('unreachable');
+          return;
+        }
+        errorResponse(ctx, code === 'ETIMEDOUT' ? 504 : 502);
         finish('done');
-        return;
-      }
-      const refused = e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EHOSTUNREACH' || e.code === 'ECONNRESET';
-      if (canRetry && refused && !bodyStarted) {
-        finish('unreachable');
-        return;
-      }
-      errorResponse(ctx, e.code === 'ETIMEDOUT' ? 504 : 502);
-      finish('done');
-    });
-    // The client went away: so does the upstream request.
+      },
+    };
+    res.on('drain', () => connection.resumeReading());
+    // The client went away: the answer's connection is spoiled.
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (!settled) {
+        connection.destroy();
+        finish('done');
+      }
     });
     req.on('data', () => (bodyStarted = true));
-    let aborted = false;
     watchBody(ctx, () => {
-      aborted = true;
-      upstream.destroy();
+      connection.destroy();
+      finish('done');
     });
-    req.pipe(upstream);
+    arm();
+    connection.start(head, exchange, { head: isHead });
+    if (body !== 'none') sendBody(req, connection, body === 'chunked');
   });
 }

@@ -1,10 +1,10 @@
 // Where "proxy" sends requests: "http://host:port", "http://[v6]:port" or
 // "http://unix:/path". Each target keeps its own pool of keep-alive
 // connections, so a busy proxy does not pay a TCP handshake per request.
-import http from 'node:http';
 import net from 'node:net';
 
 import { RouteCompileError } from '../../../request/routing/index.js';
+import { ConnectionPool } from './connection-pool.js';
 
 export interface ProxyTarget {
   /** As configured, for logs. */
@@ -12,10 +12,10 @@ export interface ProxyTarget {
   readonly host?: string;
   readonly port?: number;
   readonly socketPath?: string;
-  readonly agent: http.Agent;
+  readonly pool: ConnectionPool;
 }
 
-export function parseProxyUrl(url: string): Omit<ProxyTarget, 'agent'> | null {
+export function parseProxyUrl(url: string): Omit<ProxyTarget, 'pool'> | null {
   if (!url.startsWith('http://')) return null;
   const rest = url.slice('http://'.length);
   if (rest.startsWith('unix:')) {
@@ -30,12 +30,9 @@ export function parseProxyUrl(url: string): Omit<ProxyTarget, 'agent'> | null {
   return { url, host, port };
 }
 
-export function newAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
-}
 
 export function compileProxyTarget(url: string, path: string): ProxyTarget {
   const parsed = parseProxyUrl(url);
   if (!parsed) throw new RouteCompileError(path, `"${url}" is not a proxy address (http://host:port, http://[v6]:port or http://unix:/path)`);
-  return { ...parsed, agent: newAgent() };
+  return { ...parsed, pool: new ConnectionPool(parsed) };
 }

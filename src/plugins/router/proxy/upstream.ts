@@ -1,7 +1,7 @@
 // An upstream group: weighted round robin over its servers (the smooth
 // variant nginx and Unit use, so weights interleave instead of bursting);
 // a server that fails to connect is skipped for a while.
-import { newAgent } from './proxy-target.js';
+import { ConnectionPool } from './connection-pool.js';
 import type { ProxyTarget } from './proxy-target.js';
 
 const DOWN_MS = 10000;
@@ -55,12 +55,13 @@ export class Upstream {
   }
 
   close(): void {
-    for (const s of this.#servers) s.target.agent.destroy();
+    for (const s of this.#servers) s.target.pool.close();
   }
 }
 
 function targetFor(address: string): ProxyTarget {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
   if (!m) throw new Error(`"${address}" is not an upstream server address`);
-  return { url: `http://${address}`, host: m[1] ?? m[2], port: Number(m[3]), agent: newAgent() };
+  const endpoint = { host: m[1] ?? m[2], port: Number(m[3]) };
+  return { url: `http://${address}`, ...endpoint, pool: new ConnectionPool(endpoint) };
 }

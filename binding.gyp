@@ -11,6 +11,8 @@
         "native/execute.cc",
         "native/fd-watcher.cc",
         "native/listen.cc",
+        "native/log-writer.cc",
+        "native/notify.cc",
         "native/openat2.cc",
         "native/options.cc",
         "native/process.cc",

@@ -7,6 +7,8 @@
 #include "execute.h"
 #include "fd-watcher.h"
 #include "listen.h"
+#include "log-writer.h"
+#include "notify.h"
 #include "openat2.h"
 #include "process.h"
 #include "shared-memory.h"
@@ -19,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ChildHandle::Init(env, exports);
   Channel::Init(env, exports);
   FdWatcher::Init(env, exports);
+  LogWriter::Init(env, exports);
   exports.Set("createProcess", Napi::Function::New(env, CreateProcessJs));
   exports.Set("execute", Napi::Function::New(env, ExecuteJs));
   exports.Set("reapStrays", Napi::Function::New(env, ReapStraysJs));
@@ -32,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dup", Napi::Function::New(env, DupJs));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexecJs));
   exports.Set("gettid", Napi::Function::New(env, GettidJs));
+  exports.Set("notifySocket", Napi::Function::New(env, NotifySocketJs));
   exports.Set("openat2", Napi::Function::New(env, Openat2Js));
   exports.Set("openat2Constants", Openat2Constants(env));
   exports.Set("sharedMemory", Napi::Function::New(env, SharedMemoryJs));

@@ -63,6 +63,11 @@ export const ErrorCodes = {
   PYTHON_LIFESPAN: 'WEFT_ERR_PYTHON_LIFESPAN',
   /** An application process broke Weft's frames protocol (src/transport/frames/). */
   FRAMES: 'WEFT_ERR_FRAMES',
+
+  /** A message to the service manager ($NOTIFY_SOCKET) could not be sent. */
+  NOTIFY: 'WEFT_ERR_NOTIFY',
+  /** A metric was defined or used against Prometheus' rules (name, labels, type). */
+  METRICS: 'WEFT_ERR_METRICS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -29,6 +29,7 @@ export function controlRequest(
   path: string,
   body?: string | Buffer,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<ControlReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -55,6 +56,9 @@ export function controlRequest(
       },
     );
     req.on('error', reject);
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    }
     req.end(body);
   });
 }

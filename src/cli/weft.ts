@@ -5,13 +5,17 @@
 //   weft [--control ADDRESS] config delete PATH [--if-match ETAG]
 //   weft [--control ADDRESS] status [PATH]
 //   weft [--control ADDRESS] restart APP
+//   weft [--control ADDRESS] health [--live] [--timeout SECONDS]
 //
 // Prints the server's JSON answer; exits 1 with the error and its detail
 // when the server refuses.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
+import { evaluateReadiness } from '../health/readiness.js';
+import type { ConfigView, StatusView } from '../health/readiness.js';
 import { controlRequest, describeUnreachable, parseControlAddress } from './control-client.js';
+import type { ControlAddress } from './control-client.js';
 
 const USAGE = `usage: weft [--control ADDRESS] <command>
 
@@ -20,12 +24,16 @@ const USAGE = `usage: weft [--control ADDRESS] <command>
   config delete PATH             remove the value at PATH
   status [PATH]                  print the server's status
   restart APP                    restart an application's processes gracefully
+  health                         exit 0 if ready (the configuration applied, every
+                                 application with a running process), else 1 and why
+  health --live                  exit 0 if the server answers (controller and router)
 
   --control ADDRESS   unix:/path or host:port (default: $WEFT_CONTROL, or
                       unix:/var/run/control.weft.sock)
   --if-match ETAG     change only if the configuration is still the one read
                       (config get --etag prints its ETag to stderr)
   --etag              print the ETag of what "config get" returned to stderr
+  --timeout SECONDS   health: how long to wait for answers (default 5)
 `;
 
 function fail(message: string, code = 1): never {
@@ -63,6 +71,8 @@ async function main(argv: string[]): Promise<void> {
         control: { type: 'string' },
         'if-match': { type: 'string' },
         etag: { type: 'boolean' },
+        live: { type: 'boolean' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -104,6 +114,10 @@ async function main(argv: string[]): Promise<void> {
     }
   } else if (command === 'status') {
     path = apiPath('/status', sub);
+  } else if (command === 'health') {
+    const seconds = Number(values.timeout ?? 5);
+    if (!(seconds > 0)) fail(`--timeout needs a number of seconds\n${USAGE}`, 2);
+    return health(address, Boolean(values.live), seconds * 1000);
   } else if (command === 'restart') {
     if (!sub) fail(`restart needs an application name\n${USAGE}`, 2);
     path = `/control/applications/${encodeURIComponent(sub)}/restart`;
@@ -124,6 +138,40 @@ async function main(argv: string[]): Promise<void> {
     fail(`${reply.status} ${b && typeof b === 'object' ? b.error : reply.text}${detail}`);
   }
   process.stdout.write(`${JSON.stringify(reply.body, null, 2)}\n`);
+}
+
+/**
+ * For exec probes (Kubernetes, Docker HEALTHCHECK, monitoring scripts): the
+ * exit code is the answer, the output says why. Readiness is decided as the
+ * health endpoint decides it (src/health/readiness.ts); /status answers only
+ * once the router runs the configuration, so /config is then applied.
+ */
+async function health(address: ControlAddress, live: boolean, timeoutMs: number): Promise<void> {
+  const get = async (path: string): Promise<unknown> => {
+    let reply;
+    try {
+      reply = await controlRequest(address, 'GET', path, undefined, {}, timeoutMs);
+    } catch (e) {
+      process.stdout.write(`not ${live ? 'live' : 'ready'}: ${describeUnreachable(address, e as Error)}\n`);
+      process.exit(1);
+    }
+    if (reply.status !== 200) {
+      const b = reply.body as { error?: string; detail?: string };
+      process.stdout.write(`not ${live ? 'live' : 'ready'}: ${path}: ${reply.status} ${b?.error ?? reply.text}${b?.detail ? `: ${b.detail}` : ''}\n`);
+      process.exit(1);
+    }
+    return reply.body;
+  };
+  const status = (await get('/status')) as StatusView;
+  if (live) {
+    process.stdout.write('live\n');
+    return;
+  }
+  const config = (await get('/config')) as ConfigView;
+  const { ready, reasons } = evaluateReadiness(config, status);
+  process.stdout.write(ready ? 'ready\n' : 'not ready\n');
+  for (const reason of reasons) process.stdout.write(`  ${reason}\n`);
+  process.exitCode = ready ? 0 : 1;
 }
 
 void main(process.argv.slice(2));

@@ -17,6 +17,15 @@ export interface WeftConfig {
 export interface Settings {
   listen_threads?: number;
   http?: HttpSettings;
+  /** Weft's own settings (not Unit's). */
+  weft?: WeftSettings;
+}
+
+export interface WeftSettings {
+  /** Address of the HTTP health endpoint (/live, /ready), e.g. "127.0.0.1:8081". */
+  health?: string;
+  /** Address where GET /metrics answers (for Prometheus), e.g. "127.0.0.1:9100". */
+  metrics?: string;
 }
 
 export interface HttpSettings {

@@ -2,7 +2,7 @@
 // process, registered in its container.
 import { ProcessTable } from './processes/process-table.js';
 import type { ProcessClass } from './processes/connection-matrix.js';
-import type { LogLevel } from './log/format.js';
+import type { LogFormat, LogLevel } from './log/format.js';
 
 /** Server-wide settings main hands to every process it starts. */
 export interface ServerOptions {
@@ -15,6 +15,8 @@ export interface ServerOptions {
   tmpDir: string;
   modulesDir?: string;
   logLevel: LogLevel;
+  /** Unit's lines or JSON (--log-format); absent from an older main: Unit's. */
+  logFormat?: LogFormat;
   /** Event engine by name (service "engine"). */
   engine: string;
   /** Worker threads per process. */

@@ -88,6 +88,31 @@ export interface NativeFdWatcherConstructor {
   new (fd: number, callback: (events: number, errno: number) => void): NativeFdWatcher;
 }
 
+export interface NativeLogWriterStats {
+  queuedBytes: number;
+  droppedLines: number;
+  droppedBytes: number;
+  writeErrors: number;
+  lastErrno: number;
+  /** The thread has written everything and ended (after close). */
+  finished: boolean;
+}
+
+export interface NativeLogWriter {
+  /** false: dropped, the queue is full (the log cannot keep up). */
+  write(data: Uint8Array | string): boolean;
+  /** Later writes go to fd (own: the writer closes it; else it writes to a dup). */
+  setFd(fd: number, own: boolean): void;
+  /** Blocks until everything queued is written; false when timeoutMs passed first. */
+  flush(timeoutMs: number): boolean;
+  close(timeoutMs: number): void;
+  stats(): NativeLogWriterStats;
+}
+
+export interface NativeLogWriterConstructor {
+  new (fd: number, own: boolean, limitBytes: number): NativeLogWriter;
+}
+
 export interface NativeListenOptions {
   type: 'tcp' | 'unix';
   host?: string;
@@ -157,6 +182,8 @@ export interface NativeModule {
     RESOLVE_BENEATH: number;
     RESOLVE_IN_ROOT: number;
   };
+  notifySocket(address: string, message: string): void;
   Channel: NativeChannelConstructor;
   FdWatcher: NativeFdWatcherConstructor;
+  LogWriter: NativeLogWriterConstructor;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 
 import { scaled } from './machine.js';
-import { childrenOf, isAlive } from './processes.js';
+import { childrenOf, isAlive, waitFor } from './processes.js';
 import { tempDir } from './tmp.js';
 import { takeSlot } from './weftd-slots.js';
 
@@ -29,6 +29,8 @@ export interface Weftd {
   /** Resolves with main's exit. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   log(): string;
+  /** What weftd wrote to its stdout and stderr so far. */
+  output(): string;
   waitForLog(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   /** SIGQUIT, then waits for main's exit. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -41,6 +43,8 @@ export interface StartOptions {
   waitReady?: boolean;
   /** Reuse the files of an earlier weftd (a restart). */
   dir?: string;
+  /** Instead of "--log <dir>/weft.log" (e.g. ["--log", "-"]); readiness is then looked for in the output. */
+  logArgs?: string[];
 }
 
 export function readLog(file: string): string {
@@ -98,8 +102,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     stateDir,
     '--pid',
     pidPath,
-    '--log',
-    logPath,
+    ...(options.logArgs ?? ['--log', logPath]),
     ...(options.args ?? []),
   ];
   // A restart appends to the same log: only what this run writes counts.
@@ -144,6 +147,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     process: child,
     exited,
     log: () => readLog(logPath),
+    output: () => output,
     waitForLog: (pattern, timeoutMs, from) => waitForFileText(logPath, pattern, timeoutMs, from),
     stop: async () => {
       if (!done) child.kill('SIGQUIT');
@@ -151,8 +155,10 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     },
   };
   if (options.waitReady ?? true) {
+    const started = /\[info\] \d+#\d+ (weft|unit) [\d.]+ started|"message":"(weft|unit) [\d.]+ started"/;
     await Promise.race([
-      weftd.waitForLog(/\[info\] \d+#\d+ (weft|unit) [\d.]+ started/, 30000, logStart), // scaled inside
+      // (both waits scale with the machine's load inside)
+      options.logArgs ? waitFor(() => started.test(output), 30000, `"started" in weftd's output:\n${output}`) : weftd.waitForLog(started, 30000, logStart),
       exited.then((s) => {
         throw new Error(`weftd exited early (${JSON.stringify(s)}):\n${output}\n${weftd.log()}`);
       }),

@@ -16,12 +16,14 @@ import { checkTemplates } from './templates.js';
 import { checkTlsConfCommands } from './tls-conf-commands.js';
 import { checkTlsTickets } from './tls-tickets.js';
 import { checkUpstreamServers } from './upstream-servers.js';
+import { checkWeftSettings } from './weft-settings.js';
 
 export type { Check } from './check.js';
 
 export const CHECKS: ReadonlyArray<{ name: string; check: Check }> = [
   { name: 'mime-types', check: checkMimeTypes },
   { name: 'listener-addresses', check: checkListenerAddresses },
+  { name: 'weft-settings', check: checkWeftSettings },
   { name: 'certificates', check: checkCertificates },
   { name: 'tls-tickets', check: checkTlsTickets },
   { name: 'tls-conf-commands', check: checkTlsConfCommands },

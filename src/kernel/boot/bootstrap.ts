@@ -50,7 +50,7 @@ function waitForBoot(port: Port): Promise<BootPayload> {
 }
 
 export async function bootProcess(boot: BootInfo, types: ProcessTypeRegistry, services: ServiceRegistry): Promise<void> {
-  const log = new Logger({ fd: 2, level: boot.options.logLevel });
+  const log = new Logger({ fd: 2, level: boot.options.logLevel, format: boot.options.logFormat, context: { process: boot.type } });
   const def: ProcessTypeDefinition = types.get(boot.type);
   const port = new Port(process.pid, log);
   const mainInfo: ProcessInfo = { pid: boot.mainPid, type: 'main', cls: 'main', name: 'main' };
@@ -150,6 +150,7 @@ function installKernelHandlers(ctx: ProcessContext, def: ProcessTypeDefinition):
     if (fd === undefined) return;
     dup2(fd, 2);
     fs.closeSync(fd);
+    log.fd = 2;
   });
 }
 

@@ -2,6 +2,10 @@
 export const LOG_LEVELS = ['alert', 'error', 'warn', 'notice', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How lines are written: Unit's text ("unit") or one JSON object per line ("json"). */
+export const LOG_FORMATS = ['unit', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 export function formatTimestamp(d: Date): string {

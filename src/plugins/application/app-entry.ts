@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 import { Logger } from '../../kernel/log/logger.js';
-import type { LogLevel } from '../../kernel/log/format.js';
+import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 import { decodeJson } from '../../kernel/ports/message.js';
 import { MessageType } from '../../kernel/ports/message-type.js';
 import { Port } from '../../kernel/ports/port.js';
@@ -42,7 +42,12 @@ function stripPreload(): void {
 }
 
 function start(boot: AppBoot): void {
-  const log = new Logger({ fd: 2, level: boot.logLevel as LogLevel });
+  const log = new Logger({
+    fd: 2,
+    level: boot.logLevel as LogLevel,
+    format: boot.logFormat as LogFormat | undefined,
+    context: { process: 'application', app: boot.name },
+  });
   setProcessTitle(`${boot.titlePrefix}: "${boot.name}" application`);
   const port = new Port(process.pid, log);
   const MAIN = boot.mainPid;
@@ -72,7 +77,7 @@ function start(boot: AppBoot): void {
   void takeOverMain().then((spec) =>
     host.loadApp(spec).catch((e: Error) => {
       port.notify(MAIN, 'main.app-failed', { reason: e.message });
-      log.error(`"${boot.name}" application: ${e.message}`);
+      log.error(`"${boot.name}" application: ${e.message}`, { code: (e as { code?: string }).code });
       setImmediate(() => process.exit(1));
     }),
   );

@@ -154,6 +154,8 @@ export interface AppBoot {
   /** Weft's version (the Server header's). */
   version: string;
   logLevel: string;
+  /** "unit" or "json" (--log-format). */
+  logFormat?: string;
   /** ms the app may take to call listen(). */
   startTimeoutMs: number;
 }

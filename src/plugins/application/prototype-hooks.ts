@@ -24,6 +24,7 @@ export const runtimeEntry = path.join(distRoot, 'src', 'plugins', 'application',
 export const prototypeHooks: ProcessHooks = {
   async setup(ctx) {
     const o = ctx.runtime.processOptions as PrototypeOptions;
+    ctx.log.extendContext({ app: o.app });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const plugin = require(o.module) as AppPlugin;
     // Inherited environment, then the app's "environment" over it (Unit's rule).
@@ -47,6 +48,7 @@ export const prototypeHooks: ProcessHooks = {
         mainPid,
         version: ctx.runtime.options.version,
         logLevel: ctx.runtime.options.logLevel,
+        logFormat: ctx.runtime.options.logFormat,
         startTimeoutMs,
       };
       let child: ChildProcessHandle;

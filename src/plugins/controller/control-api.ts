@@ -20,6 +20,8 @@ export interface ControlApiDeps {
   version: string;
   status(): Promise<ServerStatus>;
   restartApp(name: string): Promise<void>;
+  /** GET /metrics (Weft only): the exposition in the format Accept asks for. */
+  metrics(accept: string | undefined): Promise<{ contentType: string; text: string }>;
 }
 
 /** Unit's "modules" member of /status: type -> {version, lib} (an array when several versions). */
@@ -95,6 +97,16 @@ export class ControlApi {
     }
 
     if (path.startsWith('/control/')) return this.#control(method, path.slice('/control/'.length));
+
+    if (path === '/metrics') {
+      if (method !== 'GET') return Replies.invalidMethod();
+      try {
+        const { contentType, text } = await this.#d.metrics(headerValue(headers.accept));
+        return { status: 200, body: null, text, headers: { 'Content-Type': contentType } };
+      } catch (e) {
+        return Replies.metricsFailed((e as Error).message);
+      }
+    }
 
     if (path === '/') {
       if (method !== 'GET') return Replies.invalidMethod();

@@ -1,23 +1,34 @@
 // The controller process: the control API on the socket main bound, the
 // configuration's owner. It gets the starting configuration from main,
 // sends it to every router that comes up, and applies changes through the
-// router and main (config-service.ts).
+// router and main (config-service.ts). It also answers /metrics and serves
+// Weft's own endpoints (settings.weft: health, metrics).
 import http from 'node:http';
 
+import { evaluateReadiness } from '../../health/readiness.js';
+import type { ConfigView } from '../../health/readiness.js';
 import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
 import type { ModuleInfo } from '../discovery/definition.js';
 import '../main/protocol.js';
 import '../router/protocol.js';
 import '../application/protocol.js';
+import { configurationApplier } from './apply-configuration.js';
 import { serverStatus } from './server-status.js';
 import { CertificateService, certificatesInUse } from './certificates.js';
 import { ConfigService } from './config-service.js';
+import { ConfiguredRouter } from './configured-router.js';
 import { ControlApi } from './control-api.js';
+import { WeftEndpoints } from './weft-endpoints.js';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { processMetrics } from './metrics/process-metrics.js';
+import { scrape } from './metrics/scrape.js';
+import { statusMetrics } from './metrics/status-metrics.js';
 import { makeValidator } from '../../config/config-validator.js';
 
 const ROUTER_WAIT_MS = 30000;
 
 let server: http.Server | undefined;
+let endpoints: WeftEndpoints | undefined;
 
 function routerPid(ctx: ProcessContext): Promise<number> {
   const existing = ctx.port.peersOfType('router')[0];
@@ -57,13 +68,38 @@ export const controllerHooks: ProcessHooks = {
       stored.bundles,
       (name, why) => ctx.log.error(`the stored certificate bundle "${name}" is unusable: ${why}`),
     );
+    // /status, /metrics and readiness describe the router once it runs the configuration.
+    const configured = new ConfiguredRouter(ROUTER_WAIT_MS);
+    port.on('peer-closed', (peer) => peer.type === 'router' && configured.lost(peer.pid));
+    const status = async () => {
+      const [router, apps] = await Promise.all([
+        configured.pid().then((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })),
+        port.call(main, 'main.apps-status', {}, { timeoutMs: 10000 }),
+      ]);
+      return serverStatus(router.value, apps.value);
+    };
+    const metrics = new ControllerMetrics(runtime.options.version);
+    const scrapeMetrics = (accept: string | undefined) =>
+      scrape(
+        [() => metrics.registry.snapshot(), async () => statusMetrics(await status()), () => processMetrics(main, runtime.options.titlePrefix)],
+        accept,
+      );
+    endpoints = new WeftEndpoints({
+      listen: async (address) => (await port.call(main, 'main.listen', { addresses: [address] })).fds[0],
+      readiness: async () => evaluateReadiness(config.current as ConfigView, await status()),
+      live: async () => void (await status()),
+      metrics: scrapeMetrics,
+      version: runtime.options.version,
+    });
     config = new ConfigService(
       {
         validate: makeValidator({ appTypes: modules, defaultUser: runtime.options.user, certificates: () => certificates.names() }),
-        applyToRouter: async (next) => {
-          const pid = await routerPid(ctx);
-          await port.call(pid, 'router.configure', { config: next });
-        },
+        applyToRouter: configurationApplier({
+          endpoints,
+          metrics,
+          configureRouter: async (next) => void (await port.call(await routerPid(ctx), 'router.configure', { config: next })),
+          tellMain: (notice) => port.notify(main, 'main.reconfiguring', notice),
+        }),
         store: async (next) => {
           await port.call(main, 'main.conf-store', { config: next });
         },
@@ -75,16 +111,11 @@ export const controllerHooks: ProcessHooks = {
       certificates,
       modules,
       version: runtime.options.version,
-      status: async () => {
-        const [router, apps] = await Promise.all([
-          routerPid(ctx).then((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })),
-          port.call(main, 'main.apps-status', {}, { timeoutMs: 10000 }),
-        ]);
-        return serverStatus(router.value, apps.value);
-      },
+      status,
       restartApp: async (name) => {
         await port.call(main, 'main.app-restart', { name });
       },
+      metrics: scrapeMetrics,
     });
 
     // Every router that comes up gets the configuration in force. A stored
@@ -94,11 +125,17 @@ export const controllerHooks: ProcessHooks = {
     port.on('peer-linked', (peer) => {
       if (peer.type !== 'router') return;
       config.resync().then(
-        () => port.notify(main, 'main.conf-applied', { ok: true }),
+        () => {
+          configured.configured(peer.pid);
+          port.notify(main, 'main.conf-applied', { ok: true });
+        },
         async (e: Error) => {
           ctx.log.error(`the router could not apply the configuration: ${e.message}`);
           if (!start.strict) {
-            await config.fallBackTo({}).catch((f: Error) => ctx.log.alert(`the router refused an empty configuration: ${f.message}`));
+            await config.fallBackTo({}).then(
+              () => configured.configured(peer.pid),
+              (f: Error) => ctx.log.alert(`the router refused an empty configuration: ${f.message}`),
+            );
           }
           port.notify(main, 'main.conf-applied', { ok: false, detail: e.message });
         },
@@ -113,6 +150,7 @@ export const controllerHooks: ProcessHooks = {
     });
   },
   async stop() {
+    endpoints?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   },
 };

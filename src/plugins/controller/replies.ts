@@ -5,6 +5,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** A body that is not JSON (GET /metrics), written as it is; headers carry its Content-Type. */
+  text?: string;
 }
 
 export interface ErrorLocation {
@@ -38,6 +40,7 @@ export const Replies = {
   storeFailed: (detail?: string) => failure(500, 'Failed to store the configuration.', detail),
   preconditionFailed: (detail: string) => failure(412, 'Precondition failed.', detail),
   statusFailed: (detail?: string) => failure(500, 'Failed to get status.', detail),
+  metricsFailed: (detail?: string) => failure(500, 'Failed to get metrics.', detail),
   tooLarge: () => failure(413, 'The request body is too large.'),
 };
 
@@ -57,5 +60,6 @@ export function reasonPhrase(status: number): string {
 
 /** The body as Unit writes it: pretty JSON and a final CRLF. */
 export function replyBody(reply: Reply): string {
+  if (reply.text !== undefined) return reply.text;
   return `${prettyJson(reply.body)}\r\n`;
 }

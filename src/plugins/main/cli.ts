@@ -4,8 +4,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
-import { LOG_LEVELS } from '../../kernel/log/format.js';
-import type { LogLevel } from '../../kernel/log/format.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../../kernel/log/format.js';
+import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 import { DEFAULTS } from './options.js';
 import type { MainOptions } from './options.js';
 
@@ -28,11 +28,19 @@ const VALUE_OPTIONS: Record<string, string> = {
   engine: 'an engine name',
   threads: 'a number',
   'log-level': 'a level',
+  'log-format': 'a format',
 };
 
 function fail(message: string): never {
   throw new WeftError(ErrorCodes.CLI, message);
 }
+
+/** --log values that are streams, not files (stderr is `undefined` in MainOptions). */
+const LOG_STREAMS = new Map<string, string | undefined>([
+  ['-', undefined],
+  ['stderr', undefined],
+  ['stdout', '/dev/stdout'],
+]);
 
 /** Set by weftd for its daemon, which runs in "/": where weftd was started. */
 export const START_DIR_ENV = 'WEFT_START_DIR';
@@ -69,7 +77,14 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) fail('option "--threads" requires a number from 1 to 64');
   const level = (v['log-level'] as string | undefined) ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(level as LogLevel)) fail(`option "--log-level" requires one of ${LOG_LEVELS.join(', ')}`);
+  const format = (v['log-format'] as string | undefined) ?? DEFAULTS.logFormat;
+  if (!LOG_FORMATS.includes(format as LogFormat)) fail(`option "--log-format" requires one of ${LOG_FORMATS.join(', ')}`);
   const noDaemon = Boolean(v['no-daemon']);
+  // "-", "stderr" and "stdout" name weftd's own streams (containers, systemd);
+  // a file of that name is "./stdout". A daemon has neither.
+  const logArg = v.log as string | undefined;
+  const logStream = logArg !== undefined && LOG_STREAMS.has(logArg);
+  if (logStream && !noDaemon) fail(`option "--log ${logArg}" requires "--no-daemon" (a daemon has no ${logArg === 'stdout' ? 'stdout' : 'stderr'})`);
   const prefix = (v['title-prefix'] as string | undefined) ?? DEFAULTS.titlePrefix;
   if (!/^[\w.-]{1,32}$/.test(prefix)) fail('option "--title-prefix" requires 1 to 32 letters, digits, "_", "-" or "."');
   // Relative paths mean what they meant where weftd was started, daemon or not.
@@ -90,7 +105,8 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
       controlUser: v['control-user'] as string | undefined,
       controlGroup: v['control-group'] as string | undefined,
       pid: file('pid') ?? DEFAULTS.pid,
-      log: file('log') ?? (noDaemon ? undefined : DEFAULTS.daemonLog),
+      log: logStream ? LOG_STREAMS.get(logArg!) : file('log') ?? (noDaemon ? undefined : DEFAULTS.daemonLog),
+      logFormat: format as LogFormat,
       modulesDir: file('modulesdir'),
       stateDir: file('statedir') ?? DEFAULTS.stateDir,
       tmpDir: file('tmpdir') ?? DEFAULTS.tmpDir,
@@ -124,8 +140,10 @@ Usage: weftd [options]
   --control-group GROUP   group of the control socket file
 
   --pid FILE              pid file, default: "${DEFAULTS.pid}"
-  --log FILE              log file, default: "${DEFAULTS.daemonLog}" (stderr with --no-daemon)
+  --log FILE              log file, default: "${DEFAULTS.daemonLog}" (stderr with --no-daemon);
+                          "-" or "stderr", "stdout": weftd's own (with --no-daemon)
   --log-level LEVEL       alert, error, warn, notice, info (default) or debug
+  --log-format FORMAT     "unit" (default: Unit's lines) or "json" (an object per line)
 
   --modulesdir DIR        a directory with more application plugins
   --statedir DIR          where the config and certificates are kept,

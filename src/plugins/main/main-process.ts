@@ -36,6 +36,7 @@ import { LogFile } from './log-file.js';
 import { openForAppend } from './open-for-append.js';
 import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
+import { SystemdNotifier } from './systemd-notifier.js';
 
 /** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
 export interface MainApi {
@@ -68,12 +69,13 @@ export class MainProcess {
   #quitting: Promise<void> | undefined;
   #plugins: string[];
   #engine: EventEngine;
+  #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
 
   constructor(options: MainOptions) {
     this.options = options;
     this.#logFile = new LogFile(options.log);
-    this.log = new Logger({ fd: this.#logFile.fd, level: options.logLevel });
+    this.log = new Logger({ fd: this.#logFile.fd, level: options.logLevel, format: options.logFormat, context: { process: 'main' } });
     const serverOptions: ServerOptions = {
       version: VERSION,
       titlePrefix: options.titlePrefix,
@@ -83,6 +85,7 @@ export class MainProcess {
       tmpDir: options.tmpDir,
       modulesDir: options.modulesDir,
       logLevel: options.logLevel,
+      logFormat: options.logFormat,
       engine: options.engine,
       threads: options.threads,
       noDaemon: options.noDaemon,
@@ -90,6 +93,7 @@ export class MainProcess {
     };
     this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
     this.port = new Port(process.pid, this.log);
+    this.#systemd = SystemdNotifier.fromEnvironment(this.log);
     this.config = new ConfigState({
       stateDir: options.stateDir,
       configFile: options.config,
@@ -147,6 +151,7 @@ export class MainProcess {
     }
     this.#started = true;
     log.info(`${options.titlePrefix === 'unit' ? 'unit' : 'weft'} ${VERSION} started`);
+    this.#systemd?.ready(this.config.current);
   }
 
   #api(): MainApi {
@@ -201,6 +206,7 @@ export class MainProcess {
       return {};
     });
     this.port.onNotify('main.conf-applied', (result) => this.#firstApply.resolve(result));
+    this.port.onNotify('main.reconfiguring', (notice) => this.#systemd?.reconfiguring(notice));
     this.port.handle('main.listen', async ({ addresses, backlog }) => {
       const sockets = [];
       const fresh: string[] = [];
@@ -301,6 +307,7 @@ export class MainProcess {
     if (!this.#quitting) {
       this.#quitting = (async () => {
         this.log.notice(`${signal} received, exiting`);
+        this.#systemd?.stopping(signal);
         await this.#cleanup();
         process.exit(0);
       })();

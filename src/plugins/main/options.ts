@@ -1,6 +1,6 @@
 // weftd's command line: every unitd flag with Unit's meaning, plus Weft's
 // own (--config, --title-prefix, --engine, --threads, --log-level).
-import type { LogLevel } from '../../kernel/log/format.js';
+import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 
 export interface MainOptions {
   noDaemon: boolean;
@@ -9,8 +9,9 @@ export interface MainOptions {
   controlUser: string | undefined;
   controlGroup: string | undefined;
   pid: string;
-  /** undefined: stderr (the default with --no-daemon). */
+  /** undefined: stderr (the default with --no-daemon, and --log - or stderr); "/dev/stdout": main's stdout. */
   log: string | undefined;
+  logFormat: LogFormat;
   modulesDir: string | undefined;
   stateDir: string;
   tmpDir: string;
@@ -41,4 +42,5 @@ export const DEFAULTS = {
   engine: 'libuv',
   threads: 2,
   logLevel: 'info' as LogLevel,
+  logFormat: 'unit' as LogFormat,
 };

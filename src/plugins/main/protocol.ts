@@ -1,6 +1,12 @@
 // main's methods, as other processes call them.
 import type { ModuleInfo } from '../discovery/definition.js';
 
+/** What the controller tells main around applying a configuration (main tells systemd). */
+export type ReconfigurationNotice =
+  | { phase: 'begin' }
+  | { phase: 'end'; ok: true; listeners: number; applications: number }
+  | { phase: 'end'; ok: false; detail: string };
+
 export interface ListenRequest {
   /** Unit listener addresses ("127.0.0.1:8080", "unix:/path"). */
   addresses: string[];
@@ -29,6 +35,8 @@ declare module '../../kernel/ports/methods.js' {
     'main.cert-get': { params: { names: string[] }; result: { bundles: Record<string, string> } };
     'main.cert-store': { params: { name: string; pem: string }; result: Record<string, never> };
     'main.cert-delete': { params: { name: string }; result: Record<string, never> };
+    /** The controller begins or ends applying a configuration (systemd's RELOADING=1 / READY=1). */
+    'main.reconfiguring': { params: ReconfigurationNotice; result: void };
     /** The router committed a configuration: close the sockets it no longer uses. */
     'main.listen-release': { params: { keep: string[] }; result: Record<string, never> };
   }

@@ -1,0 +1,42 @@
+// Applying a configuration, as the controller does for every change, every
+// new router and every certificate reload: the sockets of Weft's own
+// endpoints (settings.weft: health, metrics) are bound first (it is part of the configuration: all or nothing), then the
+// router applies the rest. Around it main hears of the reconfiguration
+// (systemd's RELOADING=1 / READY=1) and the metrics count it.
+import type { ReconfigurationNotice } from '../main/protocol.js';
+import type { WeftEndpoints } from './weft-endpoints.js';
+import type { ControllerMetrics } from './metrics/controller-metrics.js';
+
+export interface ApplyDeps {
+  endpoints: WeftEndpoints;
+  metrics: ControllerMetrics;
+  /** The router's answer to router.configure; throws with its reason. */
+  configureRouter(config: unknown): Promise<void>;
+  tellMain(notice: ReconfigurationNotice): void;
+}
+
+function count(config: unknown, member: 'listeners' | 'applications'): number {
+  return Object.keys((config as Record<string, object | undefined> | null)?.[member] ?? {}).length;
+}
+
+export function configurationApplier(deps: ApplyDeps): (config: unknown) => Promise<void> {
+  return async (config) => {
+    deps.tellMain({ phase: 'begin' });
+    try {
+      const endpoints = await deps.endpoints.prepare(config);
+      try {
+        await deps.configureRouter(config);
+      } catch (e) {
+        endpoints.abandon();
+        throw e;
+      }
+      endpoints.commit();
+    } catch (e) {
+      deps.metrics.reloaded(false);
+      deps.tellMain({ phase: 'end', ok: false, detail: (e as Error).message });
+      throw e;
+    }
+    deps.metrics.reloaded(true);
+    deps.tellMain({ phase: 'end', ok: true, listeners: count(config, 'listeners'), applications: count(config, 'applications') });
+  };
+}

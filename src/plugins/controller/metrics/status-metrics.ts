@@ -1,0 +1,35 @@
+// What /status knows, as metrics: connections and requests (the router's
+// and those application processes took on their own listeners), and each
+// application's processes. Rebuilt at every scrape from
+// one /status answer, so the two always agree.
+//
+// weft_http_requests_total has no labels yet: the per-listener, per-app and
+// per-status-code series (and duration histograms) come from the router
+// and application processes' own registries later (see README, Metrics),
+// and replace this one.
+import { Registry } from '../../../metrics/index.js';
+import type { MetricsSnapshot } from '../../../metrics/index.js';
+import type { ServerStatus } from '../server-status.js';
+
+export function statusMetrics(status: ServerStatus): MetricsSnapshot {
+  const r = new Registry();
+  r.counter({ name: 'weft_http_connections_accepted_total', help: 'Client connections accepted.' }).inc(status.connections.accepted);
+  r.counter({ name: 'weft_http_connections_closed_total', help: 'Client connections closed.' }).inc(status.connections.closed);
+  const open = r.gauge({ name: 'weft_http_connections', help: 'Open client connections: active (a request in progress) or idle.', labelNames: ['state'] });
+  open.labels({ state: 'active' }).set(status.connections.active);
+  open.labels({ state: 'idle' }).set(status.connections.idle);
+  r.counter({ name: 'weft_http_requests_total', help: 'HTTP requests received.' }).inc(status.requests.total);
+  const processes = r.gauge({
+    name: 'weft_application_processes',
+    help: "Application processes by state (running includes idle ones; starting: not serving yet).",
+    labelNames: ['app', 'state'],
+  });
+  const active = r.gauge({ name: 'weft_application_requests_active', help: 'Requests an application is serving now.', labelNames: ['app'] });
+  for (const [app, s] of Object.entries(status.applications)) {
+    processes.labels({ app, state: 'running' }).set(s.processes.running);
+    processes.labels({ app, state: 'starting' }).set(s.processes.starting);
+    processes.labels({ app, state: 'idle' }).set(s.processes.idle);
+    active.labels({ app }).set(s.requests.active);
+  }
+  return r.snapshot();
+}

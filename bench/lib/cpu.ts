@@ -5,17 +5,23 @@ import os from 'node:os';
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
+/** Children of every thread of the process (Weft's addon starts processes from a pool thread). */
 function children(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
   try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
-    return [];
+    return out;
   }
+  for (const tid of tasks) {
+    try {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }
 
 function cpuOf(pid: number): number {

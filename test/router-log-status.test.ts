@@ -41,12 +41,18 @@ test('the access log: Unit\'s default line, a custom format, a JSON format, and 
   t.deepEqual(JSON.parse(readLog(log).trim().split('\n').pop()!), { uri: '/json', status: '404', agent: 'json "quoted"' });
 });
 
-test('SIGUSR1 reopens a rotated access log', async (t) => {
+for (const by of ['the router', 'an application process'] as const) {
+test(`SIGUSR1 reopens a rotated access log (written by ${by})`, async (t) => {
   const port = await freePort();
-  const w = await startWithConfig(t, {
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-    routes: [{ action: { return: 204 } }],
-  });
+  const w = await startWithConfig(
+    t,
+    by === 'the router'
+      ? { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [{ action: { return: 204 } }] }
+      : {
+          listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+          applications: { hello: { type: 'node', script: path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps', 'hello.js') } },
+        },
+  );
   const log = path.join(w.dir, 'access.log');
   await applyConfig(w, log, '/config/access_log');
   await request({ port }, '/before');
@@ -65,6 +71,7 @@ test('SIGUSR1 reopens a rotated access log', async (t) => {
   t.regex(readLog(log), /\/after-\d+/);
   t.regex(fs.readFileSync(`${log}.1`, 'utf8'), /\/before/);
 });
+}
 
 test('/status counts connections and requests', async (t) => {
   const port = await freePort();

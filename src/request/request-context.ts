@@ -28,8 +28,6 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
   statusCode = 0;
   /** A "rewrite" changed the path (a proxy then sends the new one). */
   rewritten = false;
-  /** Handed to another process, which answers and logs it. */
-  handedOver = false;
   /** An Upgrade request (WebSocket): the raw connection and what followed the head. */
   upgrade: { socket: import('node:net').Socket; head: Buffer } | undefined;
   #requestId: string | undefined;

@@ -58,6 +58,8 @@ export interface StartOptions {
   upgrade?: { socket: net.Socket; head: Buffer };
   /** The client as seen by whoever accepted the connection, when not this socket's peer (a relayed request). */
   peer?: SocketEndpoint | null;
+  /** Told of a request answered here (400, 413), before its answer. */
+  rejected?: (ctx: RequestContext) => void;
 }
 
 /** A request's context once it is valid; null when it was answered here (400, 413). */
@@ -94,7 +96,7 @@ export function startRequest<C extends EngineView>(
     // A tunnelled upgrade is over when its connection closes.
     (options.upgrade ? options.upgrade.socket : res).once('close', () => {
       counters?.requestFinished(socket);
-      if (accessLog?.writer && !ctx.handedOver) {
+      if (accessLog?.writer) {
         ctx.finish();
         if (accessLog.format.wanted(ctx)) accessLog.writer.append(accessLog.format.line(ctx));
       }
@@ -104,11 +106,13 @@ export function startRequest<C extends EngineView>(
   // HTTP/1.1 requires a Host; a missing one is a 400, as Node and RFC 9112 say.
   const hostMissing = hosts.length === 0 && req.httpVersionMinor === 1 && req.httpVersionMajor === 1;
   if (!target.ok || host === null || hostMissing) {
+    options.rejected?.(ctx);
     errorResponse(ctx, 400);
     return null;
   }
   const length = Number(req.headers['content-length'] ?? 0);
   if (length > conf.http.maxBodySize) {
+    options.rejected?.(ctx);
     errorResponse(ctx, 413);
     return null;
   }

@@ -128,6 +128,7 @@ function start(boot: AppBoot): void {
   // The request engine for the listeners it accepts on itself (none in routed mode).
   const relay = new Relay(port);
   let edge: Edge | null = null;
+  host.onResponse({ head: (res) => edge?.head(res), end: (res) => edge?.end(res) });
   port.handle('app.serve', async (params, { fds }) => {
     const listenerFds = fds.slice(0, params.listeners.length);
     const logFd = params.accessLog ? fds[params.listeners.length] : undefined;

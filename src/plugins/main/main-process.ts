@@ -288,6 +288,8 @@ export class MainProcess {
   reopenLog(): void {
     // The router's access logs are opened here too, on its request.
     for (const r of this.processes.ofType('router')) this.port.notify(r.pid, 'router.reopen-logs', {});
+    // And for application processes that accept their own listeners.
+    this.#apps?.reopenAccessLog();
     let fd: number | undefined;
     try {
       fd = this.#logFile.reopen();

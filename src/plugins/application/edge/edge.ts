@@ -34,6 +34,10 @@ import { limitChunkedBody } from './body-limit.js';
 import type { Relay } from './relay.js';
 import { TimeoutGuard } from './timeout-guard.js';
 
+/** A response whose access log line is due when it closes. */
+const LOG = Symbol('weft.access-log');
+type LoggedResponse = ServerResponse & { [LOG]?: RequestContext };
+
 /** An application process's engine: shares and proxies are the router's to carry out. */
 type EdgeEngine = RequestEngine<RawAction, string>;
 
@@ -90,7 +94,8 @@ export class Edge {
       res.end();
       return false;
     }
-    const ctx = startRequest(this.engine, listener, req, res, { accessLog: this.#accessLog });
+    // The access log line is written when the response closes (end()), for what this process answers.
+    const ctx = startRequest(this.engine, listener, req, res, { rejected: (c) => this.#logLater(c) });
     if (!ctx) return false;
     const destination = listener.pass(ctx);
     const decision = destination ? decideDestination(ctx, this.engine, destination, 0) : ({ kind: 'error', status: 404 } as const);
@@ -100,14 +105,15 @@ export class Edge {
         this.#serveHere(ctx);
         return true;
       case 'return':
+        this.#logLater(ctx);
         returnAction(ctx, decision.status, decision.location);
         return false;
       case 'error':
+        this.#logLater(ctx);
         errorResponse(ctx, decision.status);
         return false;
     }
     // The router logs what it answers.
-    ctx.handedOver = true;
     this.#o.relay.forward(ctx, address);
     return false;
   }
@@ -122,6 +128,26 @@ export class Edge {
     if (ctx.headerChanges.length > 0) applyHeaderChanges(ctx);
     if (req.method !== 'GET' && req.method !== 'HEAD') limitChunkedBody(req, res, this.engine.http.maxBodySize, this.engine.serverHeader);
     this.#guard?.watch(ctx);
+    this.#logLater(ctx);
+  }
+
+  #logLater(ctx: RequestContext): void {
+    if (this.#accessLog) (ctx.res as LoggedResponse)[LOG] = ctx;
+  }
+
+  /** The host's hook: a response's head goes out. */
+  head(res: ServerResponse): void {
+    this.#guard?.head(res);
+  }
+
+  /** The host's hook: a response closed: limits.timeout forgets it; its access log line. */
+  end(res: ServerResponse): void {
+    this.#guard?.end(res);
+    const ctx = (res as LoggedResponse)[LOG];
+    const log = this.#accessLog;
+    if (ctx === undefined || !log) return;
+    ctx.finish();
+    if (log.format.wanted(ctx)) log.writer.append(log.format.line(ctx));
   }
 
   /** The access log was opened again (SIGUSR1): later lines go to `fd`. */

@@ -6,6 +6,10 @@
 // every timer here, so a native watchdog thread (native/watchdog.h) reads
 // the same table, and when the loop has stopped beating it sends the 503
 // itself and ends the process with WATCHDOG_EXIT_CODE.
+//
+// Per request this is a slot in the table, set when the request is admitted
+// and changed by the host's response hooks (head, end): no closure or
+// listener per request.
 import type { ServerResponse } from 'node:http';
 import type net from 'node:net';
 
@@ -26,6 +30,9 @@ const FREE = 0;
 const WAITING = 1;
 const ANSWERING = 2;
 
+const SLOT = Symbol('weft.timeout-slot');
+type Watched = ServerResponse & { [SLOT]?: number };
+
 export class TimeoutGuard {
   readonly timeoutMs: number;
   /** [0] heartbeat, then per slot: deadline, fd, state (as the watchdog reads it). */
@@ -45,12 +52,11 @@ export class TimeoutGuard {
     for (let i = SLOTS - 1; i >= 0; i--) this.#free.push(i);
   }
 
-  /** Watches one request from now until its response closes. */
+  /** Watches one request until its response closes (the host's end hook calls end()). */
   watch(ctx: RequestContext): void {
     this.#start();
     const slot = this.#free.pop();
-    const deadline = performance.now() + this.timeoutMs;
-    const { res } = ctx;
+    const res = ctx.res as Watched;
     if (slot === undefined) {
       // The table is full: the loop's own timer (only while the loop runs).
       const timer = setTimeout(() => this.#expire(ctx), this.timeoutMs);
@@ -59,19 +65,26 @@ export class TimeoutGuard {
     }
     const base = 1 + 3 * slot;
     const fd = (ctx.req.socket as net.Socket & { _handle?: { fd?: number } })._handle?.fd;
-    this.#table[base] = deadline;
+    this.#table[base] = performance.now() + this.timeoutMs;
     this.#table[base + 1] = typeof fd === 'number' ? fd : -1;
     this.#table[base + 2] = WAITING;
     this.#contexts[slot] = ctx;
-    watchHead(res, () => {
-      if (this.#contexts[slot] === ctx) this.#table[base + 2] = ANSWERING;
-    });
-    res.once('close', () => {
-      if (this.#contexts[slot] !== ctx) return;
-      this.#table[base + 2] = FREE;
-      this.#contexts[slot] = undefined;
-      this.#free.push(slot);
-    });
+    res[SLOT] = slot;
+  }
+
+  /** A response's head goes out: past its deadline it is cut, not answered 503. */
+  head(res: ServerResponse): void {
+    const slot = (res as Watched)[SLOT];
+    if (slot !== undefined && this.#contexts[slot]?.res === res) this.#table[1 + 3 * slot + 2] = ANSWERING;
+  }
+
+  /** A response closed. */
+  end(res: ServerResponse): void {
+    const slot = (res as Watched)[SLOT];
+    if (slot === undefined || this.#contexts[slot]?.res !== res) return;
+    this.#table[1 + 3 * slot + 2] = FREE;
+    this.#contexts[slot] = undefined;
+    this.#free.push(slot);
   }
 
   #start(): void {
@@ -115,15 +128,5 @@ export class TimeoutGuard {
     this.#beat = undefined;
     // The native thread stays (it cannot be stopped): with nothing in its table it never acts.
     for (let slot = 0; slot < SLOTS; slot++) this.#table[1 + 3 * slot + 2] = FREE;
-    // An idle process's loop beats no more; the thread sees no request, so that is fine.
   }
-}
-
-/** Calls `onHead` once the response's head is about to go out. */
-function watchHead(res: ServerResponse, onHead: () => void): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    onHead();
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
 }

@@ -254,6 +254,11 @@ export class AppHost {
     this.#tracker.setServerHeader(value);
   }
 
+  /** Called when each response's head goes out (`head`) and when it closes (`end`). */
+  onResponse(hooks: { head?: (res: ServerResponse) => void; end?: (res: ServerResponse) => void }): void {
+    this.#tracker.addResponseHooks(hooks);
+  }
+
   /** Called for every request before the app's handler sees it, in the order added. */
   onRequest(hook: (req: IncomingMessage, res: ServerResponse) => void): void {
     this.#tracker.addHook(hook as RequestHook);

@@ -37,6 +37,8 @@ export interface EdgeHooks {
 export class RequestTracker {
   #log: LogFunction;
   #hooks: RequestHook[] = [];
+  #headHooks: Array<(res: ServerResponse) => void> = [];
+  #endHooks: Array<(res: ServerResponse) => void> = [];
   #active = 0;
   #total = 0;
   /** Shared with the captured server, which counts the connections. */
@@ -57,6 +59,12 @@ export class RequestTracker {
 
   addHook(hook: RequestHook): void {
     this.#hooks.push(hook);
+  }
+
+  /** Called when a response's head goes out, and when it closes (finished or not), in the order added. */
+  addResponseHooks(hooks: { head?: (res: ServerResponse) => void; end?: (res: ServerResponse) => void }): void {
+    if (hooks.head) this.#headHooks.push(hooks.head);
+    if (hooks.end) this.#endHooks.push(hooks.end);
   }
 
   /** The `Server` header of responses from now on ('' for none); the app's own wins. */
@@ -86,6 +94,10 @@ export class RequestTracker {
       keepAlive: () => !this.#closeConnections,
       begin: (req, res) => this.#begin(req, res),
       end: (res) => this.#end(res),
+      head: (res) => {
+        const hooks = this.#headHooks;
+        for (let i = 0; i < hooks.length; i++) hooks[i](res);
+      },
     });
     type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
     const target = server as unknown as { emit: Emit };
@@ -141,6 +153,14 @@ export class RequestTracker {
   }
 
   #end(res: ServerResponse): void {
+    const hooks = this.#endHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i](res);
+      } catch (e) {
+        this.#log('error', `a response hook failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     if ((res as DirectResponse)[DIRECT] === true) this.direct.active--;
     this.#active--;
     if (this.#active > 0) return;

@@ -29,6 +29,8 @@ export interface ResponseEvents {
   begin(req: IncomingMessage, res: ServerResponse): void;
   /** Its response closed (finished, or the client left); once per begin. */
   end(res: ServerResponse): void;
+  /** Its head is about to go out (the status and headers are final). */
+  head?(res: ServerResponse): void;
 }
 
 type StoreHeader = (this: ServerResponse, firstLine: string, headers: unknown) => void;
@@ -93,6 +95,7 @@ export function installResponseClass(server: http.Server, events: ResponseEvents
     _storeHeader(firstLine: string, headers: unknown): void {
       // Here, not at begin: http sets shouldKeepAlive after making the response.
       if (!events.keepAlive()) this.shouldKeepAlive = false;
+      events.head?.(this);
       const value = events.serverHeader();
       if (value !== '' && !hasServer(this, headers)) firstLine += `Server: ${value}\r\n`;
       store.call(this, firstLine, headers);

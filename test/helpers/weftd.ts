@@ -103,6 +103,8 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     '--pid',
     pidPath,
     ...(options.logArgs ?? ['--log', logPath]),
+    // A graceful stop waits this long at most for requests in flight (a test's teardown should not wait 30 s).
+    ...((options.args ?? []).some((a) => a.startsWith('--stop-timeout')) ? [] : ['--stop-timeout', '5']),
     ...(options.args ?? []),
   ];
   // A restart appends to the same log: only what this run writes counts.

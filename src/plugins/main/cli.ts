@@ -27,6 +27,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   'title-prefix': 'a prefix',
   engine: 'an engine name',
   threads: 'a number',
+  'stop-timeout': 'a number of seconds',
   'log-level': 'a level',
   'log-format': 'a format',
 };
@@ -75,6 +76,8 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
   if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) fail(`option "--control-mode" requires an octal mode such as 0600, not "${mode}"`);
   const threads = v.threads === undefined ? DEFAULTS.threads : Number(v.threads);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) fail('option "--threads" requires a number from 1 to 64');
+  const stopTimeout = v['stop-timeout'] === undefined ? DEFAULTS.stopTimeout : Number(v['stop-timeout']);
+  if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600) fail('option "--stop-timeout" requires a number of seconds from 0 to 3600');
   const level = (v['log-level'] as string | undefined) ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(level as LogLevel)) fail(`option "--log-level" requires one of ${LOG_LEVELS.join(', ')}`);
   const format = (v['log-format'] as string | undefined) ?? DEFAULTS.logFormat;
@@ -117,6 +120,7 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
       titlePrefix: prefix,
       engine: (v.engine as string | undefined) ?? DEFAULTS.engine,
       threads,
+      stopTimeoutMs: stopTimeout * 1000,
       logLevel: level as LogLevel,
       startDir,
       argv,
@@ -160,5 +164,7 @@ Usage: weftd [options]
                           "unit" makes them what tools written for Unit expect)
   --engine NAME           event engine, default: "libuv"
   --threads N             worker threads per process, default: ${DEFAULTS.threads}
+  --stop-timeout SECONDS  on SIGTERM, SIGQUIT or SIGINT: how long requests in
+                          flight may take to finish, default: ${DEFAULTS.stopTimeout}
 `;
 }

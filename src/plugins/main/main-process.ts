@@ -304,17 +304,45 @@ export class MainProcess {
     this.log.notice('the log was reopened');
   }
 
-  /** Graceful quit: children stopped, sockets and pid file removed, exit 0. */
+  /** Graceful quit: requests in flight finish (--stop-timeout), children stopped, sockets and pid file removed, exit 0. */
   quit(signal: string): Promise<void> {
     if (!this.#quitting) {
       this.#quitting = (async () => {
         this.log.notice(`${signal} received, exiting`);
         this.#systemd?.stopping(signal);
+        await this.#drain();
         await this.#cleanup();
         process.exit(0);
       })();
     }
     return this.#quitting;
+  }
+
+  /**
+   * No new connection is accepted anywhere (new clients are refused, and a
+   * load balancer sends them elsewhere); every request in flight finishes,
+   * each answer closing its connection, within --stop-timeout.
+   */
+  async #drain(): Promise<void> {
+    const graceMs = this.options.stopTimeoutMs;
+    if (graceMs <= 0 || !this.#started) return;
+    this.log.notice(`requests in flight have ${graceMs / 1000} s to finish`);
+    const deadline = Date.now() + graceMs;
+    // main's own copies of the listening sockets go first (the control socket stays).
+    const control = this.#control ? this.listenSockets.keyOf(this.#control.address) : undefined;
+    this.listenSockets.retain(control === undefined ? [] : [control]);
+    // The routers first: their requests still need application processes.
+    const routers = this.processes.ofType('router').filter((r) => r.state === 'ready');
+    await Promise.all(
+      routers.map((r) => this.port.call(r.pid, 'router.drain', { graceMs }, { timeoutMs: graceMs + 2000 }).catch(() => undefined)),
+    );
+    // Then the applications (those that accept their own listeners stop now too).
+    if (this.#apps) {
+      let timer: NodeJS.Timeout | undefined;
+      const left = Math.max(0, deadline - Date.now());
+      await Promise.race([this.#apps.drain(left), new Promise((resolve) => (timer = setTimeout(resolve, left + 3000)))]);
+      clearTimeout(timer);
+    }
   }
 
   async #cleanup(): Promise<void> {

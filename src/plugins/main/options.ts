@@ -23,6 +23,8 @@ export interface MainOptions {
   titlePrefix: string;
   engine: string;
   threads: number;
+  /** How long a graceful stop waits for requests in flight (--stop-timeout). */
+  stopTimeoutMs: number;
   logLevel: LogLevel;
   /** Where weftd was started: the default working_directory of applications. */
   startDir: string;
@@ -38,6 +40,7 @@ export const DEFAULTS = {
   stateDir: '/var/lib/weft',
   tmpDir: '/tmp',
   user: 'nobody',
+  stopTimeout: 30,
   titlePrefix: 'weft',
   engine: 'libuv',
   threads: 2,

@@ -9,6 +9,12 @@ declare module '../../kernel/ports/methods.js' {
     /** Apply a whole validated configuration, all or nothing. */
     'router.configure': { params: { config: unknown }; result: Record<string, never> };
     'router.status': { params: Record<string, never>; result: RouterStatus };
+    /**
+     * A graceful stop: accept no more connections, close each one after its
+     * current answer (idle ones after a short grace); answered once none is
+     * left, or after graceMs.
+     */
+    'router.drain': { params: { graceMs: number }; result: Record<string, never> };
     /** SIGUSR1 in main: open the access log again (after rotation). */
     'router.reopen-logs': { params: Record<string, never>; result: void };
   }

@@ -23,6 +23,10 @@ export const routerHooks: ProcessHooks = {
       return {};
     });
     ctx.port.handle('router.status', () => router.status());
+    ctx.port.handle('router.drain', async ({ graceMs }) => {
+      await router.drain(graceMs);
+      return {};
+    });
     ctx.port.onNotify('router.relay', ({ address, remote }, { fds }) => {
       if (fds[0] !== undefined) router.acceptRelay(address, remote, fds[0]);
     });

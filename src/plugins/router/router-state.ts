@@ -107,6 +107,25 @@ export class RouterState {
     server.emit('connection', socket);
   }
 
+  /** Set by a graceful stop: every answer closes its connection. */
+  draining = false;
+
+  /** A graceful stop (see 'router.drain'): resolves once no connection is open, or after graceMs. */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    this.listeners.stopAccepting();
+    // Idle keep-alive connections get a grace (a client may be sending on one), then go.
+    const sweep = setInterval(() => {
+      for (const server of this.listeners.servers()) (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    }, 1000);
+    const deadline = Date.now() + graceMs;
+    try {
+      while (this.counters.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      clearInterval(sweep);
+    }
+  }
+
   status(): RouterStatus {
     return { connections: this.counters.connections(), requests: { total: this.counters.requests } };
   }

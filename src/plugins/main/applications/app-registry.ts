@@ -335,6 +335,13 @@ export class AppRegistry {
     return { applications, direct };
   }
 
+  /** A graceful stop: every application's processes finish what they hold (within graceMs) and go. */
+  drain(graceMs: number): Promise<void> {
+    const all = this.#allSupervisors().map((s) => s.retire(graceMs));
+    this.#supervisors.clear();
+    return Promise.all(all).then(() => undefined);
+  }
+
   /** Shutdown: every application stops. */
   retireAll(): void {
     if (this.#accessLog) fs.closeSync(this.#accessLog.fd);

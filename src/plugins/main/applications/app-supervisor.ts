@@ -96,7 +96,10 @@ export class AppSupervisor {
 
   #dropGeneration(gen: AppGeneration): void {
     this.#generations.delete(gen);
-    if (this.#retired && this.#generations.size === 0) this.#env.ended(this);
+    if (this.#retired && this.#generations.size === 0) {
+      this.#env.ended(this);
+      this.#whenGone();
+    }
   }
 
   get retired(): boolean {
@@ -351,14 +354,22 @@ export class AppSupervisor {
     this.#fill();
   }
 
-  /** No longer in the configuration: every generation stops. */
-  retire(): void {
-    if (this.#retired) return;
+  /**
+   * No longer in the configuration (or the server stops): every generation
+   * stops, its processes finishing what they hold within `graceMs`.
+   * Resolves once they are all gone.
+   */
+  retire(graceMs = STOP_GRACE_MS): Promise<void> {
+    if (this.#retired) return this.#gone;
+    this.#gone = new Promise((resolve) => (this.#whenGone = resolve));
     this.#retired = true;
     if (this.#idleTimer) clearInterval(this.#idleTimer);
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
-    if (this.#generations.size === 0) this.#env.ended(this);
+    if (this.#generations.size === 0) {
+      this.#env.ended(this);
+      this.#whenGone();
+    }
     for (const gen of this.#generations) {
       // The routers stop giving them work at once; they finish what they hold.
       for (const r of gen.processes.values()) {
@@ -366,9 +377,13 @@ export class AppSupervisor {
         r.state = 'stopping';
         this.#env.state(this.name, r);
       }
-      void gen.stop(STOP_GRACE_MS).then(() => this.#dropGeneration(gen));
+      void gen.stop(graceMs).then(() => this.#dropGeneration(gen));
     }
+    return this.#gone;
   }
+
+  #gone: Promise<void> = Promise.resolve();
+  #whenGone: () => void = () => undefined;
 
   /** limits.timeout in routed mode: the client had its 503; the process goes and is replaced. */
   timedOut(record: AppProcessRecord): void {

@@ -30,6 +30,8 @@ export function serverFactory(state: RouterState): ServerFactory {
         res.destroy();
         return;
       }
+      // Stopping: this answer closes its connection.
+      if (state.draining) res.shouldKeepAlive = false;
       // A relayed request was counted by the application process that accepted it.
       const relayed = (req.socket as RelayedSocket)[RELAYED];
       if (relayed === undefined) handleRequest(conf, listener, req, res, state.counters);

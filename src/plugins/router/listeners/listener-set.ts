@@ -66,7 +66,8 @@ export class ListenerSet {
    */
   standBy(address: string, on: boolean): void {
     const held = this.#held.get(address);
-    if (!held || held.kind !== 'direct' || on === (held.standby !== undefined)) return;
+    // (fd -1: stopping, the socket was let go.)
+    if (!held || held.kind !== 'direct' || held.fd < 0 || on === (held.standby !== undefined)) return;
     if (!on) {
       held.standby!.close();
       held.standby = undefined;
@@ -129,11 +130,32 @@ export class ListenerSet {
     void this.#port.call(this.#mainPid, 'main.listen-release', { keep: [...specs.keys()] }).catch(() => undefined);
   }
 
+  /**
+   * Accepts no more connections on any listener (a graceful stop); the
+   * servers keep the connections they have. The sockets are let go here, so
+   * once every process has, new clients are refused (and go elsewhere).
+   */
+  stopAccepting(): void {
+    for (const held of this.#held.values()) {
+      held.standby?.close();
+      held.standby = undefined;
+      // net.Server's own close: http.Server's would also close idle keep-alive
+      // connections at once, racing their clients' next requests.
+      if (held.server.listening) net.Server.prototype.close.call(held.server);
+      try {
+        fs.closeSync(held.fd);
+      } catch {
+        // already closed
+      }
+      held.fd = -1;
+    }
+  }
+
   closeAll(): void {
     for (const held of this.#held.values()) {
       held.standby?.close();
       held.server.close();
-      fs.closeSync(held.fd);
+      if (held.fd >= 0) fs.closeSync(held.fd);
     }
     this.#held.clear();
   }

@@ -8,7 +8,7 @@ import test from 'ava';
 import { controlRequest } from '../src/cli/control-client.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
-import { parseMetrics, sampleValue, samples } from './helpers/prometheus.js';
+import { parseMetrics, sampleValue, samples, sumOf } from './helpers/prometheus.js';
 import { applyConfig, startWithConfig } from './helpers/router.js';
 import type { Weftd } from './helpers/weftd.js';
 
@@ -28,7 +28,7 @@ test('requests, connections, application processes, reloads and process RSS/CPU,
     applications: { hello: { type: 'node', script: path.join(apps, 'hello.js'), processes: 2 } },
   });
   const before = parseMetrics((await scrape(w)).text, 'prometheus');
-  const requestsBefore = sampleValue(before, 'weft_http_requests_total') ?? 0;
+  const requestsBefore = sumOf(before, 'weft_http_requests_total');
   const acceptedBefore = sampleValue(before, 'weft_http_connections_accepted_total') ?? 0;
   // The empty start configuration, then this test's.
   t.is(sampleValue(before, 'weft_config_reloads_total', { result: 'success' }), 2);
@@ -39,14 +39,20 @@ test('requests, connections, application processes, reloads and process RSS/CPU,
   // counts a few times a second: wait for the scrape to catch up.
   let plain = await scrape(w);
   for (let i = 0; i < 100; i++) {
-    if (sampleValue(parseMetrics(plain.text, 'prometheus'), 'weft_http_requests_total') === requestsBefore + 12) break;
+    const now = parseMetrics(plain.text, 'prometheus');
+    if (sumOf(now, 'weft_http_requests_total') === requestsBefore + 12 && sampleValue(now, 'weft_http_connections_accepted_total') === acceptedBefore + 12) break;
     await new Promise((r) => setTimeout(r, 100));
     plain = await scrape(w);
   }
   t.is(plain.contentType, 'text/plain; version=0.0.4; charset=utf-8');
   const m = parseMetrics(plain.text, 'prometheus');
   // Each request came on its own connection (no keep-alive agent).
-  t.is(sampleValue(m, 'weft_http_requests_total'), requestsBefore + 12);
+  t.is(sumOf(m, 'weft_http_requests_total'), requestsBefore + 12);
+  // By application, route step and status class, wherever they were answered.
+  t.is(sumOf(m, 'weft_http_requests_total', { app: 'hello', route: 'routes/0', code: '2xx' }), 7);
+  t.is(sumOf(m, 'weft_http_requests_total', { app: '', route: 'routes/1', code: '2xx' }), 5);
+  t.is(sumOf(m, 'weft_http_request_duration_seconds_count', { app: 'hello' }), 7);
+  t.true(sumOf(m, 'weft_http_response_bytes_total', { app: 'hello' }) > 7 * 11, 'bytes out counted');
   t.is(sampleValue(m, 'weft_http_connections_accepted_total'), acceptedBefore + 12);
   t.is(sampleValue(m, 'weft_application_processes', { app: 'hello', state: 'running' }), 2);
   t.is(sampleValue(m, 'weft_application_processes', { app: 'hello', state: 'starting' }), 0);
@@ -99,14 +105,14 @@ test('settings.weft.metrics serves /metrics over TCP for Prometheus, alone or be
   for (let i = 0; i < 3; i++) await request({ port }, '/');
   const scrapeTcp = () => request({ port: metricsPort }, '/metrics', { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
   let scraped = await scrapeTcp();
-  for (let i = 0; i < 100 && sampleValue(parseMetrics(scraped.text, 'openmetrics'), 'weft_http_requests_total') !== 3; i++) {
+  for (let i = 0; i < 100 && sumOf(parseMetrics(scraped.text, 'openmetrics'), 'weft_http_requests_total') !== 3; i++) {
     await new Promise((r) => setTimeout(r, 100));
     scraped = await scrapeTcp();
   }
   t.is(scraped.status, 200);
   t.is(scraped.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8');
   const families = parseMetrics(scraped.text, 'openmetrics');
-  t.is(sampleValue(families, 'weft_http_requests_total'), 3);
+  t.is(sumOf(families, 'weft_http_requests_total'), 3);
   // Only what was asked for is served there.
   t.is((await request({ port: metricsPort }, '/ready')).status, 404);
 

@@ -69,14 +69,15 @@ export function decideDestination<S, P, C extends EngineView>(
       if (!route) return { kind: 'error', status: 404 };
       const match = route.match(ctx.route);
       if (!match.matched) return { kind: 'error', status: 404 };
-      if (engine.http.logRoute) ctx.log('notice', `"routes/${match.route === undefined ? '' : `${match.route}/`}${match.index}" selected`);
+      ctx.routeStep = `routes/${match.route === undefined ? '' : `${match.route}/`}${match.index}`;
+      if (engine.http.logRoute) ctx.log('notice', `"${ctx.routeStep}" selected`);
       return decideAction(ctx, engine, engine.actions.get(match.action)!, depth + 1);
     }
     case 'upstream':
       return { kind: 'upstream', name: destination.name };
     case 'application':
-      return engine.applications.has(destination.name)
-        ? { kind: 'application', name: destination.name, target: destination.target }
-        : { kind: 'error', status: 404 };
+      if (!engine.applications.has(destination.name)) return { kind: 'error', status: 404 };
+      ctx.application = destination.name;
+      return { kind: 'application', name: destination.name, target: destination.target };
   }
 }

@@ -28,6 +28,10 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
   statusCode = 0;
   /** A "rewrite" changed the path (a proxy then sends the new one). */
   rewritten = false;
+  /** The application that answers it, once one was decided (for metrics). */
+  application: string | undefined;
+  /** The route step that decided it, "routes[/name]/index" (for metrics). */
+  routeStep: string | undefined;
   /** An Upgrade request (WebSocket): the raw connection and what followed the head. */
   upgrade: { socket: import('node:net').Socket; head: Buffer } | undefined;
   #requestId: string | undefined;
@@ -99,6 +103,21 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     const header = (this.res as unknown as { _header?: string })._header ?? '';
     return Math.max(0, this.req.socket.bytesWritten - this.#bytesAtStart - Buffer.byteLength(header, 'latin1'));
   }
+  /** Bytes sent for this request so far: head and body (what went out on its socket since it began). */
+  bytesSent(): number {
+    return Math.max(0, this.req.socket.bytesWritten - this.#bytesAtStart);
+  }
+
+  /** Bytes received for this request: its head (as sent) and its body. */
+  bytesReceived(): number {
+    const req = this.req;
+    let head = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i++) head += raw[i].length + 2;
+    const length = Number(req.headers['content-length']);
+    return head + 2 + (Number.isFinite(length) ? length : 0);
+  }
+
   /** Freezes $body_bytes_sent at the end of the response. */
   finish(): void {
     this.#bodyBytes = this.bodyBytesSent();

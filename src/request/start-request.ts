@@ -12,6 +12,7 @@ import type { AccessLogWriter } from './access-log/access-log-writer.js';
 import type { EngineView, ListenerConf } from './engine.js';
 import { errorResponse } from './error-response.js';
 import { RequestContext } from './request-context.js';
+import type { RequestMetrics } from './request-metrics.js';
 import { normalizeHost, parseRequestTarget, RouteRequest } from './routing/index.js';
 import type { SocketEndpoint } from './routing/index.js';
 
@@ -60,6 +61,8 @@ export interface StartOptions {
   peer?: SocketEndpoint | null;
   /** Told of a request answered here (400, 413), before its answer. */
   rejected?: (ctx: RequestContext) => void;
+  /** Counts the request when its response closes. */
+  metrics?: RequestMetrics;
 }
 
 /** A request's context once it is valid; null when it was answered here (400, 413). */
@@ -90,12 +93,13 @@ export function startRequest<C extends EngineView>(
   const ctx = new RequestContext(conf, listener, req, res, route, client.remote?.address ?? 'unix:', rawHeaders);
   ctx.upgrade = options.upgrade;
 
-  const { counters, accessLog } = options;
+  const { counters, accessLog, metrics } = options;
   counters?.requestStarted(socket);
-  if (counters || accessLog?.writer) {
+  if (counters || accessLog?.writer || metrics) {
     // A tunnelled upgrade is over when its connection closes.
     (options.upgrade ? options.upgrade.socket : res).once('close', () => {
       counters?.requestFinished(socket);
+      metrics?.observe(ctx);
       if (accessLog?.writer) {
         ctx.finish();
         if (accessLog.format.wanted(ctx)) accessLog.writer.append(accessLog.format.line(ctx));

@@ -39,6 +39,17 @@ export function sampleValue(families: ParsedFamily[], name: string, labels: Reco
   return undefined;
 }
 
+/** The sum of every sample named `name` whose labels include `labels` (a counter across its series). */
+export function sumOf(families: ParsedFamily[], name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const f of families) {
+    for (const s of f.samples) {
+      if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) total += Number(s.value);
+    }
+  }
+  return total;
+}
+
 /** Every sample named `name`. */
 export function samples(families: ParsedFamily[], name: string): ParsedSample[] {
   return families.flatMap((f) => f.samples.filter((s) => s.name === name));

@@ -25,6 +25,7 @@ import { clientView } from './client-view.js';
 import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
 import { Edge } from './edge/edge.js';
 import { Relay } from './edge/relay.js';
+import { RequestMetrics } from '../../request/request-metrics.js';
 
 /** Where a routed connection's requests are counted. */
 const READS = Symbol('weft.reads');
@@ -66,6 +67,7 @@ function start(boot: AppBoot): void {
   // The channel keeps the process alive: a routed app holds no listening
   // socket of its own, only connections the router hands over.
 
+  const metrics = new RequestMetrics();
   let requestLimit = 0;
   let retiring = false;
   let serving = '';
@@ -98,11 +100,18 @@ function start(boot: AppBoot): void {
 
   const stop = async (graceMs: number): Promise<never> => {
     await host.stopAccepting({ drain: true });
-    const timer = setTimeout(() => process.exit(0), graceMs);
+    const timer = setTimeout(() => leave(), graceMs);
     await host.drained();
     clearTimeout(timer);
     reportLoad();
-    process.exit(0);
+    return leave();
+  };
+  // What it counted goes to main before it exits; a queued message gets a moment to leave.
+  const leave = (): never => {
+    const sent = port.notify(MAIN, 'main.app-metrics-final', { snapshot: metrics.registry.snapshot() });
+    if (sent) process.exit(0);
+    setTimeout(() => process.exit(0), 200);
+    return undefined as never;
   };
 
   host.onRequest((req, res) => {
@@ -127,6 +136,7 @@ function start(boot: AppBoot): void {
 
   // The request engine for the listeners it accepts on itself (none in routed mode).
   const relay = new Relay(port);
+  port.handle('app.metrics', () => ({ snapshot: metrics.registry.snapshot() }));
   let edge: Edge | null = null;
   host.onResponse({ head: (res) => edge?.head(res), end: (res) => edge?.end(res) });
   port.handle('app.serve', async (params, { fds }) => {
@@ -147,6 +157,7 @@ function start(boot: AppBoot): void {
         accessLog: logFd === undefined ? undefined : new AccessLogWriter('', logFd),
         timeoutMs: params.timeoutMs,
         relay,
+        metrics,
         timedOut: () => {
           // Unit restarts a process that held a request past limits.timeout: main replaces this one.
           port.notify(MAIN, 'main.app-timeout', { app: params.app });

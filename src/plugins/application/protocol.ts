@@ -12,6 +12,7 @@
 //   app        -> main        app-ready, app-failed, app-load, app-retire
 //   main       -> router      app-process (a channel to a new process), app-state, app-failing
 //   router     -> app         adopt (a connection to serve, routed mode)
+import type { MetricsSnapshot } from '../../metrics/index.js';
 import type { RawEngineConfig } from '../../request/engine.js';
 import type { DirectStats } from './runtime/direct-traffic.js';
 
@@ -96,6 +97,12 @@ declare module '../../kernel/ports/methods.js' {
     /** prototype -> main: one of its processes ended. */
     'main.app-exited': { params: { pid: number; code: number | null; signal: string | null }; result: void };
 
+    /** main -> application: its request metrics (of what it answered on its own listeners), for /metrics. */
+    'app.metrics': { params: Record<string, never>; result: { snapshot: MetricsSnapshot } };
+    /** application -> main: what it counted, once, as it leaves (counters stay monotonic across restarts). */
+    'main.app-metrics-final': { params: { snapshot: MetricsSnapshot }; result: void };
+    /** controller -> main: the applications' metrics (main's own and its processes'), for /metrics. */
+    'main.apps-metrics': { params: Record<string, never>; result: { snapshots: MetricsSnapshot[] } };
     /** main -> application: what to serve (listening fds attached in direct mode). */
     'app.serve': { params: ServeParams; result: Record<string, never> };
     /** main -> application: stop taking work, finish what is in flight within graceMs, exit. */

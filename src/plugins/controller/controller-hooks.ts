@@ -21,6 +21,7 @@ import { ControlApi } from './control-api.js';
 import { WeftEndpoints } from './weft-endpoints.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import { processMetrics } from './metrics/process-metrics.js';
+import { mergeSnapshots } from '../../metrics/index.js';
 import { scrape } from './metrics/scrape.js';
 import { statusMetrics } from './metrics/status-metrics.js';
 import { makeValidator } from '../../config/config-validator.js';
@@ -81,7 +82,14 @@ export const controllerHooks: ProcessHooks = {
     const metrics = new ControllerMetrics(runtime.options.version);
     const scrapeMetrics = (accept: string | undefined) =>
       scrape(
-        [() => metrics.registry.snapshot(), async () => statusMetrics(await status()), () => processMetrics(main, runtime.options.titlePrefix)],
+        [
+          () => metrics.registry.snapshot(),
+          async () => statusMetrics(await status()),
+          () => processMetrics(main, runtime.options.titlePrefix),
+          // What the router answered, and what application processes answered on their own listeners.
+          async () => (await port.call(await routerPid(ctx), 'router.metrics', {}, { timeoutMs: 5000 })).value.snapshot,
+          async () => mergeSnapshots((await port.call(main, 'main.apps-metrics', {}, { timeoutMs: 5000 })).value.snapshots),
+        ],
         accept,
       );
     endpoints = new WeftEndpoints({

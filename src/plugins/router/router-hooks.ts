@@ -23,6 +23,7 @@ export const routerHooks: ProcessHooks = {
       return {};
     });
     ctx.port.handle('router.status', () => router.status());
+    ctx.port.handle('router.metrics', () => ({ snapshot: router.metrics.registry.snapshot() }));
     ctx.port.handle('router.drain', async ({ graceMs }) => {
       await router.drain(graceMs);
       return {};

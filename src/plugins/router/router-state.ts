@@ -20,9 +20,11 @@ import { ListenerSet } from './listeners/listener-set.js';
 import type { ServerFactory } from './listeners/listener-set.js';
 import type { RouterStatus } from './protocol.js';
 import { Counters } from './status/counters.js';
+import { RouterMetrics } from './status/router-metrics.js';
 
 export class RouterState {
   readonly counters = new Counters();
+  readonly metrics: RouterMetrics;
   readonly listeners: ListenerSet;
   readonly directory: AppDirectory;
   #current: Configuration | null = null;
@@ -42,6 +44,7 @@ export class RouterState {
     this.#factory = options.factory;
     this.directory = new AppDirectory({ port: options.port, mainPid: options.mainPid, log: options.log });
     this.directory.on('serving', (app) => this.#standBy(app));
+    this.metrics = new RouterMetrics(this.directory);
   }
 
   get current(): Configuration | null {

@@ -24,6 +24,7 @@ import type { RawEngineConfig } from '../../../request/engine.js';
 import { errorResponse } from '../../../request/error-response.js';
 import { upstreamPath } from '../../../request/forwarding.js';
 import type { RequestContext } from '../../../request/request-context.js';
+import type { RequestMetrics } from '../../../request/request-metrics.js';
 import { returnAction } from '../../../request/return-response.js';
 import { applyServerOptions } from '../../../request/server-options.js';
 import { startRequest } from '../../../request/start-request.js';
@@ -52,6 +53,8 @@ export interface EdgeOptions {
   accessLog: AccessLogWriter | undefined;
   timeoutMs: number;
   relay: Relay;
+  /** The process's request metrics (they outlive each configuration's edge). */
+  metrics: RequestMetrics;
   /** A request of its own ran past limits.timeout. */
   timedOut(): void;
 }
@@ -131,8 +134,9 @@ export class Edge {
     this.#logLater(ctx);
   }
 
+  /** What it answers is counted, and logged, when the response closes (end()). */
   #logLater(ctx: RequestContext): void {
-    if (this.#accessLog) (ctx.res as LoggedResponse)[LOG] = ctx;
+    (ctx.res as LoggedResponse)[LOG] = ctx;
   }
 
   /** The host's hook: a response's head goes out. */
@@ -144,8 +148,10 @@ export class Edge {
   end(res: ServerResponse): void {
     this.#guard?.end(res);
     const ctx = (res as LoggedResponse)[LOG];
+    if (ctx === undefined) return;
+    this.#o.metrics.observe(ctx);
     const log = this.#accessLog;
-    if (ctx === undefined || !log) return;
+    if (!log) return;
     ctx.finish();
     if (log.format.wanted(ctx)) log.writer.append(log.format.line(ctx));
   }

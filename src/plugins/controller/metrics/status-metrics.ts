@@ -3,10 +3,9 @@
 // application's processes. Rebuilt at every scrape from
 // one /status answer, so the two always agree.
 //
-// weft_http_requests_total has no labels yet: the per-listener, per-app and
-// per-status-code series (and duration histograms) come from the router
-// and application processes' own registries later (see README, Metrics),
-// and replace this one.
+// Requests are counted where they are answered (request/request-metrics.ts,
+// in the router and in application processes), by listener, application,
+// route step and status class: not here.
 import { Registry } from '../../../metrics/index.js';
 import type { MetricsSnapshot } from '../../../metrics/index.js';
 import type { ServerStatus } from '../server-status.js';
@@ -18,7 +17,6 @@ export function statusMetrics(status: ServerStatus): MetricsSnapshot {
   const open = r.gauge({ name: 'weft_http_connections', help: 'Open client connections: active (a request in progress) or idle.', labelNames: ['state'] });
   open.labels({ state: 'active' }).set(status.connections.active);
   open.labels({ state: 'idle' }).set(status.connections.idle);
-  r.counter({ name: 'weft_http_requests_total', help: 'HTTP requests received.' }).inc(status.requests.total);
   const processes = r.gauge({
     name: 'weft_application_processes',
     help: "Application processes by state (running includes idle ones; starting: not serving yet).",

@@ -20,6 +20,8 @@ import type { ProcessManager } from '../../../kernel/processes/process-manager.j
 import type { ProcessEntry } from '../../../kernel/processes/process-table.js';
 import { socketPair } from '../../../native/index.js';
 import '../../application/protocol.js';
+import { mergeSnapshots } from '../../../metrics/index.js';
+import type { MetricsSnapshot } from '../../../metrics/index.js';
 import type { AppServing, AppsCommitParams, AppsStatus, DirectStats } from '../../application/protocol.js';
 import { resolveAppType } from '../../../config/app-types.js';
 import type { ModuleInfo } from '../../discovery/definition.js';
@@ -30,6 +32,7 @@ import { openForAppend } from '../open-for-append.js';
 import type { AppGeneration } from './app-generation.js';
 import type { AppLauncher } from './app-launcher.js';
 import type { AppProcessRecord } from './app-process-record.js';
+import { AppMetrics } from './app-metrics.js';
 import { AppSupervisor } from './app-supervisor.js';
 import type { SupervisorEnvironment } from './app-supervisor.js';
 import { StartGate } from './start-gate.js';
@@ -55,6 +58,7 @@ export class AppRegistry {
   #o: AppRegistryOptions;
   #supervisors = new Map<string, AppSupervisor>();
   #prepared = new Map<number, Prepared>();
+  #metrics = new AppMetrics();
   /** Every supervisor that still has processes or a prototype: in force, prepared, or retiring. */
   #all = new Set<AppSupervisor>();
   #tokens = 0;
@@ -64,6 +68,11 @@ export class AppRegistry {
   #accessLog: { path: string; fd: number } | undefined;
   /** What processes that ended had counted on their own listeners, kept for /status. */
   #lost: DirectStats = emptyDirectStats();
+  /** What processes that ended had counted for /metrics (counters and histograms only), so that totals never go down. */
+  #departed: MetricsSnapshot = [];
+  /** Each live process's snapshot at the last scrape: what is kept of it should it die without a word. */
+  #lastSeen = new Map<number, MetricsSnapshot>();
+  #ending = new Set<number>();
   #env: SupervisorEnvironment;
 
   constructor(options: AppRegistryOptions) {
@@ -71,6 +80,7 @@ export class AppRegistry {
     const { port, processes } = options;
     const gate = options.gate ?? new StartGate();
     this.#env = {
+      metrics: this.#metrics,
       port,
       log: options.log,
       launcher: options.launcher,
@@ -78,7 +88,16 @@ export class AppRegistry {
       gate,
       track: () => undefined,
       ended: (s) => this.#all.delete(s),
-      untrack: (record) => this.#records.delete(record.key),
+      untrack: (record) => {
+        this.#records.delete(record.key);
+        // Its last word (main.app-metrics-final) comes on another channel than news of its exit: wait for it a moment.
+        this.#ending.add(record.key);
+        setTimeout(() => {
+          this.#ending.delete(record.key);
+          this.#keep(this.#lastSeen.get(record.key));
+          this.#lastSeen.delete(record.key);
+        }, 1000).unref();
+      },
       failing: (app, reason) => this.#toRouters((pid) => port.notify(pid, 'router.app-failing', { app, reason })),
       state: (app, record) => this.#announce(app, record),
       // Its connections closed with it.
@@ -109,6 +128,9 @@ export class AppRegistry {
       const f = found(ctx.from);
       if (f) f.supervisor.retireProcess(f.record);
     });
+    port.onNotify('main.app-metrics-final', ({ snapshot }, ctx) => {
+      if (this.#records.has(ctx.from) || this.#ending.has(ctx.from)) this.#lastSeen.set(ctx.from, snapshot);
+    });
     port.onNotify('main.app-exited', ({ pid, code, signal }, ctx) => this.#generationOf(ctx.from)?.onExit(pid, code, signal));
     port.onNotify('main.app-demand', ({ app, waiting }) => this.#supervisors.get(app)?.demand(waiting));
     port.onNotify('main.app-timeout', ({ key }, ctx) => {
@@ -131,6 +153,21 @@ export class AppRegistry {
       return {};
     });
     port.handle('main.apps-status', () => this.status());
+    port.handle('main.apps-metrics', async () => {
+      // Each process's own count of what it answered on its listeners, and main's.
+      const asks = [...this.#records.keys()].map((key) =>
+        port.call(key, 'app.metrics', {}, { timeoutMs: 2000 }).then(
+          (r) => {
+            if (this.#records.has(key)) this.#lastSeen.set(key, r.value.snapshot);
+            return r.value.snapshot;
+          },
+          () => this.#lastSeen.get(key) ?? [],
+        ),
+      );
+      const live = await Promise.all(asks);
+      const ending = [...this.#ending].map((key) => this.#lastSeen.get(key) ?? []);
+      return { snapshots: [this.#metrics.registry.snapshot(), this.#departed, ...ending, ...live] };
+    });
 
     processes.on('ready', (entry) => {
       if (entry.type === 'router') this.#wireRouter(entry);
@@ -320,6 +357,12 @@ export class AppRegistry {
 
   #toRouters(each: (pid: number) => void): void {
     for (const r of this.#o.processes.ofType('router')) if (r.state === 'ready') each(r.pid);
+  }
+
+  /** Folds what an ended process counted into the totals (its gauges end with it). */
+  #keep(snapshot: MetricsSnapshot | undefined): void {
+    if (!snapshot) return;
+    this.#departed = mergeSnapshots([this.#departed, snapshot.filter((f) => f.type !== 'gauge')]);
   }
 
   status(): AppsStatus {

@@ -14,6 +14,7 @@ import type { ApplicationStatus, DirectStats, ServeParams } from '../../applicat
 import { WATCHDOG_EXIT_CODE } from '../../application/protocol.js';
 import { AppGeneration } from './app-generation.js';
 import type { GenerationHost } from './app-generation.js';
+import type { AppMetrics } from './app-metrics.js';
 import type { AppProcessRecord } from './app-process-record.js';
 import type { StartGate } from './start-gate.js';
 
@@ -36,6 +37,7 @@ export interface SupervisorEnvironment extends Omit<GenerationHost, 'exited'> {
   failing(app: string, reason: string | null): void;
   /** A process serves now, or stopped taking new work. */
   state(app: string, record: AppProcessRecord): void;
+  metrics: AppMetrics;
   /** Retired, and every generation it had is gone: it can be forgotten. */
   ended(supervisor: AppSupervisor): void;
   /** What a process that ended had counted on its own listeners (its open connections closed with it). */
@@ -230,6 +232,7 @@ export class AppSupervisor {
   }
 
   #onReady(record: AppProcessRecord): void {
+    this.#env.metrics.started(this.name);
     this.#env.state(this.name, record);
     if (this.#failing !== null) {
       this.#failing = null;
@@ -264,6 +267,7 @@ export class AppSupervisor {
    * meanwhile (after a crash, requests wait for the replacement instead).
    */
   #crashed(reason: string, startedAt: number, cannotStart: boolean): void {
+    this.#env.metrics.crashed(this.name);
     const delay = this.#backoff.next(Date.now() - startedAt);
     if (this.#backoff.repeated) this.#log.warn(`application "${this.name}" keeps crashing; next start in ${delay} ms`);
     if (cannotStart && this.#ready().length === 0 && this.#failing === null) {
@@ -417,6 +421,7 @@ export class AppSupervisor {
   /** GET /control/applications/<name>/restart: a new generation takes over once it serves; the old one drains. */
   async restart(): Promise<void> {
     if (this.#retired) return;
+    this.#env.metrics.restarted(this.name);
     const next = this.#newGeneration();
     const wanted = Math.min(this.max, Math.max(1, this.spare, this.#ready().length));
     try {

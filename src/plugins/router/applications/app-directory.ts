@@ -120,6 +120,11 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
     });
   }
 
+  /** Requests waiting for a process, by application. */
+  waiting(): Array<[string, number]> {
+    return [...this.#apps.values()].map((e) => [e.name, e.waiters.length]);
+  }
+
   /** Does the application have a process that takes work? */
   serving(name: string): boolean {
     return (this.#apps.get(name)?.ready().length ?? 0) > 0;

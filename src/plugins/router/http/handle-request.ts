@@ -8,6 +8,7 @@ import { decideDestination } from '../../../request/decide.js';
 import type { ListenerConf } from '../../../request/engine.js';
 import { errorResponse } from '../../../request/error-response.js';
 import { startRequest } from '../../../request/start-request.js';
+import type { RequestMetrics } from '../../../request/request-metrics.js';
 import type { SocketEndpoint } from '../../../request/routing/index.js';
 import type { Configuration } from '../configuration.js';
 import type { Counters } from '../status/counters.js';
@@ -21,8 +22,9 @@ export function handleRequest(
   counters: Counters | undefined,
   upgrade?: { socket: net.Socket; head: Buffer },
   peer?: SocketEndpoint | null,
+  metrics?: RequestMetrics,
 ): void {
-  const ctx = startRequest(conf, listener, req, res, { counters, accessLog: conf.accessLog, upgrade, peer });
+  const ctx = startRequest(conf, listener, req, res, { counters, accessLog: conf.accessLog, upgrade, peer, metrics });
   if (!ctx) return;
   const destination = listener.pass(ctx);
   if (!destination) {

@@ -34,8 +34,8 @@ export function serverFactory(state: RouterState): ServerFactory {
       if (state.draining) res.shouldKeepAlive = false;
       // A relayed request was counted by the application process that accepted it.
       const relayed = (req.socket as RelayedSocket)[RELAYED];
-      if (relayed === undefined) handleRequest(conf, listener, req, res, state.counters);
-      else handleRequest(conf, listener, req, res, undefined, undefined, relayed);
+      if (relayed === undefined) handleRequest(conf, listener, req, res, state.counters, undefined, undefined, state.metrics.requests);
+      else handleRequest(conf, listener, req, res, undefined, undefined, relayed, state.metrics.requests);
     };
     const common = SERVER_OPTIONS;
     let server: http.Server;
@@ -65,12 +65,16 @@ export function serverFactory(state: RouterState): ServerFactory {
       res.once('finish', () => {
         if (!socket.destroyed && res.statusCode !== 101) socket.end();
       });
-      handleRequest(conf, listener, req, res, state.counters, { socket, head });
+      handleRequest(conf, listener, req, res, state.counters, { socket, head }, undefined, state.metrics.requests);
     });
     // TLS servers see the TLS socket in 'secureConnection'; both count once.
     server.on(kind.startsWith('tls') ? 'secureConnection' : 'connection', (socket: RelayedSocket) => {
       if (socket[RELAYED] === undefined) state.counters.connection(socket);
     });
+    if (kind.startsWith('tls')) {
+      server.on('secureConnection', () => state.metrics.handshake(address, true));
+      server.on('tlsClientError', () => state.metrics.handshake(address, false));
+    }
     server.on('clientError', onClientError(state));
     if (kind === 'direct') {
       // The application processes accept on this socket; the router takes

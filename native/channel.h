@@ -52,7 +52,6 @@ class Channel : public Napi::ObjectWrap<Channel> {
   uv_poll_t* poll_ = nullptr;
   std::deque<Frame> queue_;
   size_t queued_bytes_ = 0;
-  std::vector<char> scratch_;
   Napi::FunctionReference on_message_;
   Napi::FunctionReference on_close_;
   Napi::FunctionReference on_drain_;

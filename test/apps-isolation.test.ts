@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import { cgroupSupport } from '../src/plugins/application/cgroups.js';
+import { cgroupSupport } from '../src/isolation/app-cgroups.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { probe, when } from './helpers/features.js';

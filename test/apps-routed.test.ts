@@ -80,7 +80,7 @@ test('bodies both ways: sized, chunked, large; HEAD; status lines and repeated h
 });
 
 test('the app names itself or gets Weft\'s Server header; a forged client header does not reach it', async (t) => {
-  const { port, streaming } = await routedWeft(t);
+  const { port } = await routedWeft(t);
   t.is((await request({ port }, '/own-server?how=set')).headers.server, 'mine');
   t.regex(String((await request({ port }, '/own-server?how=none')).headers.server), /^Weft\/\d/);
   const info = JSON.parse((await request({ port }, '/info', { headers: { 'X-Weft-Client': '6.6.6.6 1 https' } })).text) as {

@@ -15,7 +15,7 @@ import { findPlugins } from '../src/plugins/discovery/find-plugins.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { childrenOf, waitFor } from './helpers/processes.js';
-import { parseMetrics, sampleValue, sumOf } from './helpers/prometheus.js';
+import { parseMetrics, sumOf } from './helpers/prometheus.js';
 import { startWithConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -107,7 +107,7 @@ test('an exception: traceback, 500 (or the answer cut after its head), the proce
 });
 
 test('websocket: accept with a subprotocol, text and binary, close codes both ways, state', async (t) => {
-  const { app, port } = await asgi(t);
+  const { port } = await asgi(t);
   const ws = await openSocket(`ws://127.0.0.1:${port}/chat`, ['one', 'two']);
   t.teardown(() => ws.terminate());
   t.is(ws.protocol, 'two');

@@ -12,7 +12,6 @@ import { RemoteError } from '../src/kernel/ports/port.js';
 import { MessageType } from '../src/kernel/ports/message-type.js';
 import { dup, listenSocket, socketPair } from '../src/native/index.js';
 import { ErrorCodes } from '../src/errors.js';
-import { request } from './helpers/http.js';
 import { PYTHON, pythonFixtures, repoRoot, startPython } from './helpers/python-app.js';
 import { FrameConnection } from '../src/transport/frames/index.js';
 import { frameRequestOf } from './helpers/frames-router.js';

@@ -161,8 +161,17 @@ type Where = { parent: Json[] | Record<string, Json>; key: string | number };
 function places(doc: Json): Where[] {
   const out: Where[] = [];
   const visit = (v: Json): void => {
-    if (Array.isArray(v)) v.forEach((x, i) => (out.push({ parent: v, key: i }), visit(x)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push({ parent: v, key: k }), visit(x);
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        out.push({ parent: v, key: i });
+        visit(x);
+      });
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push({ parent: v, key: k });
+        visit(x);
+      }
+    }
   };
   visit(doc);
   return out;
@@ -171,8 +180,13 @@ function places(doc: Json): Where[] {
 function containers(doc: Json): Array<Json[] | Record<string, Json>> {
   const out: Array<Json[] | Record<string, Json>> = [];
   const visit = (v: Json): void => {
-    if (Array.isArray(v)) (out.push(v), v.forEach(visit));
-    else if (v && typeof v === 'object') (out.push(v), Object.values(v).forEach(visit));
+    if (Array.isArray(v)) {
+      out.push(v);
+      v.forEach(visit);
+    } else if (v && typeof v === 'object') {
+      out.push(v);
+      Object.values(v).forEach(visit);
+    }
   };
   visit(doc);
   return out;
@@ -322,7 +336,7 @@ function note(h: Harness, status: string, text: string): void {
   h.stats.details[key] = (h.stats.details[key] ?? 0) + 1;
 }
 
-async function fresh(t: ExecutionContext, h: Harness | null, env: Env): Promise<Weftd> {
+async function fresh(t: ExecutionContext, h: Harness | null): Promise<Weftd> {
   if (h) await h.w.stop();
   return startWeftd(t);
 }
@@ -417,7 +431,7 @@ async function fuzz(t: ExecutionContext, title: string, runs: number, withApps: 
   const dir = tempDir(t, 'weft-fuzz-');
   const { port: upstream } = await backend(t, (req, res) => res.end('backend'));
   const env: Env = { ports: [await freePort(), await freePort(), await freePort(), await freePort()], backend: upstream, dir };
-  const h: Harness = { w: await fresh(t, null, env), env, stats: { runs: 0, statuses: {}, base: {}, details: {} } };
+  const h: Harness = { w: await fresh(t, null), env, stats: { runs: 0, statuses: {}, base: {}, details: {} } };
   let failedOnce = false;
   let failedAt = 0;
   let shrinkSteps = 0;
@@ -433,7 +447,7 @@ async function fuzz(t: ExecutionContext, title: string, runs: number, withApps: 
       if (problems.length) {
         if (!failedOnce) failedAt = Date.now();
         failedOnce = true;
-        h.w = await fresh(t, h, env);
+        h.w = await fresh(t, h);
         throw new Error(`corpus entry "${CORPUS[entry].name}", with apps: ${withApps}:\n${problems.join('\n')}`);
       }
     },

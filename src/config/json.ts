@@ -49,7 +49,8 @@ export interface JsonParseOptions {
 const DEFAULT_MAX_DEPTH = 1000;
 // NXT_CONF_MAX_NUMBER_LEN: Unit stores numbers as text in 14 bytes.
 const MAX_NUMBER_LENGTH = 14;
-const INT64_MAX = 9223372036854775807;
+// 2^63 - 1, which a double rounds up to 2^63: compared as 2^63, as Unit's strtoll range check lands.
+const INT64_MAX = 2 ** 63;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

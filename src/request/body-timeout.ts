@@ -16,7 +16,7 @@ export function watchBody(ctx: RequestContext, onAbort: () => void): void {
     errorResponse(ctx, status);
     req.socket.destroySoon();
   };
-  let timer = setTimeout(() => abort(408), bodyReadTimeoutMs);
+  const timer = setTimeout(() => abort(408), bodyReadTimeoutMs);
   req.on('data', (chunk: Buffer) => {
     received += chunk.length;
     if (received > maxBodySize) {

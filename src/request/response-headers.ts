@@ -1,9 +1,13 @@
 // An action's "response_headers": each member sets a header (its value may
 // hold variables) or, when null, removes it. Applied when the response
 // head goes out, after the action's own headers, so it can override them.
+import type http from 'node:http';
+
 import { compileTemplate } from './routing/index.js';
-import type { CompiledTemplate } from './routing/index.js';
-import type { RequestContext } from './request-context.js';
+import type { CompiledTemplate, VariableContext } from './routing/index.js';
+
+/** What applying needs of a request: its variables and its response (not the whole context, which holds these). */
+type Target = VariableContext & { readonly res: Pick<http.ServerResponse, 'setHeader' | 'removeHeader'> };
 
 export class ResponseHeaders {
   #changes: Array<[string, CompiledTemplate | null]>;
@@ -15,7 +19,7 @@ export class ResponseHeaders {
     ]);
   }
 
-  apply(ctx: RequestContext): void {
+  apply(ctx: Target): void {
     for (const [name, value] of this.#changes) {
       if (value === null) ctx.res.removeHeader(name);
       else ctx.res.setHeader(name, value.constant ?? value(ctx));

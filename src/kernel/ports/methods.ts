@@ -8,7 +8,7 @@
 //   }
 //
 // so a call with a misspelled method or wrong params does not compile.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
 export interface PortMethods {}
 
 export type MethodName = keyof PortMethods & string;

@@ -4,30 +4,9 @@
 // starts the application processes (inside the same isolation, as its
 // children) whenever the router asks for one.
 import type { ProcessTypeDefinition } from '../../kernel/process-types/process-type.js';
-import type { ResolvedCredentials } from '../../native/index.js';
-import type { Application } from '../../config/types.js';
 import { defaultEntry } from '../../kernel/processes/process-manager.js';
-import { insidePath, isolationOptions } from './isolation.js';
-
-export interface PrototypeOptions {
-  app: string;
-  generation: number;
-  config: Application;
-  /** The application plugin's module file (from discovery). */
-  module: string;
-  credentials: ResolvedCredentials;
-  cgroupDirs: string[];
-  /** stdout/stderr of the application processes arrive as fds 4 and 5. */
-  hasOutputFds: boolean;
-  /** Without them, stdout goes to the Weft log too (--no-daemon: a console.log shows), else nowhere. */
-  stdoutToLog: boolean;
-  /** --modulesdir, bound into a rootfs when there is one. */
-  modulesDir?: string;
-  /** The selected module's type, version and plugin data (ModuleInfo.data), for the plugin. */
-  moduleInfo?: { type: string; version: string; data?: Record<string, unknown> };
-  /** Host directories the module needs inside a rootfs (ModuleInfo.deps). */
-  moduleDeps?: string[];
-}
+import { insidePath, isolationOptions } from '../../isolation/app-isolation.js';
+import type { PrototypeOptions } from './protocol.js';
 
 export const prototypeProcess: ProcessTypeDefinition = {
   id: 'process.prototype',

@@ -12,11 +12,24 @@
 //   app        -> main        app-ready, app-failed, app-load, app-retire
 //   main       -> router      app-process (a channel to a new process), app-state, app-failing
 //   router     -> app         adopt (a connection to serve, routed mode)
+import type { Application } from '../../config/types.js';
+import type { ResolvedCredentials } from '../../native/index.js';
 import type { MetricsSnapshot } from '../../metrics/index.js';
 import type { RawEngineConfig } from '../../request/engine.js';
-import type { DirectStats } from './runtime/direct-traffic.js';
 
-export type { DirectStats };
+/** What an application process counted on connections it accepted itself (/status shows it). */
+export interface DirectStats {
+  accepted: number;
+  closed: number;
+  /** Requests that came in on direct connections. */
+  requests: number;
+  /** Of those, in progress now (about the number of busy direct connections). */
+  active: number;
+}
+
+export function emptyDirectStats(): DirectStats {
+  return { accepted: 0, closed: 0, requests: 0, active: 0 };
+}
 
 export interface ServeParams {
   /**
@@ -176,3 +189,24 @@ export const CLIENT_HEADER = 'x-weft-client';
 
 /** An application process's exit code when limits.timeout's watchdog ended it. */
 export const WATCHDOG_EXIT_CODE = 75;
+
+/** What main starts a prototype with (its process options). */
+export interface PrototypeOptions {
+  app: string;
+  generation: number;
+  config: Application;
+  /** The application plugin's module file (from discovery). */
+  module: string;
+  credentials: ResolvedCredentials;
+  cgroupDirs: string[];
+  /** stdout/stderr of the application processes arrive as fds 4 and 5. */
+  hasOutputFds: boolean;
+  /** Without them, stdout goes to the Weft log too (--no-daemon: a console.log shows), else nowhere. */
+  stdoutToLog: boolean;
+  /** --modulesdir, bound into a rootfs when there is one. */
+  modulesDir?: string;
+  /** The selected module's type, version and plugin data (ModuleInfo.data), for the plugin. */
+  moduleInfo?: { type: string; version: string; data?: Record<string, unknown> };
+  /** Host directories the module needs inside a rootfs (ModuleInfo.deps). */
+  moduleDeps?: string[];
+}

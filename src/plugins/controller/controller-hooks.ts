@@ -8,7 +8,7 @@ import http from 'node:http';
 import { evaluateReadiness } from '../../health/readiness.js';
 import type { ConfigView } from '../../health/readiness.js';
 import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
-import type { ModuleInfo } from '../discovery/definition.js';
+import type { ModuleInfo } from '../discovery/protocol.js';
 import '../main/protocol.js';
 import '../router/protocol.js';
 import '../application/protocol.js';

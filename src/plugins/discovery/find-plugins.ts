@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { ModuleInfo } from './definition.js';
+import type { ModuleInfo } from './protocol.js';
 
 type Descriptor = Partial<ModuleInfo>;
 

@@ -23,7 +23,7 @@ import { daemonReporter, dup2, lookupGroup, lookupUser, resolveCredentials, setP
 import { packageRoot } from '../../paths.js';
 import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
-import type { ModuleInfo } from '../discovery/definition.js';
+import type { ModuleInfo } from '../discovery/protocol.js';
 import './protocol.js';
 import { AppLauncher } from './applications/app-launcher.js';
 import { AppRegistry } from './applications/app-registry.js';

@@ -1,5 +1,5 @@
 // main's methods, as other processes call them.
-import type { ModuleInfo } from '../discovery/definition.js';
+import type { ModuleInfo } from '../discovery/protocol.js';
 
 /** What the controller tells main around applying a configuration (main tells systemd). */
 export type ReconfigurationNotice =

@@ -7,7 +7,8 @@
 import net from 'node:net';
 
 import { DIRECT } from './direct-traffic.js';
-import type { DirectSocket, DirectStats } from './direct-traffic.js';
+import type { DirectSocket } from './direct-traffic.js';
+import type { DirectStats } from '../protocol.js';
 import type { ListenRequest } from './listen-request.js';
 import { addressFor } from './listen-request.js';
 import { connectionOptionsOf, internalsOf } from './net-internals.js';

@@ -9,16 +9,3 @@ import type { Socket } from 'node:net';
 export const DIRECT = Symbol('weft.direct');
 
 export type DirectSocket = Socket & { [DIRECT]?: string };
-
-export interface DirectStats {
-  accepted: number;
-  closed: number;
-  /** Requests that came in on direct connections. */
-  requests: number;
-  /** Of those, in progress now (about the number of busy direct connections). */
-  active: number;
-}
-
-export function emptyDirectStats(): DirectStats {
-  return { accepted: 0, closed: 0, requests: 0, active: 0 };
-}

@@ -14,8 +14,10 @@ import type http from 'node:http';
 import type { LogFunction } from './captured-server.js';
 import type { Socket } from 'node:net';
 
-import { DIRECT, emptyDirectStats } from './direct-traffic.js';
-import type { DirectSocket, DirectStats } from './direct-traffic.js';
+import { DIRECT } from './direct-traffic.js';
+import { emptyDirectStats } from '../protocol.js';
+import type { DirectSocket } from './direct-traffic.js';
+import type { DirectStats } from '../protocol.js';
 import { installResponseClass } from './response-class.js';
 
 type DirectResponse = ServerResponse & { [DIRECT]?: true };
@@ -102,6 +104,7 @@ export class RequestTracker {
     type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
     const target = server as unknown as { emit: Emit };
     const emit = target.emit;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper below has the server as its own this
     const tracker = this;
     // Called for every event of the server. Named parameters and call(),
     // with exactly the arguments given: http emits at most three.

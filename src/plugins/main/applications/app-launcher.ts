@@ -9,11 +9,11 @@ import { resolveAppType } from '../../../config/app-types.js';
 import type { Application } from '../../../config/types.js';
 import { ErrorCodes, WeftError } from '../../../errors.js';
 import { resolveCredentials } from '../../../native/index.js';
-import { createAppCgroup } from '../../application/cgroups.js';
-import type { PrototypeOptions } from '../../application/definition.js';
-import { insidePath } from '../../application/isolation.js';
+import { createAppCgroup } from '../../../isolation/app-cgroups.js';
+import type { PrototypeOptions } from '../../application/protocol.js';
+import { insidePath } from '../../../isolation/app-isolation.js';
 import type { ProcessManager } from '../../../kernel/processes/process-manager.js';
-import type { ModuleInfo } from '../../discovery/definition.js';
+import type { ModuleInfo } from '../../discovery/protocol.js';
 import type { MainOptions } from '../options.js';
 import { openForAppend } from '../open-for-append.js';
 

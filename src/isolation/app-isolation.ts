@@ -5,10 +5,10 @@
 // and the cgroups it joins before exec.
 import path from 'node:path';
 
-import type { Application } from '../../config/types.js';
-import { automounts } from '../../native/index.js';
-import type { CreateProcessOptions, IdMap, MountSpec, ResolvedCredentials } from '../../native/index.js';
-import { packageRoot } from '../../paths.js';
+import type { Application } from '../config/types.js';
+import { automounts } from '../native/index.js';
+import type { CreateProcessOptions, IdMap, MountSpec, ResolvedCredentials } from '../native/index.js';
+import { packageRoot } from '../paths.js';
 
 /**
  * Where Weft's own installation (and a --modulesdir) appear inside an

@@ -47,7 +47,8 @@ function checkedLocation(file: string): Location | undefined {
   const r = spawnSync(process.execPath, ['--experimental-default-type=module', '--check', file], {
     encoding: 'utf8',
     env,
-    timeout: 10000,
+    // Generous: on a machine at load 40, a cold node took over 10 s for this.
+    timeout: 30000,
   });
   if (r.status === 0 || typeof r.stderr !== 'string') return undefined;
   for (const line of r.stderr.split('\n')) {

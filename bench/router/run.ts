@@ -1,6 +1,7 @@
 // bench/router: the router's own work against a plain Node server doing the
 // same in the same run: "return 200", a 4 KiB static file, a 1 MiB static
 // file, and proxying to an upstream. wrk -t1, interleaved rounds, medians.
+// nginx (one worker) joins the return and static scenarios when installed.
 //
 //   node dist/bench/router/run.js [--rounds 3] [--seconds 5]
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { findNginx, nginxServer } from '../lib/nginx.js';
 import { nodeServer, repoRoot, weftServer } from '../lib/servers.js';
 import type { BenchServer } from '../lib/servers.js';
 import { formatTable, median } from '../lib/stats.js';
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   fs.chmodSync(path.join(dir, 'small.bin'), 0o644);
   fs.chmodSync(path.join(dir, 'large.bin'), 0o644);
   const upstream = await nodeServer(baselines, { MODE: 'upstream' });
+  const nginx = findNginx() !== null;
+  if (!nginx) console.log('nginx is not installed (apt-get install nginx-light): its rows are left out.');
 
   const weftWith = (route: unknown) => () =>
     weftServer((port) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [route] }));
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
       contenders: [
         { name: 'node http', start: () => nodeServer(baselines, { MODE: 'return' }) },
         { name: 'weft router', start: weftWith({ action: { return: 200 } }) },
+        ...(nginx ? [{ name: 'nginx (1 worker)', start: () => nginxServer({ return: 200 }) }] : []),
       ],
     },
     ...(['small', 'large'] as const).map((size) => ({
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
         { name: 'node createReadStream', start: () => nodeServer(baselines, { MODE: 'stream', FILE: path.join(dir, `${size}.bin`) }) },
         { name: 'node from memory', start: () => nodeServer(baselines, { MODE: 'memory', FILE: path.join(dir, `${size}.bin`) }) },
         { name: 'weft share', start: weftWith({ action: { share: `${dir}$uri` } }) },
+        ...(nginx ? [{ name: 'nginx (1 worker)', start: () => nginxServer({ root: dir }) }] : []),
       ],
     })),
     {

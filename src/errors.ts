@@ -68,9 +68,46 @@ export const ErrorCodes = {
   NOTIFY: 'WEFT_ERR_NOTIFY',
   /** A metric was defined or used against Prometheus' rules (name, labels, type). */
   METRICS: 'WEFT_ERR_METRICS',
+
+  /** An application has no process for a request: it cannot start, was removed, or none was free in time (clients: 503). */
+  APP_UNAVAILABLE: 'WEFT_ERR_APP_UNAVAILABLE',
+  /** A request went to an application process that ended before answering, too often (clients: 502). */
+  APP_NO_ANSWER: 'WEFT_ERR_APP_NO_ANSWER',
+  /** An application process could not start or ended before it served (main's supervision). */
+  APP_PROCESS: 'WEFT_ERR_APP_PROCESS',
+  /** An application, generation or prepared configuration that main no longer has. */
+  APP_UNKNOWN: 'WEFT_ERR_APP_UNKNOWN',
+  /** A proxied server did not answer in time (clients: 504). */
+  UPSTREAM_TIMEOUT: 'WEFT_ERR_UPSTREAM_TIMEOUT',
+  /** A proxied server's address cannot be used. */
+  UPSTREAM_ADDRESS: 'WEFT_ERR_UPSTREAM_ADDRESS',
+  /** The router is not running (the configuration cannot be applied now). */
+  ROUTER_UNAVAILABLE: 'WEFT_ERR_ROUTER_UNAVAILABLE',
+  /** A listener's TLS setup failed while the router applied a configuration. */
+  TLS_SETUP: 'WEFT_ERR_TLS_SETUP',
+  /** A certificate bundle's name cannot be a file name. */
+  CERTIFICATE_NAME: 'WEFT_ERR_CERTIFICATE_NAME',
+  /** This host lacks a cgroup controller an application's limits need. */
+  CGROUP_UNSUPPORTED: 'WEFT_ERR_CGROUP_UNSUPPORTED',
+  /** A thread pool task failed, or its worker thread died. */
+  THREAD_TASK: 'WEFT_ERR_THREAD_TASK',
+  /** An application plugin (plugins/, --modulesdir) cannot be loaded: what it exports is not a plugin. */
+  PLUGIN: 'WEFT_ERR_PLUGIN',
+  /** A shared file changed size while it was being sent (the client's answer is cut short). */
+  SHARE_FILE_CHANGED: 'WEFT_ERR_SHARE_FILE_CHANGED',
+  /** The control client could not reach or hear the control API. */
+  CONTROL_CLIENT: 'WEFT_ERR_CONTROL_CLIENT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** What a client gets when an error with this code ends its request (codes that never reach a client have none). */
+export const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
+  WEFT_ERR_APP_UNAVAILABLE: 503,
+  WEFT_ERR_APP_NO_ANSWER: 502,
+  WEFT_ERR_UPSTREAM_TIMEOUT: 504,
+};
+
 
 export class WeftError extends Error {
   override name = 'WeftError';

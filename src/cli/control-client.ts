@@ -2,6 +2,7 @@
 // the control socket, the body parsed as JSON.
 import fs from 'node:fs';
 import http from 'node:http';
+import { ErrorCodes, WeftError } from '../errors.js';
 
 export interface ControlAddress {
   socketPath?: string;
@@ -12,7 +13,7 @@ export interface ControlAddress {
 export function parseControlAddress(text: string): ControlAddress {
   if (text.startsWith('unix:')) return { socketPath: text.slice(5) };
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
-  if (!m) throw new Error(`"${text}" is not a control address (unix:/path or host:port)`);
+  if (!m) throw new WeftError(ErrorCodes.CONTROL_CLIENT, `"${text}" is not a control address (unix:/path or host:port)`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
@@ -57,7 +58,7 @@ export function controlRequest(
     );
     req.on('error', reject);
     if (timeoutMs !== undefined) {
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+      req.setTimeout(timeoutMs, () => req.destroy(new WeftError(ErrorCodes.CONTROL_CLIENT, `no answer within ${timeoutMs / 1000} s`)));
     }
     req.end(body);
   });

@@ -7,6 +7,7 @@
 // a hybrid setup).
 import fs from 'node:fs';
 import path from 'node:path';
+import { ErrorCodes, WeftError } from '../errors.js';
 
 export interface CgroupLimits {
   /** Bytes. */
@@ -117,7 +118,7 @@ export function createAppCgroup(relative: string, limits: CgroupLimits): AppCgro
       dirs.push(dir);
     }
     if ((limits.memory !== undefined && !support.memory) || (limits.pids !== undefined && !support.pids)) {
-      throw new Error(`this host has no cgroup ${!support.memory && limits.memory !== undefined ? 'memory' : 'pids'} controller to limit an application with`);
+      throw new WeftError(ErrorCodes.CGROUP_UNSUPPORTED, `this host has no cgroup ${!support.memory && limits.memory !== undefined ? 'memory' : 'pids'} controller to limit an application with`);
     }
   } catch (e) {
     for (const dir of made.reverse()) fs.rmSync(dir, { recursive: false, force: true });

@@ -6,6 +6,7 @@
 // that is in its hooks.
 import fs from 'node:fs';
 
+import { ErrorCodes, WeftError } from '../../errors.js';
 import { dup2, setProcessTitle } from '../../native/index.js';
 import { createProcessContainer } from '../container.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
@@ -40,7 +41,7 @@ const BOOT_TIMEOUT_MS = 30000;
 
 function waitForBoot(port: Port): Promise<BootPayload> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('main sent no BOOT message')), BOOT_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new WeftError(ErrorCodes.PROCESS_START, 'main sent no BOOT message')), BOOT_TIMEOUT_MS);
     timer.unref();
     port.onMessage(MessageType.BOOT, (m) => {
       clearTimeout(timer);
@@ -116,7 +117,7 @@ async function runBoot(
     try {
       await answer;
     } catch (e) {
-      throw new Error(`main refused to let ${runtime.name} start: ${(e as Error).message}`);
+      throw new WeftError(ErrorCodes.PROCESS_START, `main refused to let ${runtime.name} start: ${(e as Error).message}`, { cause: e });
     }
   }
   await ctx.lifecycle.startUp();

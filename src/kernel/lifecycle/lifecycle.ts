@@ -111,7 +111,7 @@ export class Lifecycle {
       try {
         await p.stop?.(reason);
       } catch (e) {
-        errors.push(new Error(`${p.name}: stop failed: ${e instanceof Error ? e.message : String(e)}`));
+        errors.push(new WeftError(ErrorCodes.LIFECYCLE, `${p.name}: stop failed: ${e instanceof Error ? e.message : String(e)}`));
       }
     }
     return errors;

@@ -97,7 +97,7 @@ export class ThreadPool {
     this.#threads.add(thread);
     worker.on('message', (reply: TaskReply) => this.#complete(thread, reply));
     worker.on('error', (error) => this.#lose(thread, error));
-    worker.on('exit', (code) => this.#lose(thread, new Error(`the worker thread exited with code ${code}`)));
+    worker.on('exit', (code) => this.#lose(thread, new WeftError(ErrorCodes.THREAD_TASK, `the worker thread exited with code ${code}`)));
     return thread;
   }
 
@@ -106,7 +106,7 @@ export class ThreadPool {
     thread.task = undefined;
     if (task && task.id === reply.id) {
       if (reply.ok) task.resolve(reply.value);
-      else task.reject(Object.assign(new Error(reply.error.message), reply.error));
+      else task.reject(Object.assign(new WeftError(ErrorCodes.THREAD_TASK, reply.error.message), reply.error));
     }
     this.#idle(thread);
     this.#dispatch();

@@ -3,6 +3,8 @@
 // after a crash) has no configuration until the controller's resync is
 // applied; until then /status, /metrics and readiness wait for it rather
 // than describe a router that serves nothing yet.
+import { ErrorCodes, WeftError } from '../../errors.js';
+
 export class ConfiguredRouter {
   #pid: number | undefined;
   #waiters: Array<(pid: number) => void> = [];
@@ -34,7 +36,7 @@ export class ConfiguredRouter {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== done);
-        reject(new Error('the router is not running the configuration yet'));
+        reject(new WeftError(ErrorCodes.ROUTER_UNAVAILABLE, 'the router is not running the configuration yet'));
       }, this.#timeoutMs);
       const done = (pid: number): void => {
         clearTimeout(timer);

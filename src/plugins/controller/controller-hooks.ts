@@ -25,6 +25,7 @@ import { mergeSnapshots } from '../../metrics/index.js';
 import { scrape } from './metrics/scrape.js';
 import { statusMetrics } from './metrics/status-metrics.js';
 import { makeValidator } from '../../config/config-validator.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
 
 const ROUTER_WAIT_MS = 30000;
 
@@ -38,7 +39,7 @@ function routerPid(ctx: ProcessContext): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       ctx.port.off('peer-linked', onLink);
-      reject(new Error('the router is not running'));
+      reject(new WeftError(ErrorCodes.ROUTER_UNAVAILABLE, 'the router is not running'));
     }, ROUTER_WAIT_MS);
     const onLink = (peer: { type: string; pid: number }): void => {
       if (peer.type !== 'router') return;

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { ErrorCodes, WeftError } from '../../errors.js';
 import type { ModuleInfo } from './protocol.js';
 
 type Descriptor = Partial<ModuleInfo>;
@@ -20,10 +21,10 @@ interface PluginExports {
 function descriptorsOf(exported: PluginExports): Descriptor[] {
   if (typeof exported.descriptors === 'function') {
     const list = exported.descriptors();
-    if (!Array.isArray(list)) throw new Error('its descriptors() returned no array');
+    if (!Array.isArray(list)) throw new WeftError(ErrorCodes.PLUGIN, 'its descriptors() returned no array');
     return list;
   }
-  if (!exported.descriptor) throw new Error('it exports no descriptor with a "type" and a "version"');
+  if (!exported.descriptor) throw new WeftError(ErrorCodes.PLUGIN, 'it exports no descriptor with a "type" and a "version"');
   return [exported.descriptor];
 }
 
@@ -59,9 +60,9 @@ export function findPlugins(dirs: string[]): Found {
       for (const d of list) {
         try {
           if (!d || typeof d.type !== 'string' || typeof d.version !== 'string') {
-            throw new Error('it exports no descriptor with a "type" and a "version"');
+            throw new WeftError(ErrorCodes.PLUGIN, 'it exports no descriptor with a "type" and a "version"');
           }
-          if (!/^[a-z][a-z_-]*$/.test(d.type)) throw new Error(`its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`);
+          if (!/^[a-z][a-z_-]*$/.test(d.type)) throw new WeftError(ErrorCodes.PLUGIN, `its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`);
           const key = `${d.type} ${d.version}`;
           if (seen.has(key)) continue;
           seen.add(key);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { writeFileAtomic } from './atomic-file.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
 
 export class CertificateFiles {
   readonly dir: string;
@@ -16,7 +17,7 @@ export class CertificateFiles {
   #file(name: string): string {
     // Names are checked by the controller; refuse anything that could leave the dir all the same.
     if (name === '' || name.includes('/') || name.startsWith('.') || name.includes('\0')) {
-      throw new Error(`"${name}" is not a certificate name`);
+      throw new WeftError(ErrorCodes.CERTIFICATE_NAME, `"${name}" is not a certificate name`);
     }
     return path.join(this.dir, name);
   }

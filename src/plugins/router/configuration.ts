@@ -2,6 +2,7 @@
 // their actions, upstream groups, applications and the access log, built
 // once per configuration and shared by every request that starts while it
 // is in force. Compiling finds every error before anything is switched.
+import { ErrorCodes, WeftError } from '../../errors.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import '../main/protocol.js';
@@ -110,7 +111,7 @@ export class Configuration implements EngineView {
         try {
           setup = tlsSetup(l.tls!, value.bundles, (o) => tls.createSecureContext(o));
         } catch (e) {
-          throw new Error(`the TLS setup of listener "${address}" failed: ${(e as Error).message}`);
+          throw new WeftError(ErrorCodes.TLS_SETUP, `the TLS setup of listener "${address}" failed: ${(e as Error).message}`);
         }
         this.tls.set(address, setup);
         this.listenerSpecs.get(address)!.kind = setup.kind;

@@ -10,6 +10,7 @@ import type { AppProcessState } from '../../application/protocol.js';
 import type { AppLauncher } from './app-launcher.js';
 import { AppProcessRecord, syntheticKey } from './app-process-record.js';
 import { globalPid } from './global-pid.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 export interface GenerationHost {
   port: Port;
@@ -61,7 +62,7 @@ export class AppGeneration {
 
   /** Starts one application process (not yet ready: await its record's `ready`). */
   async spawn(startTimeoutMs: number): Promise<AppProcessRecord> {
-    if (this.#stopping || !this.prototypeAlive) throw new Error('its generation is stopping');
+    if (this.#stopping || !this.prototypeAlive) throw new WeftError(ErrorCodes.APP_PROCESS, 'its generation is stopping');
     const { port } = this.#host;
     const { value, fds } = await port.call(this.prototypePid, 'prototype.spawn', { startTimeoutMs });
     const key = globalPid(this.prototypePid, value.pid) ?? syntheticKey();

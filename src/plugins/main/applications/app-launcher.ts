@@ -29,7 +29,7 @@ export interface LaunchRequest {
 export function parseSize(value: number | string): number {
   if (typeof value === 'number') return value;
   const m = /^(\d+)([KMG]?)$/.exec(value);
-  if (!m) throw new Error(`"${value}" is not a size`);
+  if (!m) throw new WeftError(ErrorCodes.CONFIG_INVALID, `"${value}" is not a size`);
   return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
 }
 

@@ -2,6 +2,7 @@
 // global pid), its state, and what it last reported of its load.
 import type { AppProcessState, DirectStats } from '../../application/protocol.js';
 import { emptyDirectStats } from '../../application/protocol.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 let syntheticKeys = 0x40000000;
 
@@ -54,12 +55,12 @@ export class AppProcessRecord {
 
   markFailed(reason: string): void {
     this.failure ??= reason;
-    this.#settle.reject(new Error(reason));
+    this.#settle.reject(new WeftError(ErrorCodes.APP_PROCESS, reason));
   }
 
   gone(): void {
     this.state = 'gone';
-    this.#settle.reject(new Error(this.failure ?? 'the process exited'));
+    this.#settle.reject(new WeftError(ErrorCodes.APP_PROCESS, this.failure ?? 'the process exited'));
     this.#finish();
   }
 }

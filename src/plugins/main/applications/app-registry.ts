@@ -36,6 +36,7 @@ import { AppMetrics } from './app-metrics.js';
 import { AppSupervisor } from './app-supervisor.js';
 import type { SupervisorEnvironment } from './app-supervisor.js';
 import { StartGate } from './start-gate.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 interface Prepared {
   router: number;
@@ -148,7 +149,7 @@ export class AppRegistry {
     port.onNotify('main.apps-abandon', ({ token }) => this.#abandon(token));
     port.handle('main.app-restart', async ({ name }) => {
       const supervisor = this.#supervisors.get(name);
-      if (!supervisor) throw new Error(`no application "${name}" is running`);
+      if (!supervisor) throw new WeftError(ErrorCodes.APP_UNKNOWN, `no application "${name}" is running`);
       await supervisor.restart();
       return {};
     });
@@ -221,7 +222,7 @@ export class AppRegistry {
       throw failed.reason;
     }
     // The router died (or gave up) while these started.
-    if (!this.#prepared.has(token)) throw new Error('the configuration was abandoned while its applications started');
+    if (!this.#prepared.has(token)) throw new WeftError(ErrorCodes.APP_UNKNOWN, 'the configuration was abandoned while its applications started');
     return token;
   }
 
@@ -245,7 +246,7 @@ export class AppRegistry {
 
   #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
     const p = this.#prepared.get(token);
-    if (!p) throw new Error(`no prepared configuration ${token}`);
+    if (!p) throw new WeftError(ErrorCodes.APP_UNKNOWN, `no prepared configuration ${token}`);
     this.#prepared.delete(token);
     for (const [name, s] of this.#supervisors) if (p.next.get(name) !== s) s.retire();
     this.#supervisors = p.next;

@@ -17,6 +17,7 @@ import type { GenerationHost } from './app-generation.js';
 import type { AppMetrics } from './app-metrics.js';
 import type { AppProcessRecord } from './app-process-record.js';
 import type { StartGate } from './start-gate.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 interface AppConfig {
   type: string;
@@ -204,7 +205,7 @@ export class AppSupervisor {
         ? `application "${this.name}" ${reason}`
         : `application "${this.name}" failed to start: ${reason}`;
       if (record && record.state !== 'gone') gen.kill(record, 'SIGKILL');
-      if (loud) throw new Error(message);
+      if (loud) throw new WeftError(ErrorCodes.APP_PROCESS, message);
       if (!gen.stopping && !this.#retired) {
         this.#log.error(message);
         this.#crashed(reason, record?.startedAt ?? Date.now(), true);
@@ -225,7 +226,7 @@ export class AppSupervisor {
       timer = setTimeout(() => {
         record.markFailed(`did not listen within ${this.startTimeoutMs / 1000} s`);
         gen.kill(record, 'SIGKILL');
-        reject(new Error(record.failure));
+        reject(new WeftError(ErrorCodes.APP_PROCESS, record.failure ?? 'it did not listen in time'));
       }, this.startTimeoutMs + 5000);
     });
     return Promise.race([record.ready, limit]).finally(() => clearTimeout(timer));

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 
 import type { Logger } from '../../../kernel/log/logger.js';
 import type { Port } from '../../../kernel/ports/port.js';
+import { ERROR_STATUS, ErrorCodes, WeftError } from '../../../errors.js';
 import '../../application/protocol.js';
 import '../../main/protocol.js';
 import { errorResponse } from '../../../request/error-response.js';
@@ -105,7 +106,7 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
       if (reason === null) return;
       for (const w of entry.waiters.splice(0)) {
         clearTimeout(w.timer);
-        w.reject(new Error(`it cannot start: ${reason}`));
+        w.reject(new WeftError(ErrorCodes.APP_UNAVAILABLE, `it cannot start: ${reason}`));
       }
       this.#report(entry);
     });
@@ -154,7 +155,7 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
         p = await this.#acquire(entry, limits);
       } catch (e) {
         ctx.log('error', `application "${name}": ${(e as Error).message}`);
-        errorResponse(ctx, 503);
+        errorResponse(ctx, ERROR_STATUS[ErrorCodes.APP_UNAVAILABLE]!);
         return;
       }
       let outcome;
@@ -170,7 +171,7 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
       }
       if (outcome === 'done') return;
       if (attempt >= MAX_ATTEMPTS) {
-        errorResponse(ctx, 502);
+        errorResponse(ctx, ERROR_STATUS[ErrorCodes.APP_NO_ANSWER]!);
         return;
       }
     }
@@ -180,13 +181,13 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
     const ready = entry.ready();
     const idle = ready.find((p) => p.active === 0);
     if (idle) return Promise.resolve(taken(idle));
-    if (entry.failing !== null && ready.length === 0) return Promise.reject(new Error(`it cannot start: ${entry.failing}`));
+    if (entry.failing !== null && ready.length === 0) return Promise.reject(new WeftError(ErrorCodes.APP_UNAVAILABLE, `it cannot start: ${entry.failing}`));
     if (ready.length > 0 && ready.length >= limits.max) return Promise.resolve(taken(leastBusy(ready)));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         entry.waiters = entry.waiters.filter((w) => w.timer !== timer);
         this.#report(entry);
-        reject(new Error(`no process was free within ${QUEUE_TIMEOUT_MS / 1000} s`));
+        reject(new WeftError(ErrorCodes.APP_UNAVAILABLE, `no process was free within ${QUEUE_TIMEOUT_MS / 1000} s`));
       }, QUEUE_TIMEOUT_MS);
       entry.waiters.push({ resolve, reject, timer });
       this.#report(entry);
@@ -228,7 +229,7 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
       if (names.has(name)) continue;
       for (const w of entry.waiters.splice(0)) {
         clearTimeout(w.timer);
-        w.reject(new Error('the application was removed'));
+        w.reject(new WeftError(ErrorCodes.APP_UNAVAILABLE, 'the application was removed'));
       }
       if (entry.processes.size === 0) this.#apps.delete(name);
     }

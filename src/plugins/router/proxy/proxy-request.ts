@@ -2,6 +2,8 @@
 // both ways with backpressure. Hop-by-hop headers stay on their hop. A
 // server that cannot be reached is a 502; one that does not answer in time
 // is a 504; a server that breaks off mid-answer breaks off the client too.
+import { ERROR_STATUS, ErrorCodes, WeftError } from '../../../errors.js';
+import type { ErrorCode } from '../../../errors.js';
 import { watchBody } from '../../../request/body-timeout.js';
 import { endToEndHeaders, forwardedHead } from '../../../request/forwarding.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
@@ -33,7 +35,7 @@ export function proxyRequest(ctx: RequestContext, target: ProxyTarget, canRetry:
     // proxy_read_timeout: for the answer to begin, and between two reads of it.
     const arm = (): void => {
       connection.socket.setTimeout(readTimeoutMs, () => {
-        connection.socket.destroy(Object.assign(new Error('the upstream timed out'), { code: 'ETIMEDOUT' }));
+        connection.socket.destroy(new WeftError(ErrorCodes.UPSTREAM_TIMEOUT, 'the upstream timed out'));
       });
     };
     const exchange: Exchange = {
@@ -64,7 +66,7 @@ export function proxyRequest(ctx: RequestContext, target: ProxyTarget, canRetry:
           finish('unreachable');
           return;
         }
-        errorResponse(ctx, code === 'ETIMEDOUT' ? 504 : 502);
+        errorResponse(ctx, ERROR_STATUS[code as ErrorCode] ?? 502);
         finish('done');
       },
     };

@@ -1,6 +1,7 @@
 // An upstream group: weighted round robin over its servers (the smooth
 // variant nginx and Unit use, so weights interleave instead of bursting);
 // a server that fails to connect is skipped for a while.
+import { ErrorCodes, WeftError } from '../../../errors.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { ProxyTarget } from './proxy-target.js';
 
@@ -61,7 +62,7 @@ export class Upstream {
 
 function targetFor(address: string): ProxyTarget {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
-  if (!m) throw new Error(`"${address}" is not an upstream server address`);
+  if (!m) throw new WeftError(ErrorCodes.UPSTREAM_ADDRESS, `"${address}" is not an upstream server address`);
   const endpoint = { host: m[1] ?? m[2], port: Number(m[3]) };
   return { url: `http://${address}`, ...endpoint, pool: new ConnectionPool(endpoint) };
 }

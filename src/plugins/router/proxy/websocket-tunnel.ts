@@ -4,6 +4,8 @@
 // passes untouched, with backpressure, until one side closes.
 import net from 'node:net';
 
+import { ERROR_STATUS, ErrorCodes, WeftError } from '../../../errors.js';
+import type { ErrorCode } from '../../../errors.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';
@@ -15,7 +17,7 @@ export function tunnelUpgrade(ctx: RequestContext, target: ProxyTarget): Promise
   const upgrade = ctx.upgrade!;
   return new Promise((resolve) => {
     const upstream = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host);
-    upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(new WeftError(ErrorCodes.UPSTREAM_TIMEOUT, 'the upstream did not accept in time')));
     let connected = false;
     upstream.once('connect', () => {
       connected = true;
@@ -34,7 +36,7 @@ export function tunnelUpgrade(ctx: RequestContext, target: ProxyTarget): Promise
         upgrade.socket.destroy();
         return;
       }
-      errorResponse(ctx, e.code === 'ETIMEDOUT' ? 504 : 502);
+      errorResponse(ctx, ERROR_STATUS[e.code as ErrorCode] ?? 502);
       resolve('done');
     });
     upstream.on('close', () => upgrade.socket.destroy());

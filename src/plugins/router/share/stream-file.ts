@@ -6,6 +6,7 @@
 // Unit does when a read fails mid-body) and the fd closed either way.
 import type { ServerResponse } from 'node:http';
 
+import { ErrorCodes, WeftError } from '../../../errors.js';
 import { STREAM_CHUNK_BYTES } from './limits.js';
 import { readAt } from './read-file.js';
 
@@ -39,7 +40,7 @@ export async function streamFile(fd: number, size: number, res: ServerResponse):
     while (next !== null) {
       const chunk = await next;
       next = null;
-      if (chunk.length === 0) throw new Error('the file shrank while it was sent');
+      if (chunk.length === 0) throw new WeftError(ErrorCodes.SHARE_FILE_CHANGED, 'the file shrank while it was sent');
       position += chunk.length;
       if (position < size) next = readChunk(fd, position, size);
       if (res.destroyed) return;

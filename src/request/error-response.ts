@@ -6,7 +6,7 @@
 import { errorPage } from './error-page.js';
 import type { RequestContext } from './request-context.js';
 
-const CLOSES = new Set([400, 408, 413, 414, 431, 500]);
+const CLOSES = new Set([400, 408, 413, 414, 431, 500, 505]);
 
 export function errorResponse(ctx: RequestContext, status: number): void {
   sendErrorPage(ctx, status, false);

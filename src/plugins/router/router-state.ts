@@ -93,6 +93,7 @@ export class RouterState {
     for (const server of this.listeners.servers()) {
       server.headersTimeout = next.http.headerReadTimeoutMs;
       server.keepAliveTimeout = next.http.idleTimeoutMs;
+      (server as unknown as { maxHeaderSize: number }).maxHeaderSize = next.http.maxHeaderSize;
       server.timeout = next.http.sendTimeoutMs;
     }
     previous?.retire(next);

@@ -64,6 +64,9 @@ export const ErrorCodes = {
   /** An application process broke Weft's frames protocol (src/transport/frames/). */
   FRAMES: 'WEFT_ERR_FRAMES',
 
+  /** A certificate bundle cannot be used: no certificate or key, a key of another certificate, a broken chain, unreadable PEM. */
+  TLS_BUNDLE: 'WEFT_ERR_TLS_BUNDLE',
+
   /** A message to the service manager ($NOTIFY_SOCKET) could not be sent. */
   NOTIFY: 'WEFT_ERR_NOTIFY',
   /** A metric was defined or used against Prometheus' rules (name, labels, type). */

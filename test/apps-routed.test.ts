@@ -121,3 +121,21 @@ test('a client that leaves mid-answer spoils only its own connection to the app'
     t.is(r.status, 201);
   }
 });
+
+test('pass to an application whose name holds "/" (written %2F), routed and accepted by the app itself', async (t) => {
+  const routed = await freePort();
+  const direct = await freePort();
+  await startWithConfig(t, {
+    listeners: {
+      [`127.0.0.1:${routed}`]: { pass: 'routes' },
+      [`127.0.0.1:${direct}`]: { pass: 'applications/loader%2Funit_http' },
+    },
+    routes: [{ action: { pass: 'applications/loader%2Funit_http$arg_weft_unused' } }],
+    applications: { 'loader/unit_http': { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+  });
+  for (const port of [routed, direct]) {
+    const info = await request({ port }, '/info');
+    t.is(info.status, 200, `port ${port === routed ? 'routed' : 'direct'}`);
+    t.regex(info.text, /"isMain":true/);
+  }
+});

@@ -9,6 +9,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { backend, raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { applyConfig, startWithConfig } from './helpers/router.js';
+import { startWeftd } from './helpers/weftd.js';
 import { tempDir } from './helpers/tmp.js';
 
 test('return: statuses, Location with variables, Unit\'s error page, Server header', async (t) => {
@@ -222,4 +223,134 @@ test('server_version: false hides the version', async (t) => {
   t.regex(String((await request({ port }, '/')).headers.server), /^Weft\//);
   await applyConfig(w, { http: { server_version: false } }, '/config/settings');
   t.is((await request({ port }, '/')).headers.server, 'Weft');
+});
+
+test('return: any status 0-999 is sent as is, in Unit\'s form for one without a reason phrase', async (t) => {
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { uri: '/0' }, action: { return: 0 } },
+      { match: { uri: '/99' }, action: { return: 99, response_headers: { 'X-Status': '$status' } } },
+      { match: { uri: '/999' }, action: { return: 999 } },
+    ],
+  });
+  // Two requests on one connection: the odd status line leaves keep-alive working.
+  const text = await raw({ port }, 'GET /0 HTTP/1.1\r\nHost: x\r\n\r\nGET /99 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const [zero, ninetyNine] = text.split(/(?=HTTP\/1\.1 )/);
+  t.true(zero.startsWith('HTTP/1.1 000 \r\n'), zero);
+  t.regex(zero, /\r\nContent-Length: 0\r\n/);
+  t.true(ninetyNine.startsWith('HTTP/1.1 099 \r\n'), ninetyNine);
+  t.regex(ninetyNine, /\r\nX-Status: 099\r\n/);
+  t.true((await raw({ port }, 'GET /999 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).startsWith('HTTP/1.1 999 '));
+});
+
+test('return: Location percent-encoded as Unit (a second "?", and "#" or "?" in the fragment), also from variables', async (t) => {
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { uri: '/query' }, action: { return: 302, location: '/a?b?c' } },
+      { match: { uri: '/fragment' }, action: { return: 302, location: '/##foo?bar' } },
+      { match: { uri: '/both' }, action: { return: 302, location: '/p a?q=1?#f#g' } },
+      { match: { uri: '/encoded' }, action: { return: 302, location: '/a%20b?x=%3F#y' } },
+      { match: { uri: '/var' }, action: { return: 302, location: '$arg_to' } },
+    ],
+  });
+  const location = async (uri: string): Promise<unknown> => (await request({ port }, uri)).headers.location;
+  t.is(await location('/query'), '/a?b%3Fc');
+  t.is(await location('/fragment'), '/#%23foo%3Fbar');
+  t.is(await location('/both'), '/p%20a?q=1%3F#f%23g');
+  t.is(await location('/encoded'), '/a%20b?x=%3F#y', 'an already encoded value is sent as it is');
+  t.is(await location('/var?to=/%23%23foo%3Fbar'), '/#%23foo%3Fbar');
+  t.is(await location('/var?to=http://h/%3Fx%3Fy'), 'http://h/?x%3Fy');
+});
+
+test('response_headers: only the action that answers, and never on an error of Weft\'s own', async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'here.txt'), 'here');
+  fs.chmodSync(path.join(dir, 'here.txt'), 0o644);
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes/main' } },
+    routes: {
+      main: [
+        { match: { uri: '/chain' }, action: { pass: 'routes/end', response_headers: { 'X-Passer': 'yes' } } },
+        { match: { uri: '/teapot' }, action: { return: 418, response_headers: { 'X-Foo': 'return' } } },
+        { action: { share: `${dir}$uri`, response_headers: { 'X-Foo': 'share' } } },
+      ],
+      end: [{ action: { return: 200, response_headers: { 'X-End': 'yes' } } }],
+    },
+  });
+  const chain = await request({ port }, '/chain');
+  t.is(chain.headers['x-end'], 'yes');
+  t.is(chain.headers['x-passer'], undefined, 'the passing action\'s headers are not applied');
+  t.is((await request({ port }, '/here.txt')).headers['x-foo'], 'share');
+  const missing = await request({ port }, '/missing.txt');
+  t.is(missing.status, 404);
+  t.is(missing.headers['x-foo'], undefined, 'a share\'s 404 is an error, without the action\'s headers');
+  const teapot = await request({ port }, '/teapot');
+  t.is(teapot.status, 418);
+  t.is(teapot.headers['x-foo'], 'return', 'a "return" answers: its headers apply');
+});
+
+test('log_route: a rewrite is logged with the new URI, as Unit', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    settings: { http: { log_route: true } },
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes/main' } },
+    routes: {
+      main: [{ match: { uri: '/old' }, action: { rewrite: '/new', pass: 'routes/next' } }],
+      next: [{ match: { uri: '/new' }, action: { return: 204 } }],
+    },
+  });
+  t.is((await request({ port }, '/old')).status, 204);
+  await w.waitForLog(/\[notice\] \d+#\d+ URI rewritten to "\/new"/);
+});
+
+test('share: a file changed on disk is served with its new size, ETag and Last-Modified at once', async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  const file = path.join(dir, 'page.txt');
+  fs.writeFileSync(file, 'version 1');
+  fs.chmodSync(file, 0o644);
+  const old = new Date(Date.UTC(2020, 0, 1));
+  fs.utimesSync(file, old, old);
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ action: { share: `${dir}$uri` } }],
+  });
+  const first = await request({ port }, '/page.txt');
+  t.is(first.text, 'version 1');
+  t.is((await request({ port }, '/page.txt')).text, 'version 1', 'served from the cache');
+  fs.writeFileSync(file, 'version 2, longer');
+  const second = await request({ port }, '/page.txt');
+  t.is(second.text, 'version 2, longer');
+  t.is(second.headers['content-length'], String('version 2, longer'.length));
+  t.not(second.headers.etag, first.headers.etag);
+  t.not(second.headers['last-modified'], first.headers['last-modified']);
+  fs.rmSync(file);
+  t.is((await request({ port }, '/page.txt')).status, 404);
+});
+
+test('share: a relative path (with "chroot": "") is read from weftd\'s working directory', async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  fs.mkdirSync(path.join(dir, 'static'), { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'static', 'r.txt'), 'relative');
+  fs.chmodSync(path.join(dir, 'static', 'r.txt'), 0o644);
+  const port = await freePort();
+  const config = {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { uri: '/one' }, action: { share: 'static/r.txt', chroot: '' } },
+      { action: { share: 'static$uri' } },
+    ],
+  };
+  const w = await startWeftd(t, { cwd: dir });
+  await applyConfig(w, config);
+  t.is((await request({ port }, '/one')).text, 'relative');
+  t.is((await request({ port }, '/r.txt')).text, 'relative');
 });

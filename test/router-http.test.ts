@@ -1,12 +1,16 @@
 // HTTP/1.1 as the router speaks it, with real (and badly behaved) clients:
 // keep-alive, pipelining, HEAD, hardening, request-target normalisation,
 // limits and timeouts.
+import path from 'node:path';
+
 import test from 'ava';
 
 import { backend, exchange, raw, request } from './helpers/http.js';
 import { scaled } from './helpers/machine.js';
 import { freePort } from './helpers/ports.js';
-import { startWithConfig } from './helpers/router.js';
+import { applyConfig, startWithConfig } from './helpers/router.js';
+
+const weftApps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
 
 interface Server {
   port: number;
@@ -83,7 +87,6 @@ test('malformed requests are refused with 400 (or 431) and the connection closed
     ['two different Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n', 400],
     ['a space in a header name', 'GET / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n', 400],
-    ['no Host in HTTP/1.1', 'GET / HTTP/1.1\r\n\r\n', 400],
     ['two Host headers', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400],
     ['a Host with a slash', 'GET / HTTP/1.1\r\nHost: a/b\r\n\r\n', 400],
     ['headers too large', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40000)}\r\n\r\n`, 431],
@@ -96,9 +99,53 @@ test('malformed requests are refused with 400 (or 431) and the connection closed
   }
 });
 
-test('an HTTP/1.0 request without Host is fine', async (t) => {
+test('a request without Host is served, HTTP/1.0 or 1.1 (as Unit: $host is empty)', async (t) => {
   const { port } = await server(t);
   t.regex(await raw({ port }, 'GET /x HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /);
+  t.regex(await raw({ port }, 'GET /x HTTP/1.1\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+});
+
+test('Unit\'s answers on both accepting paths (an application process\'s own listener and the router): bodies, versions, CONNECT, header limits', async (t) => {
+  const direct = await freePort();
+  const routed = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: {
+      [`127.0.0.1:${direct}`]: { pass: 'routes/site' },
+      // A variable only the router can resolve keeps the router in the path.
+      [`127.0.0.1:${routed}`]: { pass: 'routes/site$arg_weft_unused' },
+    },
+    routes: { site: [{ match: { host: ['app.example', ''] }, action: { pass: 'applications/echo' } }] },
+    applications: { echo: { type: 'node', script: path.join(weftApps, 'echo-head.js'), processes: 1 } },
+  });
+  const H = 'Host: app.example';
+  const chunked = `POST /x HTTP/1.1\r\n${H}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+  const cases: Array<[string, string, number]> = [
+    ['no Host in HTTP/1.1: served', 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n', 200],
+    ['a bad chunk size', `${chunked}zz\r\nab\r\n0\r\n\r\n`, 400],
+    ['chunk data longer than its size', `${chunked}2\r\nabcdef\r\n0\r\n\r\n`, 400],
+    ['Transfer-Encoding: xchunked', `POST /x HTTP/1.1\r\n${H}\r\nTransfer-Encoding: xchunked\r\n\r\n`, 400],
+    ['HTTP/2.0 on HTTP/1', `GET / HTTP/2.0\r\n${H}\r\n\r\n`, 505],
+    ['CONNECT', `CONNECT app.example:443 HTTP/1.1\r\n${H}\r\n\r\n`, 400],
+    ['a field of 9000 bytes (over large_header_buffer_size)', `GET / HTTP/1.1\r\n${H}\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`, 431],
+    ['a request line of 9000 bytes', `GET /${'a'.repeat(9000)} HTTP/1.1\r\n${H}\r\n\r\n`, 414],
+    ['a head over 4 x 8 KiB', `GET / HTTP/1.1\r\n${H}\r\n${[1, 2, 3, 4, 5].map((i) => `X-${i}: ${'b'.repeat(7000)}\r\n`).join('')}\r\n`, 431],
+    ['CL+TE stays refused', `POST /x HTTP/1.1\r\n${H}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+    ['a NUL stays refused', `GET / HTTP/1.1\r\n${H}\r\nX-Nul: a\x00b\r\n\r\n`, 400],
+  ];
+  const check = async (label: string): Promise<void> => {
+    for (const [what, text, status] of cases) {
+      for (const [name, port] of [['direct', direct], ['routed', routed]] as const) {
+        const answer = await raw({ port }, text);
+        t.regex(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${label} ${name}: ${what}`);
+      }
+    }
+  };
+  await check('defaults');
+  // The limits follow the settings: 4 x 16 KiB takes what 4 x 8 KiB refused.
+  await applyConfig(w, { http: { large_header_buffer_size: 16384, large_header_buffers: 4 } }, '/config/settings');
+  for (const port of [direct, routed]) {
+    t.regex(await raw({ port }, `GET / HTTP/1.1\r\n${H}\r\nConnection: close\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`), /^HTTP\/1\.1 200 /);
+  }
 });
 
 test('max_body_size: a declared body too large is 413; so is a chunked one that grows too large', async (t) => {

@@ -15,12 +15,13 @@ import { tempDir } from './helpers/tmp.js';
 import { startWeftd } from './helpers/weftd.js';
 import type { Weftd } from './helpers/weftd.js';
 
+/** `cn` "": an empty subject; `alt` []: no subjectAltName extension. */
 function makeBundle(dir: string, name: string, cn: string, alt: string[]): string {
   const key = path.join(dir, `${name}.key`);
   const crt = path.join(dir, `${name}.crt`);
   execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}/O=Weft Test`,
-    '-addext', `subjectAltName=${alt.map((a) => `DNS:${a}`).join(',')}`,
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', cn === '' ? '/' : `/CN=${cn}/O=Weft Test`,
+    ...(alt.length > 0 ? ['-addext', `subjectAltName=${alt.map((a) => `DNS:${a}`).join(',')}`] : []),
     '-keyout', key, '-out', crt,
   ], { stdio: 'ignore' });
   return fs.readFileSync(crt, 'utf8') + fs.readFileSync(key, 'utf8');
@@ -129,4 +130,70 @@ test('conf_commands Node cannot honour are refused at validation', async (t) => 
     s.on('error', (e) => resolve(e.message));
   });
   t.not(tls12, 'connected', 'TLS 1.2 is refused when MinProtocol is TLSv1.3');
+});
+
+test('SNI as Unit: subjectAltNames take precedence over the CN, a wildcard covers one label, an exact name beats a wildcard', async (t) => {
+  const dir = tempDir(t);
+  const w = await startWeftd(t);
+  await put(w, '/certificates/default', makeBundle(dir, 'default', 'default.test', []));
+  await put(w, '/certificates/wild', makeBundle(dir, 'wild', 'wild.test', ['*.example.com']));
+  await put(w, '/certificates/alt', makeBundle(dir, 'alt', 'example.com', ['ALT1.EXAMPLE.COM', '*.ALT2.EXAMPLE.COM']));
+  const port = await freePort();
+  await applyConfig(w, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: ['default', 'wild', 'alt'] } } },
+    routes: [{ action: { return: 200 } }],
+  });
+  const cn = async (name: string): Promise<string> => (await fetchTls(port, name)).cn;
+  t.is(await cn('EXAMPLE.COM'), 'default.test', 'the CN is not used when the certificate has SANs');
+  t.is(await cn('example.com'), 'default.test', '"*.example.com" does not cover "example.com"');
+  t.is(await cn('alt1.example.com'), 'example.com', 'an exact SAN beats the wildcard of an earlier bundle');
+  t.is(await cn('x.ALT2.example.com'), 'example.com');
+  t.is(await cn('alt2.example.com'), 'wild.test', 'covered by "*.example.com", not by "*.alt2.example.com"');
+  t.is(await cn('www.example.com'), 'wild.test');
+  t.is(await cn('default.test'), 'default.test', 'a CN counts when there are no SANs');
+});
+
+test('a certificate with an empty subject and only a SAN is stored, shown and served', async (t) => {
+  const dir = tempDir(t);
+  const w = await startWeftd(t);
+  const r = await put(w, '/certificates/san', makeBundle(dir, 'san', '', ['san.only.test']));
+  t.is(r.status, 200, r.text);
+  const info = (await get(w, '/certificates/san')).body as { chain: Array<{ subject: object; issuer: object }> };
+  t.deepEqual(info.chain[0].subject, { alt_names: ['san.only.test'] });
+  t.deepEqual(info.chain[0].issuer, {});
+  await put(w, '/certificates/other', makeBundle(dir, 'other', 'other.test', ['other.test']));
+  const port = await freePort();
+  await applyConfig(w, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: ['other', 'san'] } } },
+    routes: [{ action: { return: 200 } }],
+  });
+  t.is((await fetchTls(port, 'san.only.test')).cn, 'undefined', 'the SAN-only certificate (no CN) answers its name');
+  t.is((await fetchTls(port, 'other.test')).cn, 'other.test');
+});
+
+test('session tickets: "tickets": [] is tickets off, as false; true issues them', async (t) => {
+  const dir = tempDir(t);
+  const w = await startWeftd(t);
+  await put(w, '/certificates/c', makeBundle(dir, 'c', 'c.test', ['c.test']));
+  const off = await freePort();
+  const on = await freePort();
+  const r = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
+    listeners: {
+      [`127.0.0.1:${off}`]: { pass: 'routes', tls: { certificate: 'c', session: { tickets: [] } } },
+      [`127.0.0.1:${on}`]: { pass: 'routes', tls: { certificate: 'c', session: { tickets: true } } },
+    },
+    routes: [{ action: { return: 200 } }],
+  }));
+  t.is(r.status, 200, r.text);
+  // TLS 1.2: a ticket, when issued, arrives with the handshake.
+  const ticket = (port: number): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port, maxVersion: 'TLSv1.2', rejectUnauthorized: false, servername: 'c.test' }, () => {
+        resolve(s.getTLSTicket() !== undefined);
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+  t.false(await ticket(off));
+  t.true(await ticket(on));
 });

@@ -1,14 +1,15 @@
 // One static file server for the benchmark, in its own process:
 //   node server.js MODE ROOT
 // MODE: "stream" (fs.createReadStream per request, the naive baseline),
-// "memory" (the bytes preloaded, the ceiling for a Node server), or "share"
-// (Weft's compileShare handler). Listens on 127.0.0.1, port 0, and prints
+// "memory" (the bytes preloaded, the ceiling for a Node server), "share"
+// (Weft's compileShare handler: a stat per request) or "share-1s" (the same
+// with a cached file trusted for a second without a stat, to price the stat). Listens on 127.0.0.1, port 0, and prints
 // the port.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { compileShare, type ShareRequest } from '../../src/plugins/router/share/index.js';
+import { compileShare, FileCache, type ShareRequest } from '../../src/plugins/router/share/index.js';
 
 const [mode, root] = process.argv.slice(2);
 
@@ -38,10 +39,15 @@ function memoryHandler(): http.RequestListener {
   };
 }
 
-function shareHandler(): http.RequestListener {
+/** `revalidateMs`: 0 (the default: a stat per request, as Unit) or how long a cached file is trusted without one. */
+function shareHandler(revalidateMs?: number): http.RequestListener {
   const share = compileShare(
     { share: `${root}$uri` },
-    { mimeTypes: {}, compileTemplate: (text) => (r) => text.replace('$uri', r.path) },
+    {
+      mimeTypes: {},
+      compileTemplate: (text) => (r) => text.replace('$uri', r.path),
+      ...(revalidateMs === undefined ? {} : { cache: new FileCache({ revalidateMs }) }),
+    },
   );
   return (req, res) => {
     const url = req.url ?? '/';
@@ -61,11 +67,12 @@ function shareHandler(): http.RequestListener {
 const handlers: Record<string, () => http.RequestListener> = {
   stream: () => streamHandler,
   memory: memoryHandler,
-  share: shareHandler,
+  share: () => shareHandler(),
+  'share-1s': () => shareHandler(1000),
 };
 
 const make = handlers[mode];
-if (make === undefined) throw new Error(`unknown mode "${mode}" (stream, memory, share)`);
+if (make === undefined) throw new Error(`unknown mode "${mode}" (stream, memory, share, share-1s)`);
 const server = http.createServer(make());
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

@@ -24,6 +24,8 @@ export interface ServerOptions {
   noDaemon: boolean;
   /** Where the control API listens (for messages and /status). */
   control: string;
+  /** weftd's working directory when it started (a relative "share" is read from there, as unitd's). */
+  startDir?: string;
 }
 
 export class Runtime {

@@ -10,7 +10,16 @@ import { compileRewrite, compileTemplate } from './routing/index.js';
 import type { CompiledTemplate, Rewrite } from './routing/index.js';
 import { compilePass } from './pass-target.js';
 import type { PassTarget } from './pass-target.js';
+import { encodeLocation } from './encode-location.js';
 import { ResponseHeaders } from './response-headers.js';
+
+/** A constant "location" is encoded once, here; one with variables when each request is answered (decide.ts). */
+function compileLocation(text: string, path: string): CompiledTemplate {
+  const template = compileTemplate(text, path);
+  if (template.constant === undefined) return template;
+  const encoded = encodeLocation(template.constant);
+  return Object.assign(() => encoded, { constant: encoded, source: template.source });
+}
 
 export interface RawAction {
   pass?: string;
@@ -56,7 +65,7 @@ export function compileAction<S, P>(raw: RawAction, path: string, options: Actio
       ...modifiers,
       kind: 'return',
       status: raw.return,
-      location: raw.location === undefined ? undefined : compileTemplate(raw.location, `${path}/location`),
+      location: raw.location === undefined ? undefined : compileLocation(raw.location, `${path}/location`),
     };
   }
   if (raw.share !== undefined) {

@@ -3,6 +3,13 @@
 // request, 431 for headers too large, 408 when the header does not arrive
 // within header_read_timeout; nothing when the client already went away.
 // The same bytes whichever process accepted the connection.
+//
+// A body the parser refuses (a bad chunk size, chunk data longer than its
+// size, a Transfer-Encoding other than chunked) is found after the request
+// started: Unit reads the whole body first and answers 400; so does Weft
+// while no response head went out (the action in progress then writes to
+// a connection that is closing, which drops it). A CONNECT request, whose
+// target Unit cannot take, is a 400 too.
 import type net from 'node:net';
 
 import { errorPage } from './error-page.js';
@@ -26,10 +33,24 @@ function clientErrorStatus(error: NodeJS.ErrnoException): number | undefined {
 /** Answers (or just closes) a connection whose request the parser refused. */
 export function answerClientError(error: NodeJS.ErrnoException, socket: net.Socket, serverHeader: string): void {
   const status = clientErrorStatus(error);
-  if (status === undefined || !socket.writable || (socket as unknown as { _httpMessage?: unknown })._httpMessage) {
+  const inProgress = (socket as unknown as { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+  if (status === undefined || !socket.writable || inProgress?.headersSent) {
     socket.destroy();
     return;
   }
+  writeErrorAndClose(socket, status, serverHeader);
+}
+
+/** CONNECT (Node hands it over as a raw socket): Unit's 400. */
+export function answerConnect(socket: net.Socket, serverHeader: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  writeErrorAndClose(socket, 400, serverHeader);
+}
+
+function writeErrorAndClose(socket: net.Socket, status: number, serverHeader: string): void {
   const body = errorPage(status);
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status]}\r\nServer: ${serverHeader}\r\nContent-Type: text/html\r\n` +

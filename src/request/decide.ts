@@ -6,8 +6,13 @@
 // app's requests and hands the rest to a router).
 import type { CompiledAction } from './actions.js';
 import type { EngineView, RequestEngine } from './engine.js';
+import { encodeLocation } from './encode-location.js';
 import type { Destination } from './pass-target.js';
 import type { RequestContext } from './request-context.js';
+import type { ResponseHeaders } from './response-headers.js';
+import { fromByteString } from './routing/index.js';
+
+const NONE: ResponseHeaders[] = [];
 
 /** Route sets passing to route sets: a loop in the configuration ends here. */
 export const MAX_PASSES = 16;
@@ -36,11 +41,16 @@ export function decideAction<S, P, C extends EngineView>(
       return { kind: 'error', status: 500 };
     }
     ctx.rewritten = true;
+    if (engine.http.logRoute) ctx.log('notice', `URI rewritten to "${fromByteString(ctx.path)}"`);
   }
-  if (action.responseHeaders) ctx.headerChanges.push(action.responseHeaders);
+  // Unit applies the response_headers of the action that answers (r->action),
+  // not those of the actions that passed the request on to it.
+  ctx.headerChanges = action.responseHeaders ? [action.responseHeaders] : NONE;
   switch (action.kind) {
-    case 'return':
-      return { kind: 'return', status: action.status, location: action.location ? action.location.constant ?? action.location(ctx) : undefined };
+    case 'return': {
+      const location = action.location ? action.location.constant ?? encodeLocation(action.location(ctx)) : undefined;
+      return { kind: 'return', status: action.status, location };
+    }
     case 'pass': {
       const destination = action.pass(ctx);
       return destination ? decideDestination(ctx, engine, destination, depth) : { kind: 'error', status: 404 };

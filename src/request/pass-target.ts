@@ -2,7 +2,11 @@
 // (optionally "/<target>"), "upstreams/<name>". A pass without variables is
 // resolved once per configuration; one with variables ("routes/$host") per
 // request, and an unknown destination is then a 404, as in Unit.
-import { compileTemplate } from './routing/index.js';
+//
+// Segments are split on "/" and then percent-decoded (nxt_http_pass_segments),
+// so a name holding "/" is written "%2F": "applications/loader%2Funit_http"
+// names the application "loader/unit_http".
+import { compileTemplate, fromByteString } from './routing/index.js';
 import type { VariableContext } from './routing/index.js';
 
 export type Destination =
@@ -10,19 +14,41 @@ export type Destination =
   | { kind: 'application'; name: string; target: string | undefined }
   | { kind: 'upstream'; name: string };
 
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/** A segment (a byte string) percent-decoded and read as UTF-8, as names are configured; null when malformed. */
+function decodeSegment(segment: string): string | null {
+  if (segment.length === 0) return null;
+  if (!segment.includes('%')) return fromByteString(segment);
+  let out = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i];
+    if (c !== '%') {
+      out += c;
+      continue;
+    }
+    const hex = segment.slice(i + 1, i + 3);
+    if (!HEX.test(hex)) return null;
+    out += String.fromCharCode(parseInt(hex, 16));
+    i += 2;
+  }
+  return fromByteString(out);
+}
+
 export function parseDestination(text: string): Destination | null {
   if (text === 'routes') return { kind: 'routes', name: undefined };
-  const slash = text.indexOf('/');
-  if (slash < 0) return null;
-  const head = text.slice(0, slash);
-  const rest = text.slice(slash + 1);
-  if (rest === '') return null;
-  if (head === 'routes') return { kind: 'routes', name: rest };
-  if (head === 'upstreams') return rest.includes('/') ? null : { kind: 'upstream', name: rest };
-  if (head === 'applications') {
-    const cut = rest.indexOf('/');
-    return cut < 0 ? { kind: 'application', name: rest, target: undefined } : { kind: 'application', name: rest.slice(0, cut), target: rest.slice(cut + 1) };
+  const raw = text.split('/');
+  if (raw.length < 2 || raw.length > 3) return null;
+  const segments: string[] = [];
+  for (const s of raw) {
+    const decoded = decodeSegment(s);
+    if (decoded === null) return null;
+    segments.push(decoded);
   }
+  const [head, name, target] = segments;
+  if (head === 'routes' && target === undefined) return { kind: 'routes', name };
+  if (head === 'upstreams' && target === undefined) return { kind: 'upstream', name };
+  if (head === 'applications') return { kind: 'application', name, target };
   return null;
 }
 

@@ -25,7 +25,8 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
   readonly rawHeaders: string[];
   /** Response header changes of every action on the way (response_headers). */
   headerChanges: ResponseHeaders[] = [];
-  statusCode = 0;
+  /** The status sent; -1 until a head went out (0 is a status a "return" may send). */
+  statusCode = -1;
   /** A "rewrite" changed the path (a proxy then sends the new one). */
   rewritten = false;
   /** The application that answers it, once one was decided (for metrics). */
@@ -95,7 +96,7 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     return (this.#requestId ??= newRequestId());
   }
   status(): number {
-    return this.statusCode || this.res.statusCode;
+    return this.statusCode >= 0 ? this.statusCode : this.res.statusCode;
   }
   bodyBytesSent(): number {
     if (this.#bodyBytes !== undefined) return this.#bodyBytes;
@@ -152,8 +153,14 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
    * then every response_headers change on the way (set, or null to delete).
    */
   writeHead(status: number, headers: HeaderMap = {}): void {
-    const res = this.res;
     this.statusCode = status;
+    if (status < 100) writeStatusBelow100(this, status, headers);
+    else this.writeNodeHead(status, headers);
+  }
+
+  /** The head as Node writes it, for a status Node accepts (100-999); $status reads statusCode. */
+  writeNodeHead(status: number, headers: HeaderMap): void {
+    const res = this.res;
     // An answer that names its server (an application's own Server header, in any case) keeps it.
     let named = false;
     for (const name in headers) if (name.length === 6 && name.toLowerCase() === 'server') named = true;
@@ -168,4 +175,26 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     for (const changes of this.headerChanges) changes.apply(this);
     res.writeHead(status);
   }
+
+  /** writeHead() for an answer of Weft's own (an error page): no action's response_headers. */
+  writeErrorHead(status: number, headers: HeaderMap = {}): void {
+    this.headerChanges = [];
+    this.writeHead(status, headers);
+  }
+}
+
+/**
+ * A "return" of 0-99 (Unit accepts 0-999 and sends it as "HTTP/1.1 000 \r\n",
+ * its form for a status it has no reason phrase for). Node refuses a status
+ * under 100, so the head is made for 200 and its status line replaced before
+ * anything is sent: keep-alive and pipelining stay Node's.
+ */
+function writeStatusBelow100(ctx: RequestContext, status: number, headers: HeaderMap): void {
+  const res = ctx.res;
+  ctx.writeNodeHead(200, headers);
+  const head = res as unknown as { _header: string | null };
+  if (typeof head._header === 'string') {
+    head._header = `HTTP/1.1 ${String(status).padStart(3, '0')} \r\n${head._header.slice(head._header.indexOf('\r\n') + 2)}`;
+  }
+  res.statusCode = status;
 }

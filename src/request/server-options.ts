@@ -5,7 +5,7 @@ import type http from 'node:http';
 
 import type { HttpSettings } from './settings.js';
 
-/** Unit reads a request header in up to 4 buffers of 8 KiB. */
+/** Unit reads a request head in up to 4 buffers of 8 KiB (the defaults of large_header_buffers and _size). */
 export const MAX_HEADER_SIZE = 32 * 1024;
 
 /**
@@ -22,8 +22,13 @@ export const SERVER_OPTIONS = {
   insecureHTTPParser: false,
 } as const;
 
-/** settings.http's timeouts on a server: header_read_timeout, idle_timeout, send_timeout. */
+/**
+ * settings.http on a server: header_read_timeout, idle_timeout,
+ * send_timeout, and the head's size limit (Node reads maxHeaderSize when a
+ * connection starts, so a new configuration applies to new connections).
+ */
 export function applyTimeouts(server: http.Server, h: HttpSettings): void {
+  (server as unknown as { maxHeaderSize: number }).maxHeaderSize = h.maxHeaderSize;
   server.headersTimeout = h.headerReadTimeoutMs;
   server.keepAliveTimeout = h.idleTimeoutMs;
   // Inactivity while a request is in progress: send_timeout (idle
@@ -34,7 +39,6 @@ export function applyTimeouts(server: http.Server, h: HttpSettings): void {
 /** Makes a server someone else created (an app's own) parse as SERVER_OPTIONS say. */
 export function applyServerOptions(server: http.Server, h: HttpSettings): void {
   const s = server as unknown as Record<string, unknown>;
-  s.maxHeaderSize = SERVER_OPTIONS.maxHeaderSize;
   s.requireHostHeader = SERVER_OPTIONS.requireHostHeader;
   s.insecureHTTPParser = SERVER_OPTIONS.insecureHTTPParser;
   s.requestTimeout = SERVER_OPTIONS.requestTimeout;

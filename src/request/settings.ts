@@ -10,6 +10,10 @@ export interface HttpSettings {
   logRoute: boolean;
   serverVersion: boolean;
   mimeTypes: Record<string, string | string[]>;
+  /** large_header_buffer_size: the longest request line or header field (Unit: 414, 431 beyond). */
+  largeHeaderBufferSize: number;
+  /** large_header_buffer_size × large_header_buffers: the whole request head (Node's maxHeaderSize; 431 beyond). */
+  maxHeaderSize: number;
 }
 
 interface RawHttp {
@@ -23,6 +27,8 @@ interface RawHttp {
   log_route?: boolean;
   server_version?: boolean;
   static?: { mime_types?: Record<string, string | string[]> };
+  large_header_buffer_size?: number;
+  large_header_buffers?: number;
 }
 
 export function httpSettings(settings: { http?: RawHttp } | undefined): HttpSettings {
@@ -38,5 +44,7 @@ export function httpSettings(settings: { http?: RawHttp } | undefined): HttpSett
     logRoute: h.log_route ?? false,
     serverVersion: h.server_version ?? true,
     mimeTypes: h.static?.mime_types ?? {},
+    largeHeaderBufferSize: h.large_header_buffer_size ?? 8192,
+    maxHeaderSize: (h.large_header_buffer_size ?? 8192) * (h.large_header_buffers ?? 4),
   };
 }

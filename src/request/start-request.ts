@@ -42,6 +42,19 @@ function hostHeaders(raw: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Unit reads a request head into buffers of large_header_buffer_size: a
+ * request line that does not fit one is a 414, a header field a 431 (the
+ * whole head is bounded by Node's maxHeaderSize, set from both settings).
+ */
+function headTooLarge(req: http.IncomingMessage, limit: number): number {
+  // method, SP, target, SP, "HTTP/1.1", CRLF
+  if ((req.method?.length ?? 0) + (req.url?.length ?? 0) + 12 > limit) return 414;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].length + raw[i + 1].length + 4 > limit) return 431;
+  return 0;
+}
+
 function endpoint(address: string | undefined, port: number | undefined): SocketEndpoint | null {
   return address === undefined ? null : { address, port: port ?? 0 };
 }
@@ -107,11 +120,11 @@ export function startRequest<C extends EngineView>(
     });
   }
 
-  // HTTP/1.1 requires a Host; a missing one is a 400, as Node and RFC 9112 say.
-  const hostMissing = hosts.length === 0 && req.httpVersionMinor === 1 && req.httpVersionMajor === 1;
-  if (!target.ok || host === null || hostMissing) {
+  // Unit serves an HTTP/1.1 request without Host ($host is then empty); two Hosts are a 400.
+  const status = req.httpVersionMajor !== 1 ? 505 : !target.ok || host === null ? 400 : headTooLarge(req, conf.http.largeHeaderBufferSize);
+  if (status !== 0) {
     options.rejected?.(ctx);
-    errorResponse(ctx, 400);
+    errorResponse(ctx, status);
     return null;
   }
   const length = Number(req.headers['content-length'] ?? 0);

@@ -3,6 +3,8 @@
 // Node's crypto; what GET /certificates shows is built from the parse.
 import crypto from 'node:crypto';
 
+import { ErrorCodes, WeftError } from '../errors.js';
+
 export interface NameInfo {
   common_name?: string;
   country?: string;
@@ -26,19 +28,29 @@ export interface BundleInfo {
 
 export interface ParsedBundle {
   info: BundleInfo;
-  /** Names the leaf certificate is valid for (CN and DNS alt names), for SNI. */
+  /**
+   * Names the leaf certificate is valid for, for SNI, as Unit takes them
+   * (nxt_openssl_cert_get_names): its DNS subjectAltNames when it has any,
+   * its common name only when it has none.
+   */
   serverNames: string[];
 }
 
-export class BundleError extends Error {
+/** What the control API answers as 400 "Invalid certificate." with the message as its detail. */
+export class BundleError extends WeftError {
   override name = 'BundleError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.TLS_BUNDLE, message, options);
+  }
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 
-function parseName(text: string): NameInfo {
+/** `text`: Node's one-field-a-line form; undefined for an empty name (a certificate may name itself only in its SANs). */
+function parseName(text: string | undefined): NameInfo {
   const fields = new Map<string, string>();
-  for (const line of text.split('\n')) {
+  for (const line of (text ?? '').split('\n')) {
     const eq = line.indexOf('=');
     if (eq > 0) fields.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
   }
@@ -87,8 +99,21 @@ function keyDescription(key: crypto.KeyObject): string {
   }
 }
 
-/** Parses and checks a bundle: a chain that is consistent and a key that belongs to its leaf. */
+/**
+ * Parses and checks a bundle: a chain that is consistent and a key that
+ * belongs to its leaf. Whatever the text, the only error is a BundleError:
+ * an upload never reaches the API as an internal error.
+ */
 export function parseBundle(pem: string): ParsedBundle {
+  try {
+    return parseChecked(pem);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    throw new BundleError(`the bundle cannot be read: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function parseChecked(pem: string): ParsedBundle {
   const blocks = [...pem.matchAll(PEM_BLOCK)];
   const certs: crypto.X509Certificate[] = [];
   let key: crypto.KeyObject | undefined;
@@ -123,11 +148,16 @@ export function parseBundle(pem: string): ParsedBundle {
     return { subject, issuer: parseName(c.issuer), validity: { since: validityDate(c.validFrom), until: validityDate(c.validTo) } };
   });
   const leaf = chain[0].subject;
-  const serverNames = [...(leaf.alt_names ?? []), ...(leaf.common_name ? [leaf.common_name] : [])].map((n) => n.toLowerCase());
+  const names = leaf.alt_names ?? (leaf.common_name ? [leaf.common_name] : []);
+  const serverNames = names.map((n) => n.toLowerCase());
   return { info: { key: keyDescription(key), chain }, serverNames };
 }
 
-/** Does a certificate name (possibly "*.example.com") cover a requested server name? */
+/**
+ * Does a certificate name (possibly "*.example.com") cover a requested
+ * server name? Without case; a wildcard stands for exactly one leading
+ * label, so "*.example.com" does not cover "example.com".
+ */
 export function nameMatches(pattern: string, serverName: string): boolean {
   const name = serverName.toLowerCase();
   if (pattern === name) return true;

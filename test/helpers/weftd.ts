@@ -45,6 +45,8 @@ export interface StartOptions {
   dir?: string;
   /** Instead of "--log <dir>/weft.log" (e.g. ["--log", "-"]); readiness is then looked for in the output. */
   logArgs?: string[];
+  /** weftd's working directory (default: the test's). */
+  cwd?: string;
 }
 
 export function readLog(file: string): string {
@@ -110,6 +112,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   // A restart appends to the same log: only what this run writes counts.
   const logStart = readLog(logPath).length;
   const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -90,6 +90,7 @@ export class MainProcess {
       threads: options.threads,
       noDaemon: options.noDaemon,
       control: options.control,
+      startDir: options.startDir,
     };
     this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
     this.port = new Port(process.pid, this.log);

@@ -42,6 +42,8 @@ export interface RouterEnvironment {
   port: Port;
   mainPid: number;
   version: string;
+  /** weftd's working directory: what a relative "share" is read from. */
+  startDir?: string;
   directory: AppDirectory;
 }
 
@@ -78,7 +80,11 @@ export class Configuration implements EngineView {
       log: env.log,
       version: env.version,
       share: (action, path, mimeTypes) =>
-        compileShare(action as never, { mimeTypes, compileTemplate: (text) => compileTemplate(text, `${path}/share`) as never }),
+        compileShare(action as never, {
+          mimeTypes,
+          compileTemplate: (text) => compileTemplate(text, `${path}/share`) as never,
+          baseDir: env.startDir,
+        }),
       proxy: (address, path) => compileProxyTarget(address, path),
     });
     this.http = this.engine.http;

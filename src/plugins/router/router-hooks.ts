@@ -15,6 +15,7 @@ export const routerHooks: ProcessHooks = {
       mainPid: ctx.runtime.mainPid,
       log: ctx.log,
       version: ctx.runtime.options.version,
+      startDir: ctx.runtime.options.startDir ?? '/',
       factory: serverFactory,
     });
     state = router;

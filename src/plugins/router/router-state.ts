@@ -35,7 +35,18 @@ export class RouterState {
   #version: string;
   #factory: (state: RouterState) => ServerFactory;
 
-  constructor(options: { port: Port; mainPid: number; log: Logger; version: string; factory: (state: RouterState) => ServerFactory }) {
+  #startDir: string;
+
+  constructor(options: {
+    port: Port;
+    mainPid: number;
+    log: Logger;
+    version: string;
+    /** weftd's working directory: what a relative "share" is read from. */
+    startDir: string;
+    factory: (state: RouterState) => ServerFactory;
+  }) {
+    this.#startDir = options.startDir;
     this.listeners = new ListenerSet(options.port, options.mainPid);
     this.#log = options.log;
     this.#port = options.port;
@@ -58,6 +69,7 @@ export class RouterState {
       port: this.#port,
       mainPid: this.#mainPid,
       version: this.#version,
+      startDir: this.#startDir,
       directory: this.directory,
     });
     try {
@@ -81,6 +93,7 @@ export class RouterState {
     for (const server of this.listeners.servers()) {
       server.headersTimeout = next.http.headerReadTimeoutMs;
       server.keepAliveTimeout = next.http.idleTimeoutMs;
+      (server as unknown as { maxHeaderSize: number }).maxHeaderSize = next.http.maxHeaderSize;
       server.timeout = next.http.sendTimeoutMs;
     }
     previous?.retire(next);

@@ -17,7 +17,7 @@ import type { Logger } from '../../../kernel/log/logger.js';
 import type { AccessLogWriter } from '../../../request/access-log/access-log-writer.js';
 import type { CompiledFormat } from '../../../request/access-log/access-log-format.js';
 import type { RawAction } from '../../../request/actions.js';
-import { answerClientError } from '../../../request/client-error.js';
+import { answerClientError, answerConnect } from '../../../request/client-error.js';
 import { decideDestination } from '../../../request/decide.js';
 import { RequestEngine } from '../../../request/engine.js';
 import type { RawEngineConfig } from '../../../request/engine.js';
@@ -81,6 +81,15 @@ export class Edge {
 
   configureServer(server: http.Server): void {
     applyServerOptions(server, this.engine.http);
+    // Node emits CONNECT only to a server with a listener (else it drops the
+    // connection): this one lets Weft's connections get Unit's 400 (the
+    // request tracker answers them before any listener); on the app's own
+    // connections it does what Node would, unless the app listens itself.
+    if (!server.listeners('connect').includes(dropConnect)) server.on('connect', dropConnect);
+  }
+
+  connect(socket: net.Socket): void {
+    answerConnect(socket, this.engine.serverHeader);
   }
 
   clientError(error: NodeJS.ErrnoException, socket: net.Socket): void {
@@ -165,6 +174,10 @@ export class Edge {
     this.#guard?.stop();
     this.#o.accessLog?.close();
   }
+}
+
+function dropConnect(this: http.Server, _req: IncomingMessage, socket: net.Socket): void {
+  if (this.listenerCount('connect') === 1) socket.destroy();
 }
 
 function keepOnly(req: IncomingMessage, raw: string[]): void {

@@ -34,6 +34,8 @@ export interface EdgeHooks {
   admit(req: IncomingMessage, res: ServerResponse): boolean;
   /** A malformed request on such a connection: answered here. */
   clientError(error: NodeJS.ErrnoException, socket: Socket): void;
+  /** A CONNECT request on such a connection: answered here. */
+  connect(socket: Socket): void;
 }
 
 export class RequestTracker {
@@ -119,6 +121,9 @@ export class RequestTracker {
         return true;
       } else if (event === 'clientError' && tracker.#edge !== null && (b as DirectSocket)[DIRECT] !== undefined) {
         tracker.#edge.clientError(a as NodeJS.ErrnoException, b as Socket);
+        return true;
+      } else if (event === 'connect' && tracker.#edge !== null && (b as DirectSocket)[DIRECT] !== undefined) {
+        tracker.#edge.connect(b as Socket);
         return true;
       }
       switch (arguments.length) {

@@ -10,7 +10,7 @@ import { attachSessionCache } from '../tls/session-cache.js';
 
 import type { RouterState } from '../router-state.js';
 import type { ServerFactory } from '../listeners/listener-set.js';
-import { answerClientError } from '../../../request/client-error.js';
+import { answerClientError, answerConnect } from '../../../request/client-error.js';
 import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.js';
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
@@ -76,6 +76,7 @@ export function serverFactory(state: RouterState): ServerFactory {
       server.on('tlsClientError', () => state.metrics.handshake(address, false));
     }
     server.on('clientError', onClientError(state));
+    server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket, state.current?.serverHeader ?? 'Weft'));
     if (kind === 'direct') {
       // The application processes accept on this socket; the router takes
       // only what they hand over (relay), on this same server.

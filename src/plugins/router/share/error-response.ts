@@ -24,6 +24,7 @@ export function sendError(request: ShareRequest, status: number): void {
   }
   const { body, headers } = page(status);
   if (status >= 500) res.shouldKeepAlive = false;
-  request.writeHead(status, headers);
+  if (request.writeErrorHead) request.writeErrorHead(status, headers);
+  else request.writeHead(status, headers);
   res.end(request.method === 'HEAD' ? undefined : body);
 }

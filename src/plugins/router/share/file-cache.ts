@@ -1,21 +1,31 @@
-// Small files in memory, so that a hit costs no system call at all: the
-// contents and a ready-made head, keyed by how the file was found
-// (resolution limits, chroot, path). An entry is trusted for REVALIDATE_MS;
-// the first request after that waits for one async stat of the path (shared
-// by every request that arrives meanwhile) and the entry stands only if the
-// same inode is there with the same size, mtime and ctime; otherwise the
-// file is opened again through openat2 (load-file.ts), which confirms,
-// replaces or forgets the entry. The stat is a change detector, not an
-// access check: it can only confirm the very inode an earlier openat2
-// reached, so it cannot widen what the share serves.
+// Small files in memory: the contents and a ready-made head, keyed by how
+// the file was found (resolution limits, chroot, path). Unit stats a file
+// on every request, so a file changed on disk is served with its new size,
+// ETag and Last-Modified at once; so does Weft by default
+// (revalidateMs = 0): a hit costs one synchronous stat of the path (a few
+// microseconds for a file in the dentry cache, measured in docs/share.md)
+// and no open or read. The entry stands only if the same inode is there
+// with the same size, mtime and ctime; otherwise the request takes the
+// slow path and the file is opened again through openat2 (load-file.ts),
+// which confirms, replaces or forgets the entry. The stat is a change
+// detector, not an access check: it can only confirm the very inode an
+// earlier openat2 reached, so it cannot widen what the share serves.
+//
+// With revalidateMs > 0 (tests, benchmarks) an entry is trusted that long
+// without a stat; the first request after that waits for one async stat,
+// shared by every request that arrives meanwhile.
 //
 // Bounded by total bytes, least recently used first. An entry moves to the
-// young end when it is confirmed, at most once per REVALIDATE_MS, which
-// keeps hits free of bookkeeping; the order is that approximate.
+// young end when it is confirmed, at most once per TOUCH_MS, which keeps
+// hits free of bookkeeping; the order is that approximate.
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 import { FileEntry } from './file-entry.js';
 import { CACHE_MAX_BYTES, CACHE_MAX_FILE_BYTES, REVALIDATE_MS, SETTLE_MS } from './limits.js';
+
+/** How often at most a hit moves its entry to the young end of the LRU order. */
+const TOUCH_MS = 1000;
 
 export interface FileCacheOptions {
   maxBytes?: number;
@@ -55,12 +65,31 @@ export class FileCache {
   /** The entry when it is known to be current; else undefined (absent, or due for a check). */
   fresh(key: string, now: number): FileEntry | undefined {
     const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.revalidateMs === 0) return this.#statNow(entry, now);
     // A negative age is a wall clock stepped back: check now rather than trust the entry for that long.
-    if (entry !== undefined && now >= entry.checkedAt && now - entry.checkedAt < this.revalidateMs) {
+    if (now >= entry.checkedAt && now - entry.checkedAt < this.revalidateMs) {
       this.#hits++;
       return entry;
     }
     return undefined;
+  }
+
+  /** The per-request check: the entry when a stat of its path shows the very same file; else the slow path decides. */
+  #statNow(entry: FileEntry, now: number): FileEntry | undefined {
+    this.#revalidations++;
+    let stats;
+    try {
+      stats = statSync(entry.requestPath ?? entry.statPath, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    // A miss is not proof of a change (an absolute symlink inside a chroot
+    // names another file from the real root): the slow path's openat2 says.
+    if (stats === undefined || !entry.settled || !entry.sameFile(stats)) return undefined;
+    this.#hits++;
+    if (now < entry.checkedAt || now - entry.checkedAt >= TOUCH_MS) this.#touch(entry, now);
+    return entry;
   }
 
   /** The entry, fresh or not, to check before use. */

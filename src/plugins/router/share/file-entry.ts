@@ -12,8 +12,13 @@ export type ResponseHeaders = Readonly<Record<string, string | number>>;
 export class FileEntry {
   /** What the file was found by: resolution limits, chroot and path. */
   readonly key: string;
-  /** The same file named from the real root, for the once-a-second stat. */
+  /** The same file named from the real root (symlinks resolved), for the periodic async check. */
   readonly statPath: Buffer;
+  /**
+   * The path the share named (symlinks not resolved), for the per-request
+   * stat: a symlink swapped to another file is seen as a change.
+   */
+  requestPath: Buffer | undefined;
   readonly dev: number;
   readonly ino: number;
   readonly size: number;

@@ -36,5 +36,6 @@ export function compileShare(action: ShareAction, options: ShareOptions): ShareH
     guardClimbing: !texts.some((text) => text.includes('..')) && !index.includes('..'),
     hasFallback: action.fallback !== undefined,
     cache: options.cache ?? sharedFileCache,
+    base: toByteString(options.baseDir === undefined || options.baseDir === '/' ? '' : options.baseDir.replace(/\/+$/, '')),
   });
 }

@@ -6,8 +6,11 @@ export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
 /** A larger file is never cached: it is streamed from its fd on every request. */
 export const CACHE_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
-/** A cached entry is checked against the disk at most this often: the longest a changed file is served stale. */
-export const REVALIDATE_MS = 1000;
+/**
+ * How long a cached entry is trusted without a stat: 0, a stat on every
+ * request, as Unit (a changed file is never served stale).
+ */
+export const REVALIDATE_MS = 0;
 
 /**
  * A file changed this recently when it was read may change again within one

@@ -76,6 +76,7 @@ async function attempt(load: LoadRequest): Promise<LoadResult | null> {
     const body = await readWhole(fd, stats.size);
     if (body === null) return null;
     const entry = new FileEntry(load.key, statPath, stats, body, readAt, cache.settleMs);
+    entry.requestPath = byteStringBuffer(load.path);
     cache.insert(entry);
     return { kind: 'file', entry };
   } finally {

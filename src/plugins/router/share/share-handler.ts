@@ -39,6 +39,8 @@ export interface ShareSettings {
   guardClimbing: boolean;
   hasFallback: boolean;
   cache: FileCache;
+  /** Prefixed to a share path not starting with "/" (weftd's working directory; "" for "/"). */
+  base: string;
 }
 
 const SERVED: Promise<ShareOutcome> = Promise.resolve('served');
@@ -111,6 +113,8 @@ export class ShareRequestHandler implements ShareHandler {
   #target(value: string, chroot: string): Target | 403 | 404 {
     if (value.length === 0) return 404;
     const s = this.#s;
+    // unitd opens a relative share from its working directory; the router's is "/".
+    if (value.charCodeAt(0) !== 0x2f) value = `${s.base}/${value}`;
     const slash = value.charCodeAt(value.length - 1) === 0x2f;
     const path = slash ? value + s.index : value;
     const contentType = s.mime.typeOf(path);
@@ -122,7 +126,9 @@ export class ShareRequestHandler implements ShareHandler {
   async #slow(request: ShareRequest, i: number, chroot: string, target: Target, key: string): Promise<ShareOutcome> {
     const s = this.#s;
     try {
-      const stale = s.cache.peek(key);
+      // With a stat per request the check was just made; a path check by real
+      // path would miss a symlink swapped to another file: open it again.
+      const stale = s.cache.revalidateMs > 0 ? s.cache.peek(key) : undefined;
       if (stale !== undefined && (await s.cache.revalidate(stale))) {
         this.#sendEntry(request, stale, target.contentType);
         return 'served';

@@ -28,6 +28,8 @@ export interface ShareOptions {
   compileTemplate(text: string): (request: ShareRequest) => string;
   /** Where the action sits in the configuration ("/routes/0/action"), for compile errors. */
   path?: string;
+  /** What a relative share path is read from (weftd's working directory, as unitd's); "/" when absent. */
+  baseDir?: string;
   /** The cache to use; the router's shared one by default (tests and benchmarks pass their own). */
   cache?: FileCache;
 }
@@ -47,6 +49,8 @@ export interface ShareRequest {
    * it must not be modified.
    */
   writeHead(status: number, headers: Record<string, string | number | string[]>): void;
+  /** writeHead() for the share's own error answers (403, 404, 500): without response_headers, as Unit. */
+  writeErrorHead?(status: number, headers: Record<string, string | number | string[]>): void;
   /** The body goes out with res.write/res.end, after writeHead. */
   res: ServerResponse;
   /** The router's error log, for what Unit logs (files it could not open). */

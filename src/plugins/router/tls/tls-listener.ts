@@ -26,6 +26,18 @@ export interface TlsServerSetup {
   sessionCacheSize: number;
 }
 
+/**
+ * The bundle for a server name as Unit's lookup finds it: an exact name in
+ * any bundle before a wildcard one; then the first bundle listed. None: the
+ * listener's first (default) bundle.
+ */
+function pick(contexts: Context[], servername: string): Context | undefined {
+  const name = servername.toLowerCase();
+  return (
+    contexts.find((c) => c.names.includes(name)) ?? contexts.find((c) => c.names.some((n) => n.startsWith('*.') && nameMatches(n, name)))
+  );
+}
+
 export function certificateNames(config: TlsConfig): string[] {
   return Array.isArray(config.certificate) ? config.certificate : [config.certificate];
 }
@@ -46,14 +58,12 @@ export function tlsSetup(config: TlsConfig, bundles: Record<string, string>, cre
     ...base,
     key: bundles[certificateNames(config)[0]],
     cert: bundles[certificateNames(config)[0]],
-    SNICallback: (servername, cb) => {
-      const found = contexts.find((c) => c.names.some((n) => nameMatches(n, servername)));
-      cb(null, (found ?? fallback).context);
-    },
+    SNICallback: (servername, cb) => cb(null, (pick(contexts, servername) ?? fallback).context),
   };
   if (session.timeout !== undefined) options.sessionTimeout = session.timeout;
   const tickets = session.tickets ?? false;
-  if (tickets === false) {
+  // No key at all ("tickets": []) is tickets off, as in Unit.
+  if (tickets === false || (Array.isArray(tickets) && tickets.length === 0)) {
     options.secureOptions = (options.secureOptions ?? 0) | crypto.constants.SSL_OP_NO_TICKET;
   } else if (typeof tickets === 'string' || Array.isArray(tickets)) {
     // Unit rotates through several keys; Node takes one 48-byte key: the first.

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
+import { control } from './helpers/control.js';
 import { raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { startWithConfig } from './helpers/router.js';
@@ -138,4 +139,18 @@ test('pass to an application whose name holds "/" (written %2F), routed and acce
     t.is(info.status, 200, `port ${port === routed ? 'routed' : 'direct'}`);
     t.regex(info.text, /"isMain":true/);
   }
+});
+
+test('Unit\'s old listener form, "application": "<name>", passes to that app (its processes accept), and GET /config keeps it as written', async (t) => {
+  const port = await freePort();
+  const listener = `127.0.0.1:${port}`;
+  const w = await startWithConfig(t, {
+    listeners: { [listener]: { application: 'plain' } },
+    applications: { plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+  });
+  const r = await request({ port }, '/info');
+  t.is(r.status, 200);
+  t.is((JSON.parse(r.text) as { method: string }).method, 'GET');
+  const config = (await control(w.controlPath, 'GET', '/config/listeners')).body as Record<string, unknown>;
+  t.deepEqual(config[listener], { application: 'plain' });
 });

@@ -379,7 +379,7 @@ async function runOnce(h: Harness, entry: number, withApps: boolean, muts: Mutat
   if (!first) return problems;
   const current: Json = first.status === 200 ? base : {};
   h.stats.base[first.status] = (h.stats.base[first.status] ?? 0) + 1;
-  if (first.status !== 200) note(h, `base ${first.status}`, first.text);
+  if (first.status !== 200) note(h, `base ${first.status} (corpus entry "${CORPUS[entry].name}")`, first.text);
 
   const { text, doc } = mutate(base, muts);
   const mutated = doc === undefined ? undefined : sanitise(doc, env, withApps, false);

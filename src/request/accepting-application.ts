@@ -7,6 +7,7 @@
 // listener that can reach several applications, or one whose destination
 // is computed from variables, or a TLS listener, is accepted by the router.
 import type { RawAction } from './actions.js';
+import { listenerPass } from './engine.js';
 import type { RawEngineConfig, RawListener } from './engine.js';
 
 /** Never more route sets deep than this when following passes (a loop ends here too). */
@@ -51,7 +52,7 @@ function reachable(pass: string, routes: unknown, seen: Set<string>, depth: numb
 /** The application whose processes accept this listener's connections, or undefined (the router does). */
 export function acceptingApplication(listener: RawListener, config: RawEngineConfig): string | undefined {
   if (listener.tls !== undefined) return undefined;
-  const apps = reachable(listener.pass, config.routes, new Set(), 0);
+  const apps = reachable(listenerPass(listener), config.routes, new Set(), 0);
   if (apps === null || apps.size !== 1) return undefined;
   const [name] = apps;
   return config.applications?.[name] === undefined ? undefined : name;

@@ -20,10 +20,19 @@ import { httpSettings } from './settings.js';
 import type { HttpSettings } from './settings.js';
 
 export interface RawListener {
-  pass: string;
+  /** Where requests go; absent in the old form, which names an "application" instead. */
+  pass?: string;
+  /** Unit's old listener member: the same as "pass": "applications/<name>". */
+  application?: string;
   backlog?: number;
   tls?: unknown;
   forwarded?: ForwardedConfig;
+}
+
+/** A listener's destination, also in Unit's old form ("application": "<name>"). */
+export function listenerPass(l: RawListener): string {
+  if (l.pass !== undefined) return l.pass;
+  return `applications/${encodeURIComponent(l.application ?? '')}`;
 }
 
 /** The members of a configuration the engine reads. */
@@ -77,7 +86,7 @@ export class RequestEngine<S = unknown, P = unknown> implements EngineView {
       this.listeners.set(address, {
         address,
         tls: l.tls !== undefined,
-        pass: compilePass(l.pass, `/listeners/${address}/pass`),
+        pass: compilePass(listenerPass(l), `/listeners/${address}/${l.pass === undefined ? 'application' : 'pass'}`),
         client: compileForwarded(l.forwarded, `/listeners/${address}/forwarded`),
       });
     }

@@ -12,7 +12,7 @@ import type { AccessLogConfig, CompiledFormat } from '../../request/access-log/a
 import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
 import type { CompiledAction } from '../../request/actions.js';
 import { acceptingApplication } from '../../request/accepting-application.js';
-import { RequestEngine } from '../../request/engine.js';
+import { listenerPass, RequestEngine } from '../../request/engine.js';
 import type { EngineView, ListenerConf, RawEngineConfig, RawListener } from '../../request/engine.js';
 import type { CompiledRoutes } from '../../request/routing/index.js';
 import { compileTemplate } from '../../request/routing/index.js';
@@ -166,7 +166,7 @@ export class Configuration implements EngineView {
       direct: Object.fromEntries(this.direct),
       // What application processes need to route: no TLS bundles, no upstreams; app names only.
       engine: {
-        listeners: Object.fromEntries(Object.entries(raw.listeners ?? {}).map(([a, l]) => [a, { pass: l.pass, forwarded: l.forwarded }])),
+        listeners: Object.fromEntries(Object.entries(raw.listeners ?? {}).map(([a, l]) => [a, { pass: listenerPass(l), forwarded: l.forwarded }])),
         routes: raw.routes,
         applications: Object.fromEntries(Object.keys(raw.applications ?? {}).map((name) => [name, {}])),
         settings: raw.settings,

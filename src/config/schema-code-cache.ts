@@ -4,8 +4,10 @@
 // validator as ajv's standalone code takes ~15 ms and needs none of ajv's
 // compiler. The schema depends on the application types discovery finds
 // (their versions and members), so the code cannot be made once at build
-// time for every machine: it is made at the first start that needs it and
-// kept in the state dir, named by a hash of everything it was made from.
+// time for every machine. The build makes it for the plugins it finds on the
+// machine it runs on (scripts/prebuild-schema.js, into dist/schema-cache/);
+// any other set is made at the first start that needs it and kept in the
+// state dir. Each copy is named by a hash of everything it was made from.
 //
 // Only main writes (the state dir is root's); the controller reads what main
 // wrote. The file is code main will run: it is used only when it is a
@@ -17,11 +19,16 @@ import path from 'node:path';
 
 import type { ValidateFunction } from 'ajv';
 
+import { distRoot } from '../paths.js';
+
 /** What changes the generated code besides the schema: ajv's own version, the options in schema.ts. */
 export interface CodeKey {
   schema: unknown;
   compilerTag: string;
 }
+
+/** Made by the build for the built-in plugins as found on the build machine; read-only at run time. */
+export const PREBUILT_SCHEMA_CODE_DIR = path.join(distRoot, 'schema-cache');
 
 let cacheDir: string | undefined;
 
@@ -74,9 +81,10 @@ export function cachedValidator(key: CodeKey, compile: () => { validate: Validat
   const dir = cacheDir;
   if (dir === undefined) return compile().validate;
   const file = fileFor(dir, key);
-  if (trusted(file)) {
+  for (const copy of [file, fileFor(PREBUILT_SCHEMA_CODE_DIR, key)]) {
+    if (!trusted(copy)) continue;
     try {
-      return load(fs.readFileSync(file, 'utf8'));
+      return load(fs.readFileSync(copy, 'utf8'));
     } catch {
       // An unreadable or broken copy: compile as if there were none (and replace it below).
     }

@@ -1,14 +1,12 @@
 // The main process: the only privileged one. It daemonises, writes the pid
-// file, opens the log, binds the control socket, starts discovery, then the
-// controller and the router; it supervises them, binds listening sockets for
+// file, opens the log, binds the control socket, starts discovery, the
+// controller and the router together; it supervises them, binds listening sockets for
 // the router, and stops everything on SIGQUIT/SIGTERM/SIGINT.
-import 'reflect-metadata';
-
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
-import { defaultServices } from '../../kernel/container.js';
+import { defaultServices } from '../../kernel/services/default-services.js';
 import { ENGINE_SERVICE } from '../../kernel/engine/event-engine.js';
 import type { EventEngine } from '../../kernel/engine/event-engine.js';
 import { ListenSockets } from '../../kernel/listen/listen-sockets.js';

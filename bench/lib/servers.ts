@@ -56,7 +56,11 @@ export async function nodeServer(script: string, env: Record<string, string> = {
 }
 
 /** weftd with the config `config(port)` makes for a free port; `controlSocket` is its control API. */
-export async function weftServer(config: (port: number, dir: string) => unknown): Promise<BenchServer & { controlSocket: string; dir: string }> {
+/** `wait: false` returns at once (the caller times the start itself). */
+export async function weftServer(
+  config: (port: number, dir: string) => unknown,
+  options: { wait?: boolean } = {},
+): Promise<BenchServer & { controlSocket: string; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
@@ -67,7 +71,7 @@ export async function weftServer(config: (port: number, dir: string) => unknown)
     [path.join(repoRoot, 'bin', 'weftd'), '--no-daemon', '--config', file, '--control', `unix:${dir}/control.sock`, '--statedir', `${dir}/state`, '--pid', `${dir}/pid`, '--log', `${dir}/log`],
     { stdio: 'inherit' },
   );
-  await waitForPort(port);
+  if (options.wait !== false) await waitForPort(port);
   return {
     port,
     pid: child.pid!,

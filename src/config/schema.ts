@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 
 import { argumentError, ErrorCodes, WeftError } from '../errors.js';
@@ -17,6 +16,7 @@ import { appTypePattern, assertAppType, describeAppTypes, sortAppTypes } from '.
 import type { AppTypeSchema, JsonSchema } from './app-types.js';
 import type { Problem } from './problem.js';
 import { describeSchemaErrors } from './schema-errors.js';
+import { cachedValidator } from './schema-code-cache.js';
 
 const SCHEMA_FILE = path.join('schema', 'weft.config.schema.json');
 
@@ -84,7 +84,15 @@ export interface ConfigSchemaValidator {
   check(config: unknown): Problem | null;
 }
 
-function compile(schema: JsonSchema): ValidateFunction {
+// Bumped whenever the options below change: compiled code kept between starts is named by it.
+const COMPILER_OPTIONS_TAG = 'ajv2020 strict unionTypes !strictRequired !allErrors verbose errorMessage 1';
+
+function compile(schema: JsonSchema): { validate: ValidateFunction; code: () => string } {
+  // ajv's compiler (and its ~100 modules) loads only when no compiled copy is kept.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).default;
+  const standalone = (require('ajv/dist/standalone/index.js') as typeof import('ajv/dist/standalone/index.js')).default;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const ajv = new Ajv2020({
     strict: true,
     // The schema names several types for one member where Unit does
@@ -96,18 +104,26 @@ function compile(schema: JsonSchema): ValidateFunction {
     allErrors: false,
     // The failing schema object carries its "errorMessage".
     verbose: true,
+    // Keeps the source, so the compiled validator can be kept as code.
+    code: { source: true },
   });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
   try {
-    return ajv.compile(schema);
+    const validate = ajv.compile(schema);
+    return { validate, code: () => standalone(ajv, validate) };
   } catch (e) {
     throw argumentError(`the configuration schema does not compile: ${(e as Error).message}`);
   }
 }
 
+function ajvVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('ajv/package.json') as { version: string }).version;
+}
+
 export function buildValidator(appTypes: readonly AppTypeSchema[]): ConfigSchemaValidator {
   const schema = buildSchema(appTypes);
-  const validate = compile(schema);
+  const validate = cachedValidator({ schema, compilerTag: `${ajvVersion()} ${COMPILER_OPTIONS_TAG}` }, () => compile(schema));
   return {
     schema,
     check(config: unknown): Problem | null {

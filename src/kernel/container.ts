@@ -7,7 +7,6 @@ import type { DependencyContainer } from 'tsyringe';
 
 import { ENGINE_SERVICE } from './engine/event-engine.js';
 import type { EventEngine } from './engine/event-engine.js';
-import { LibuvEngine } from './engine/libuv-engine.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { Logger } from './log/logger.js';
 import { Port } from './ports/port.js';
@@ -16,12 +15,7 @@ import { ServiceRegistry } from './services/service-registry.js';
 import { ThreadPool } from './threads/thread-pool.js';
 import { ENGINE } from './tokens.js';
 
-/** The registry every process starts with: the engines Weft ships. */
-export function defaultServices(): ServiceRegistry {
-  const services = new ServiceRegistry();
-  services.register<EventEngine>(ENGINE_SERVICE, 'libuv', new LibuvEngine());
-  return services;
-}
+export { defaultServices } from './services/default-services.js';
 
 export interface KernelParts {
   runtime: Runtime;

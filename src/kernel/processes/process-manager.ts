@@ -158,7 +158,9 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     this.#restartTimers.clear();
     const children = [...this.#children.values()];
     for (const c of children) {
-      if (!this.#o.port.send(c.entry.pid, MessageType.QUIT)) c.handle.kill('SIGTERM');
+      // One still booting may not listen for QUIT yet (its start was cut short); SIGTERM reaches it either way.
+      if (c.entry.state === 'ready' && this.#o.port.send(c.entry.pid, MessageType.QUIT)) continue;
+      c.handle.kill('SIGTERM');
     }
     const kill = setTimeout(() => {
       for (const c of children) c.handle.kill('SIGKILL');

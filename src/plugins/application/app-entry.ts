@@ -5,7 +5,8 @@
 // router in routed mode). Nothing happens in a
 // process that was not started by a prototype (no WEFT_APP), so node
 // programs the app itself starts are left alone.
-import 'reflect-metadata';
+// No reflect-metadata: nothing here uses a container, and the app's own
+// Reflect stays what Node gives it.
 
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';

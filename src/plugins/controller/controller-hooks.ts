@@ -26,6 +26,7 @@ import { scrape } from './metrics/scrape.js';
 import { statusMetrics } from './metrics/status-metrics.js';
 import { makeValidator } from '../../config/config-validator.js';
 import { ErrorCodes, WeftError } from '../../errors.js';
+import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
 
 const ROUTER_WAIT_MS = 30000;
 
@@ -55,6 +56,8 @@ export const controllerHooks: ProcessHooks = {
   async setup(ctx) {
     const { port, runtime } = ctx;
     const main = runtime.mainPid;
+    // main compiled the schema for these modules before answering conf-get: the code is there to load.
+    setSchemaCodeDir(schemaCodeDir(runtime.options.stateDir));
     const { value: start } = await port.call(main, 'main.conf-get', {});
     const modules: ModuleInfo[] = start.modules;
     const { value: stored } = await port.call(main, 'main.cert-list', {});

@@ -1,14 +1,12 @@
 // The main process: the only privileged one. It daemonises, writes the pid
-// file, opens the log, binds the control socket, starts discovery, then the
-// controller and the router; it supervises them, binds listening sockets for
+// file, opens the log, binds the control socket, starts discovery, the
+// controller and the router together; it supervises them, binds listening sockets for
 // the router, and stops everything on SIGQUIT/SIGTERM/SIGINT.
-import 'reflect-metadata';
-
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
-import { defaultServices } from '../../kernel/container.js';
+import { defaultServices } from '../../kernel/services/default-services.js';
 import { ENGINE_SERVICE } from '../../kernel/engine/event-engine.js';
 import type { EventEngine } from '../../kernel/engine/event-engine.js';
 import { ListenSockets } from '../../kernel/listen/listen-sockets.js';
@@ -23,6 +21,8 @@ import { daemonReporter, dup2, lookupGroup, lookupUser, resolveCredentials, setP
 import { packageRoot } from '../../paths.js';
 import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
+import { validatorFor } from '../../config/schema.js';
+import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
 import type { ModuleInfo } from '../discovery/protocol.js';
 import './protocol.js';
 import { AppLauncher } from './applications/app-launcher.js';
@@ -51,6 +51,13 @@ interface MainPluginModule extends PluginModule {
   main?(api: MainApi): void | Promise<void>;
 }
 
+/** A promise settled from outside (main.conf-get waits on one that start() settles). */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T | Promise<T>) => void } {
+  let resolve!: (v: T | Promise<T>) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 export class MainProcess {
   readonly options: MainOptions;
   readonly log: Logger;
@@ -62,6 +69,7 @@ export class MainProcess {
   readonly config: ConfigState;
   readonly certificates: CertificateFiles;
   #logFile: LogFile;
+  #configLoaded = deferred<void>();
   #firstApply: { promise: Promise<{ ok: boolean; detail?: string }>; resolve: (r: { ok: boolean; detail?: string }) => void };
   #control: { fd: number; path: string | undefined; address: string } | undefined;
   #pidWritten = false;
@@ -132,11 +140,24 @@ export class MainProcess {
       await this.#bindControlSocket();
       this.#serveKernelMethods();
 
-      await this.#discover();
-      const certificates = new Set(Object.keys(this.certificates.list()));
-      this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
-      await this.processes.start('controller');
-      await this.processes.start('router');
+      // Discovery, the controller and the router need main, not each other:
+      // they start together, and the configuration waits only for discovery
+      // (its schema needs the application types). The controller asks for
+      // the configuration in its setup (main.conf-get waits for it); the
+      // router gets it from the controller once both are READY.
+      setSchemaCodeDir(schemaCodeDir(options.stateDir));
+      const loaded = this.#discover().then(() => {
+        const certificates = new Set(Object.keys(this.certificates.list()));
+        this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
+        // Compiled (and kept for the controller and the next start) even when there was nothing to validate.
+        validatorFor(this.modules);
+      });
+      this.#configLoaded.resolve(loaded);
+      const cores = [this.processes.start('controller'), this.processes.start('router')];
+      // A failure of one is reported after the configuration's own (the more useful reason).
+      for (const p of cores) p.catch(() => undefined);
+      await loaded;
+      for (const p of cores) await p;
       const applied = await this.#firstApply.promise;
       if (!applied.ok && options.config !== undefined) {
         throw new WeftError(ErrorCodes.CONFIG_INVALID, `the configuration in ${options.config} could not be applied: ${applied.detail}`);
@@ -191,17 +212,25 @@ export class MainProcess {
     };
   }
 
+  #confGet(): { config: unknown; modules: ModuleInfo[]; strict: boolean } {
+    return {
+      config: this.config.current,
+      modules: this.modules,
+      // A --config that cannot be applied fails the start; a stored one is dropped.
+      strict: this.options.config !== undefined && !this.#started,
+    };
+  }
+
   #serveKernelMethods(): void {
     this.port.handle('main.control-socket', () => withFds({ address: this.#control!.address }, [this.#control!.fd]));
     this.port.handle('main.modules', ({ modules }) => {
       this.modules = modules;
     });
-    this.port.handle('main.conf-get', () => ({
-      config: this.config.current,
-      modules: this.modules,
-      // A --config that cannot be applied fails the start; a stored one is dropped.
-      strict: this.options.config !== undefined && !this.#started,
-    }));
+    this.port.handle('main.conf-get', async () => {
+      // A configuration that cannot be loaded is never answered: main stops the controller with everything else.
+      await this.#configLoaded.promise.catch(() => new Promise(() => {}));
+      return this.#confGet();
+    });
     this.port.handle('main.conf-store', ({ config }) => {
       this.config.store(config);
       return {};

@@ -153,6 +153,10 @@ export class MainProcess {
         validatorFor(this.modules);
       });
       this.#configLoaded.resolve(loaded);
+      // Its failure is reported below (with the file's line and column); until
+      // the controller asks, nothing else listens, and an unhandled rejection
+      // would end main with a stack trace instead.
+      this.#configLoaded.promise.catch(() => undefined);
       const cores = [this.processes.start('controller'), this.processes.start('router')];
       // A failure of one is reported after the configuration's own (the more useful reason).
       for (const p of cores) p.catch(() => undefined);

@@ -61,6 +61,9 @@ export interface Load {
   stop(): Promise<LoadStats>;
 }
 
+/** ECONNRESET on a connection that had received nothing yet. */
+export const NEVER_ANSWERED_RESET = 'ECONNRESET on a connection never answered';
+
 function classify(e: Error & { code?: string }): FailureKind {
   if (e.message === 'socket hang up') return 'socket hang up';
   if (e.message === 'timeout') return 'timeout';
@@ -96,6 +99,7 @@ export function startLoad(groups: ClientGroup[], options: LoadOptions = {}): Loa
         resolve(r);
       };
       const req = http.request({ host: g.host ?? '127.0.0.1', port: g.port, path: g.path ?? '/', agent }, (res) => {
+        (res.socket as { weftAnswered?: boolean }).weftAnswered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -119,7 +123,14 @@ export function startLoad(groups: ClientGroup[], options: LoadOptions = {}): Loa
         stats.maxSockets = Math.max(stats.maxSockets, open);
         s.once('close', () => open--);
       });
-      req.on('error', (e) => settle({ ok: false, kind: classify(e) }));
+      req.on('error', (e) => {
+        // A reset on a connection that never got a byte: the server never
+        // took it (a stopped server's kernel resets what waited in the
+        // closed listening socket's queue), unlike a reset mid-exchange.
+        const fresh = !(req.socket as { weftAnswered?: boolean } | null)?.weftAnswered;
+        const kind = classify(e);
+        settle({ ok: false, kind: kind === 'ECONNRESET' && fresh ? NEVER_ANSWERED_RESET : kind });
+      });
       req.end();
     });
 

@@ -3,14 +3,10 @@
 // (Debian's package), keep-alive with 64 connections:
 //
 //   WSGI: gunicorn (Debian's, 1 sync worker) vs Weft processes: 1 and 2
-//         (direct mode: the processes accept the listener themselves) and
-//         processes: 1 behind a deciding route (routed mode: today's router
-//         forwards HTTP/1.1; the frames transport replaces that hop once the
-//         router is rewired).
+//         (the router accepts, and forwards over Weft's frames,
+//         src/transport/frames/) and processes: 1 behind a route that
+//         decides.
 //   ASGI: uvicorn (Debian's, 1 worker) vs the same Weft rows.
-//   Both: "frames via a stand-in router": Node's HTTP server in a process of
-//   its own forwarding over src/transport/frames/ (frames-stand-in.ts), the
-//   hop the rewired router will make.
 //
 // Then a 1 MiB upload and a 1 MiB download through Weft (routed), with the
 // Python process's resident set before and at its peak (VmHWM): the body
@@ -69,23 +65,6 @@ function getJson(options: http.RequestOptions): Promise<unknown> {
   });
 }
 
-/** bench/python/frames-stand-in.ts: Node's HTTP server forwarding over Weft's frames, as the rewired router will. */
-async function framesStandIn(module: string, callable?: string): Promise<BenchServer> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'frames-stand-in.js'), module, ...(callable ? [callable] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`the frames stand-in exited with ${code}`)));
-  });
-  return { port, pid: child.pid!, stop: () => stopChild(child) };
-}
-
 async function waitForProcesses(socketPath: string, app: string, wanted: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
     const p = (await getJson({ socketPath, path: `/status/applications/${app}/processes` })) as { running?: number; starting?: number };
@@ -138,8 +117,7 @@ async function hello(): Promise<void> {
       f.baseline,
       { name: 'weft processes: 1', start: () => weft(f.weft, 1) },
       { name: 'weft processes: 2', start: () => weft(f.weft, 2) },
-      { name: 'weft routed, processes: 1', start: () => weft(f.weft, 1, true) },
-      { name: 'frames via a stand-in router', start: () => framesStandIn(String(f.weft.module), f.weft.callable as string | undefined) },
+      { name: 'weft behind a route, processes: 1', start: () => weft(f.weft, 1, true) },
     ] as Scenario[],
   }));
   for (let r = 0; r < rounds; r++) {

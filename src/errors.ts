@@ -68,6 +68,10 @@ export const ErrorCodes = {
   NOTIFY: 'WEFT_ERR_NOTIFY',
   /** A metric was defined or used against Prometheus' rules (name, labels, type). */
   METRICS: 'WEFT_ERR_METRICS',
+  /** This Node lacks (or changed) an internal Weft has no public replacement for (src/node-internals/catalogue.ts): the process does not start. */
+  NODE_INTERNAL: 'WEFT_ERR_NODE_INTERNAL',
+  /** This Node lacks (or changed) an internal Weft has a public fallback for: logged once per process, which then takes the slower path. */
+  NODE_INTERNAL_FALLBACK: 'WEFT_ERR_NODE_INTERNAL_FALLBACK',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -5,7 +5,7 @@
 // that needs it, that this Node still has it and that it still behaves as
 // Weft expects; the probe's answer decides whether Weft uses it, falls back
 // to the public path, or refuses to start (catalogue.ts lists them all,
-// check.ts runs them).
+// check.ts runs them at a process's start).
 
 /** The kinds of process that run Weft code in Node. */
 export type NodeProcessKind = 'main' | 'router' | 'application';
@@ -19,6 +19,8 @@ export interface NodeInternal {
   readonly usedBy: readonly NodeProcessKind[];
   /** The source files that use it. */
   readonly where: readonly string[];
+  /** The public alternative, and what it costs (or why there is none). */
+  readonly why: string;
   /**
    * When it is missing or changed: "fallback" (a public path takes over,
    * slower or less exact, logged once per process) or "refuse" (the process

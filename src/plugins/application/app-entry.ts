@@ -5,8 +5,9 @@
 // router in routed mode). Nothing happens in a
 // process that was not started by a prototype (no WEFT_APP), so node
 // programs the app itself starts are left alone.
-import 'reflect-metadata';
-
+// No reflect-metadata here: nothing this process loads uses decorators, and
+// it would add Reflect.getMetadata & co. to the user's app (see
+// test/app-globals.test.ts).
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
@@ -72,11 +73,20 @@ function start(boot: AppBoot): void {
   let retiring = false;
   let serving = '';
   const host = new AppHost({ log: (level, message) => log.log(level, `"${boot.name}" application: ${message}`) });
-  host.install();
+  try {
+    host.install();
+  } catch (e) {
+    // A Node that lacks an internal the host needs: said once, with its code, before any user code ran.
+    const code = (e as { code?: string }).code;
+    port.notify(MAIN, 'main.app-failed', { reason: (e as Error).message });
+    log.error(`"${boot.name}" application: ${(e as Error).message}`, { code });
+    setImmediate(() => process.exit(1));
+    return;
+  }
   // The host runs the app instead of node, so that a failure to load (a
   // missing file, a syntax error, a throw at start) reaches the router with
   // its reason. Not awaited: top-level await may never end.
-  void takeOverMain().then((spec) =>
+  void takeOverMain((why) => log.warn(`"${boot.name}" application: ${why}`, { code: 'WEFT_ERR_NODE_INTERNAL_FALLBACK' })).then((spec) =>
     host.loadApp(spec).catch((e: Error) => {
       port.notify(MAIN, 'main.app-failed', { reason: e.message });
       log.error(`"${boot.name}" application: ${e.message}`, { code: (e as { code?: string }).code });

@@ -43,6 +43,19 @@ function stripPreload(): void {
   else delete process.env.NODE_OPTIONS;
 }
 
+/**
+ * The app's process.execArgv as node would have it without Weft: the
+ * preload is dropped, so that neither the app nor the node processes it
+ * forks (child_process.fork passes execArgv on) see Weft's runtime.
+ */
+function stripPreloadArg(): void {
+  const argv = process.execArgv;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (/app-entry\.js$/.test(argv[i]) && (argv[i - 1] === '--require' || argv[i - 1] === '-r')) argv.splice(i - 1, 2);
+    else if (/^(--require|-r)=.*app-entry\.js$/.test(argv[i])) argv.splice(i, 1);
+  }
+}
+
 function start(boot: AppBoot): void {
   const log = new Logger({
     fd: 2,
@@ -244,5 +257,6 @@ const raw = isMainThread ? process.env[APP_ENV] : undefined;
 if (raw !== undefined) {
   delete process.env[APP_ENV];
   stripPreload();
+  stripPreloadArg();
   start(JSON.parse(raw) as AppBoot);
 }

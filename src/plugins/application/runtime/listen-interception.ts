@@ -26,5 +26,8 @@ export function interceptListen(capture: (server: net.Server, args: unknown[]) =
     if (capture(this, args)) return this;
     return original.apply(this, args);
   };
+  // What an app can read of the function is node's (its name is '' on Node 20 to 26).
+  Object.defineProperty(prototype.listen, 'name', { value: original.name });
+  Object.defineProperty(prototype.listen, 'length', { value: original.length });
   return { original };
 }

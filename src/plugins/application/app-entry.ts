@@ -19,6 +19,7 @@ import { Port } from '../../kernel/ports/port.js';
 import type { ProcessInfo } from '../../kernel/processes/process-table.js';
 import { mapShared, setProcessTitle } from '../../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from './protocol.js';
+import { HIDE_ENV } from '../../node-internals/node-internal.js';
 import type { AppBoot } from './protocol.js';
 import { AppHost } from './runtime/app-host.js';
 import { takeOverMain } from './runtime/main-takeover.js';
@@ -91,8 +92,10 @@ function start(boot: AppBoot): void {
   } catch (e) {
     // A Node that lacks an internal the host needs: said once, with its code, before any user code ran.
     const code = (e as { code?: string }).code;
-    port.notify(MAIN, 'main.app-failed', { reason: (e as Error).message });
+    // Written out before main hears of it: main stops a failed process at once.
     log.error(`"${boot.name}" application: ${(e as Error).message}`, { code });
+    log.flush(1000);
+    port.notify(MAIN, 'main.app-failed', { reason: (e as Error).message, code });
     setImmediate(() => process.exit(1));
     return;
   }
@@ -256,6 +259,8 @@ function closeQuietly(fd: number): void {
 const raw = isMainThread ? process.env[APP_ENV] : undefined;
 if (raw !== undefined) {
   delete process.env[APP_ENV];
+  // Read by the probes already (node-internals/node-internal.ts): not the app's business.
+  delete process.env[HIDE_ENV];
   stripPreload();
   stripPreloadArg();
   start(JSON.parse(raw) as AppBoot);

@@ -47,7 +47,9 @@ function comparable(o: Observations): Observations {
 
 async function underPlainNode(t: ExecutionContext): Promise<Report> {
   const port = await freePort();
-  const child = spawn(process.execPath, [PROBE], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  // Weft's own variables (the test runner's, e.g. WEFT_NODE_CACHE) never reach an app: not this one either.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WEFT')));
+  const child = spawn(process.execPath, [PROBE], { env: { ...env, PORT: String(port) }, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   t.teardown(async () => {
     child.kill('SIGKILL');

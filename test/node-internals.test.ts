@@ -14,6 +14,7 @@ import { NODE_INTERNALS } from '../src/node-internals/catalogue.js';
 import { problemsFor } from '../src/node-internals/check.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
+import { childrenOf, commandLine } from './helpers/processes.js';
 import { startWithConfig } from './helpers/router.js';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -90,4 +91,31 @@ test('internals with a public fallback: routed and direct apps serve through it,
   const parserLines = log.split('\n').filter((l) => /\(http-parser\) is not usable/.test(l));
   t.is(parserLines.length, 2, log);
   t.regex(log, /\(module-run-main\) is not usable/);
+});
+
+test('every process of a weftd runs the Node that started it (the matrix relies on this)', async (t) => {
+  const port = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/plain' } },
+    applications: { plain: { type: 'node', script: path.join(apps, 'plain-http.js'), processes: 1 } },
+  });
+  t.is((await request({ port }, '/info')).status, 200);
+  const node = fs.realpathSync(process.execPath);
+  const tree: number[] = [];
+  const walk = (pid: number): void => {
+    tree.push(pid);
+    for (const child of childrenOf(pid)) walk(child.pid);
+  };
+  walk(w.pid);
+  // main, controller, router, the app's prototype and its process at least.
+  t.true(tree.length >= 5, `${tree.length} processes`);
+  for (const pid of tree) {
+    let exe: string;
+    try {
+      exe = fs.readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    t.is(exe, node, `process ${pid} (${commandLine(pid).slice(0, 80)})`);
+  }
 });

@@ -139,6 +139,9 @@ function main() {
   const hash = sha256(addon);
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
   const results = [];
+  // The CI's own Node ran npm ci already; its engine check is here too, so that every supported Node has one.
+  const own = checkEngines(process.execPath);
+  results.push({ version: `${process.version} (engines only)`, seconds: 0, problems: own ? [own] : [] });
   for (const major of nodes) {
     const started = Date.now();
     const { bin, version } = installNode(major, cache);
@@ -159,7 +162,7 @@ function main() {
     for (const p of problems) process.stderr.write(`node-matrix: ${version}: ${p}\n`);
   }
   process.stdout.write('\nnode-matrix summary\n');
-  for (const r of results) process.stdout.write(`  ${r.version.padEnd(10)} ${r.problems.length === 0 ? 'ok    ' : 'FAILED'} ${r.seconds} s\n`);
+  for (const r of results) process.stdout.write(`  ${r.version.padEnd(26)} ${r.problems.length === 0 ? 'ok    ' : 'FAILED'} ${r.seconds} s\n`);
   if (results.some((r) => r.problems.length > 0)) process.exit(1);
 }
 

@@ -12,9 +12,9 @@
 //   CommonJS main; the only way to run a file as the main module
 //   (require.main === module). import() or require() would make
 //   `require.main === module` false in the app.
-// - Module._resolveFilename: only on a Node without module.registerHooks
-//   (Node 20; registerHooks exists from 22.15 and 23.5), to make
-//   `require('unit-http')` resolve; registerHooks is used where it exists.
+// - Module._resolveFilename: to make `require('unit-http')` and
+//   require.resolve('unit-http') resolve, only where module.registerHooks
+//   (22.15+, 23.5+) does not cover require.resolve(): Node 20 and 22.
 import Module from 'node:module';
 
 import type { NodeInternal } from './node-internal.js';
@@ -59,16 +59,46 @@ export function hasRegisterHooks(): boolean {
   return typeof loader.registerHooks === 'function';
 }
 
+interface HookHandle {
+  deregister?(): void;
+}
+type Resolve = (specifier: string, context: unknown, next: (s: string, c?: unknown) => { url: string }) => { url: string; shortCircuit?: boolean };
+
+let coverResolve: boolean | undefined;
+
+/**
+ * Whether require.resolve() runs module.registerHooks resolve hooks too:
+ * Node 24 and 26 yes, Node 22 (22.23 measured) no (only require() and
+ * import() do). Found out once with a throw-away hook.
+ */
+export function registerHooksCoverResolve(): boolean {
+  if (coverResolve !== undefined) return coverResolve;
+  if (!hasRegisterHooks()) return (coverResolve = false);
+  const specifier = 'weft-probe-of-resolve-hooks';
+  const register = loader.registerHooks as (hooks: { resolve: Resolve }) => HookHandle;
+  const handle = register({
+    resolve: (s, c, next) => (s === specifier ? { url: 'node:path', shortCircuit: true } : next(s, c)),
+  });
+  try {
+    coverResolve = /^(node:)?path$/.test(require.resolve(specifier));
+  } catch {
+    coverResolve = false;
+  } finally {
+    handle?.deregister?.();
+  }
+  return coverResolve;
+}
+
 export const moduleResolveFilename: NodeInternal = {
   id: 'module-resolve-filename',
-  name: 'Module._resolveFilename (Node without module.registerHooks only)',
+  name: 'Module._resolveFilename (Node 20 and 22 only)',
   usedBy: ['application'],
   where: ['src/plugins/application/runtime/unit-http.ts'],
-  why: 'module.registerHooks (public) replaces it on Node >= 22.15; Node 20 has no synchronous public resolve hook for require()',
+  why: 'module.registerHooks (public) replaces it where require.resolve() runs those hooks (Node 24, 26); Node 20 has no such hook, Node 22 runs it for require() but not require.resolve()',
   missing: 'fallback',
   fallback: "require('unit-http') is not mapped to node:http (apps import node:http, or install unit-http themselves)",
   probe: () => {
-    if (hasRegisterHooks()) return undefined;
+    if (registerHooksCoverResolve()) return undefined;
     return typeof loader._resolveFilename === 'function' ? undefined : `Module._resolveFilename is ${typeof loader._resolveFilename}`;
   },
 };

@@ -2,7 +2,9 @@
 //
 // Node >= 22.15 / 23.5: one synchronous resolve hook registered with the
 // public module.registerHooks() maps the name for require() and import()
-// alike, on the app's own thread (no loader thread, no start-up cost).
+// alike, on the app's own thread (no loader thread, no start-up cost). On
+// Node 22 require.resolve() does not run those hooks, so there (as on
+// Node 20) Module._resolveFilename is mapped as well.
 //
 // Node 20 (no registerHooks): CommonJS goes through Module._resolveFilename,
 // the one function every require() and require.resolve() calls (a Node
@@ -17,7 +19,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { hasRegisterHooks, moduleResolveFilename } from '../../../node-internals/module-loader.js';
+import { hasRegisterHooks, moduleResolveFilename, registerHooksCoverResolve } from '../../../node-internals/module-loader.js';
 import { usable } from '../../../node-internals/node-internal.js';
 import { UNIT_HTTP_TARGETS, unitHttpUrl } from './unit-http-targets.js';
 
@@ -51,7 +53,8 @@ export function mapUnitHttpForRequire(): void {
         return nextResolve(specifier, context);
       },
     });
-    return;
+    if (registerHooksCoverResolve()) return;
+    // Node 22: require.resolve() skips those hooks; the loader's own function serves it below.
   }
   // Probed at start-up; when missing, unit-http is simply not provided (logged then).
   if (!usable(moduleResolveFilename)) return;

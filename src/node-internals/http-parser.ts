@@ -6,13 +6,12 @@
 //
 // Why not the public path: http.ClientRequest wraps this same parser with a
 // request object, an IncomingMessage stream and socket bookkeeping per
-// answer. Measured (bench/parser, the same exchange over a socketpair, CPU
-// of the reading side per request; Node 20, 22, 24 and 26 alike within
-// noise): this parser ~9-13 us, the public path through ClientRequest
-// (transport/http1-public-reader.ts) ~40-50 us, 3.5-4.5x. Earlier, a
-// hello world routed through an agent-based hop took 340-390 us of router
-// CPU per request against 74-82 us through this parser. The public path
-// is the fallback when this probe fails.
+// answer. Measured with bench/parser (one connection, small answers one at
+// a time, CPU of the reading process per answer, socket I/O included; a
+// busy 2-core box, load ~17, so trust the ratios): this parser 22 / 22 /
+// 30 / 20 us on Node 20 / 22 / 24 / 26, the public path through
+// ClientRequest (transport/http1-public-reader.ts) 41 / 44 / 96 / 63 us:
+// 1.9x to 3.3x. The public path is the fallback when this probe fails.
 //
 // Loaded lazily (on first use, or by the start-up check), so that a Node
 // without it never stops a process from loading.
@@ -97,10 +96,10 @@ export const httpParser: NodeInternal = {
   name: '_http_common.HTTPParser',
   usedBy: ['router', 'application'],
   where: ['src/transport/http1-node-reader.ts', 'src/node-internals/http-parser.ts'],
-  why: 'http.ClientRequest wraps the same parser with per-answer objects: measured 3-4x the CPU of reading an answer (bench/parser)',
+  why: 'http.ClientRequest wraps the same parser with per-answer objects: 1.9-3.3x the CPU per answer read (bench/parser, Node 20-26)',
   missing: 'fallback',
   fallback:
-    "answers are read through http.ClientRequest (public API; ~4x the parsing CPU per request): routed applications, proxy and relay keep working, slower",
+    "answers are read through http.ClientRequest (public API; 1.9 to 3.3x the CPU per answer read): routed applications, proxy and relay keep working, slower",
   probe,
 };
 

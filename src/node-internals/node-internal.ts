@@ -31,7 +31,10 @@ export interface NodeInternal {
   readonly fallback?: string;
   /**
    * Checks this Node: undefined when it is there and behaves as Weft
-   * expects, otherwise what is wrong. Synchronous, no I/O, microseconds.
+   * expects, otherwise what is wrong. Synchronous, no file or network I/O.
+   * Measured: all of an application process's probes take 4-7 ms of CPU
+   * (Node 20 and 26), most of it the first use of Node's http code, which
+   * the first request would pay anyway; the router's likewise (4-6 ms).
    */
   probe(): string | undefined;
 }

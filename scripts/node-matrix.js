@@ -35,8 +35,8 @@ const DEFAULT_NODES = ['22', '24', '26'];
  * The core subset, by name: every process type (main, controller, router,
  * application, discovery, prototype), both app modes (direct and routed),
  * every Node internal in src/node-internals/catalogue.ts (probes, the
- * refusal and every fallback), the native addon. About 1.5-2 min per Node
- * on a 2-core CI machine; budget 4 min.
+ * refusal and every fallback), the native addon. Measured 129-211 s per Node
+ * (busy 2-core machine, first install included); budget 4 min.
  */
 const CORE = [
   'node-internals', // the catalogue: probes on this Node, refusal, fallbacks (router reader, module-run-main, ...)

@@ -36,7 +36,7 @@ const DEFAULT_NODES = ['22', '24', '26'];
  * application, discovery, prototype), both app modes (direct and routed),
  * every Node internal in src/node-internals/catalogue.ts (probes, the
  * refusal and every fallback), the native addon. Measured 129-211 s per Node
- * (busy 2-core machine, first install included); budget 4 min.
+ * (busy 2-core machine, first install included), 52-69 s cached; budget 4 min.
  */
 const CORE = [
   'node-internals', // the catalogue: probes on this Node, refusal, fallbacks (router reader, module-run-main, ...)

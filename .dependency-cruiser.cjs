@@ -8,7 +8,14 @@ module.exports = {
       severity: 'error',
       comment: 'The kernel knows nothing of process types, the request engine or configuration: only itself, errors and the native layer.',
       from: { path: '^src/kernel/' },
-      to: { path: '^src/', pathNot: ['^src/kernel/', '^src/errors\\.ts$', '^src/native/', '^src/paths\\.ts$', '^src/version\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/kernel/', '^src/errors\\.ts$', '^src/native/', '^src/node-internals/', '^src/paths\\.ts$', '^src/version\\.ts$'] },
+    },
+    {
+      name: 'node-internals-is-a-leaf',
+      severity: 'error',
+      comment: 'The Node internals catalogue (one place for every Node internal Weft touches, with its probe) sits below everything, like native/: only itself, errors and native.',
+      from: { path: '^src/node-internals/' },
+      to: { path: '^src/', pathNot: ['^src/node-internals/', '^src/errors\\.ts$', '^src/native/'] },
     },
     {
       name: 'process-types-apart',
@@ -20,11 +27,11 @@ module.exports = {
     {
       name: 'app-runtime-is-small',
       severity: 'error',
-      comment: "The runtime loaded into users' app processes imports only itself, the application contract and the error catalogue (types aside).",
+      comment: "The runtime loaded into users' app processes imports only itself, the application contract, the error catalogue and the Node internals catalogue (types aside).",
       from: { path: '^src/plugins/application/runtime/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/plugins/application/runtime/', '^src/plugins/application/protocol\\.ts$', '^src/errors\\.ts$'],
+        pathNot: ['^src/plugins/application/runtime/', '^src/plugins/application/protocol\\.ts$', '^src/errors\\.ts$', '^src/node-internals/'],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -49,11 +49,17 @@ function portableGyp() {
   return gyp;
 }
 
-/** What the addon is built from: the sources, the gyp file, Node's ABI (Node-API: the headers of one ABI build alike). */
+/**
+ * What the addon is built from: the sources and the gyp file (which pins the
+ * Node-API version, NAPI_VERSION), for this platform and architecture. Not
+ * the Node that runs the install: the addon uses Node-API only, so one build
+ * loads on every supported Node (scripts/node-matrix.js checks that on each),
+ * and `npm ci` under another Node must not rebuild it.
+ */
 function stamp(gyp) {
   const hash = crypto.createHash('sha256');
   hash.update(JSON.stringify(gyp));
-  hash.update(`${process.versions.modules} ${process.versions.napi} ${process.arch}`);
+  hash.update(`${process.platform} ${process.arch}`);
   const nativeDir = path.join(root, 'native');
   for (const name of fs.readdirSync(nativeDir).sort()) hash.update(name).update(fs.readFileSync(path.join(nativeDir, name)));
   return hash.digest('hex');

@@ -98,8 +98,14 @@ export const ErrorCodes = {
   PLUGIN: 'WEFT_ERR_PLUGIN',
   /** A shared file changed size while it was being sent (the client's answer is cut short). */
   SHARE_FILE_CHANGED: 'WEFT_ERR_SHARE_FILE_CHANGED',
+  /** The other side of one of the router's HTTP connections (an app process, an upstream) broke HTTP or closed mid-answer. */
+  PEER_HTTP: 'WEFT_ERR_PEER_HTTP',
   /** The control client could not reach or hear the control API. */
   CONTROL_CLIENT: 'WEFT_ERR_CONTROL_CLIENT',
+  /** This Node lacks (or changed) an internal Weft has no public replacement for (src/node-internals/catalogue.ts): the process does not start. */
+  NODE_INTERNAL: 'WEFT_ERR_NODE_INTERNAL',
+  /** This Node lacks (or changed) an internal Weft has a public fallback for: logged once per process, which then takes the slower path. */
+  NODE_INTERNAL_FALLBACK: 'WEFT_ERR_NODE_INTERNAL_FALLBACK',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,7 +1,7 @@
 // One error catalogue (src/errors.ts): codes are unique and stable in form,
 // those that reach a client map to an HTTP error status, and Weft's own
 // code raises WeftErrors with a code, not plain Errors (the files listed
-// below are the ones still to convert, each with why it waits).
+// below are the exceptions, each with why).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -14,12 +14,7 @@ const SRC = path.resolve(__dirname, '..', '..', 'src');
 /** Files still allowed a plain `new Error(`, and why. */
 const NOT_YET: Record<string, string> = {
   'errors.ts': 'the catalogue itself',
-  'transport/http1-connection.ts': 'being reworked for Node internals (issue 13)',
-  'transport/http-parser.ts': 'being reworked for Node internals (issue 13)',
-  'plugins/application/runtime/listen-interception.ts': "runs inside users' apps; being reworked (issue 13)",
-  'plugins/application/runtime/response-class.ts': "runs inside users' apps; being reworked (issue 13)",
   'plugins/application/runtime/unit-http-websocket.ts': "the error unit-http's WebSocket stub gives users' apps, as Unit's module does",
-  'plugins/router/tls/tls-listener.ts': 'being reworked for Unit conformance (issue 17)',
 };
 
 function sources(dir: string): string[] {

@@ -1,13 +1,17 @@
-// One HTTP/1.1 connection to another of Weft's processes, carrying one
-// request at a time: a router to an application process (routed mode), an
-// application process to a router (a request it hands over). The request
-// head is written by the caller from what it already parsed, and the
-// answer is read with Node's HTTP parser straight into the client's
-// response: no ClientRequest, agent or stream pipes per request.
+// One HTTP/1.1 connection to another of Weft's processes or to an upstream,
+// carrying one request at a time: a router to an application process
+// (routed mode) or to a proxy target, an application process to a router
+// (a request it hands over). The request head is written by the caller from
+// what it already parsed, and the answer is read straight into the
+// client's response: no ClientRequest, agent or stream pipes per request
+// where this Node lets Weft use its parser directly (http1-node-reader.ts),
+// and through Node's public client otherwise (http1-public-reader.ts).
 import type net from 'node:net';
 
-import { HTTPParser } from './http-parser.js';
-import type { HeadersComplete, NodeHttpParser } from './http-parser.js';
+import { nodeHttpParser } from '../node-internals/http-parser.js';
+import { NodeParserReader } from './http1-node-reader.js';
+import { PublicClientReader } from './http1-public-reader.js';
+import type { ReaderSink, ResponseReader } from './http1-reader.js';
 
 /** Where one answer goes. */
 export interface Exchange {
@@ -31,17 +35,19 @@ export interface ReadCounter {
   release(): void;
 }
 
+/** Which reader new connections get: Node's parser when this Node has it as Weft expects. */
+function readerFor(socket: net.Socket, sink: ReaderSink): ResponseReader {
+  const HTTPParser = nodeHttpParser();
+  return HTTPParser ? new NodeParserReader(HTTPParser, socket, sink) : new PublicClientReader(socket, sink);
+}
+
 export class Http1Connection {
   readonly socket: net.Socket;
   /** Requests sent on it so far (a reused connection may have been closed by the app meanwhile). */
   uses = 0;
-  #parser: NodeHttpParser;
+  #reader: ResponseReader;
   #exchange: Exchange | null = null;
   #started = false;
-  #skipBody = false;
-  #keepAlive = true;
-  #informational = false;
-  #partial: string[] = [];
   #dead = false;
   #onIdle: (c: Http1Connection) => void;
   #counter: ReadCounter | undefined;
@@ -52,53 +58,23 @@ export class Http1Connection {
     this.socket = socket;
     this.#onIdle = onIdle;
     this.#counter = counter;
-    const parser = new HTTPParser();
-    parser.initialize(HTTPParser.RESPONSE, {});
-    parser[HTTPParser.kOnHeaders] = (headers: string[]) => {
-      for (const h of headers) this.#partial.push(h);
-    };
-    parser[HTTPParser.kOnHeadersComplete] = ((_maj, _min, headers, _method, _url, status, _message, _upgrade, keepAlive) => {
-      const all = headers ?? this.#partial;
-      this.#partial = [];
-      if (status < 200) {
-        this.#informational = true;
-        return 0;
-      }
-      this.#keepAlive = keepAlive;
-      this.#started = true;
-      this.#exchange?.head(status, all);
-      // A HEAD answer announces a body it does not send.
-      return this.#skipBody ? 1 : 0;
-    }) satisfies HeadersComplete;
-    parser[HTTPParser.kOnBody] = (chunk: Buffer) => {
-      if (this.#exchange && !this.#exchange.body(chunk)) socket.pause();
-    };
-    parser[HTTPParser.kOnMessageComplete] = () => {
-      // Trailers arrive as headers after the body; they stay on this hop.
-      this.#partial = [];
-      if (this.#informational) {
-        this.#informational = false;
-        return;
-      }
-      const exchange = this.#exchange;
-      this.#exchange = null;
-      this.#started = false;
-      exchange?.end();
-      if (this.#keepAlive && !this.#dead) this.#onIdle(this);
-      else this.destroy();
-    };
-    this.#parser = parser;
-    socket.on('data', (data: Buffer) => {
-      const r = parser.execute(data);
-      if (r instanceof Error) this.#broken(new Error(`the answer is not valid HTTP: ${r.message}`));
-    });
-    // An answer delimited by the end of the connection ends here.
-    socket.on('end', () => {
-      const r = parser.finish();
-      this.#broken(r instanceof Error ? r : new Error('the other side closed the connection'));
+    this.#reader = readerFor(socket, {
+      head: (status, headers) => {
+        this.#started = true;
+        this.#exchange?.head(status, headers);
+      },
+      body: (chunk) => this.#exchange?.body(chunk) ?? true,
+      complete: (keepAlive) => {
+        const exchange = this.#exchange;
+        this.#exchange = null;
+        this.#started = false;
+        exchange?.end();
+        if (keepAlive && !this.#dead) this.#onIdle(this);
+        else this.destroy();
+      },
+      broken: (error) => this.#broken(error),
     });
     socket.on('error', (e: Error) => this.#broken(e));
-    socket.on('close', () => this.#broken(new Error('the other side closed the connection')));
   }
 
   get dead(): boolean {
@@ -110,8 +86,7 @@ export class Http1Connection {
     this.uses++;
     this.#readBefore = this.#counter?.read() ?? 0;
     this.#exchange = exchange;
-    this.#skipBody = options.head;
-    this.#keepAlive = true;
+    this.#reader.begin(options.head);
     this.socket.write(head, 'latin1');
   }
 
@@ -125,7 +100,7 @@ export class Http1Connection {
   }
 
   resumeReading(): void {
-    if (!this.#dead) this.socket.resume();
+    if (!this.#dead) this.#reader.resume();
   }
 
   destroy(): void {
@@ -135,9 +110,7 @@ export class Http1Connection {
     this.socket.destroy();
     this.#counter?.release();
     this.#counter = undefined;
-    // Not while the parser may be running the callback that got us here.
-    const parser = this.#parser;
-    setImmediate(() => parser.close());
+    this.#reader.close();
   }
 
   #broken(error: Error): void {

@@ -24,6 +24,7 @@ import { connects } from './connection-matrix.js';
 import type { ProcessEntry } from './process-table.js';
 
 import '../ports/kernel-methods.js';
+import { HIDE_ENV } from '../../node-internals/node-internal.js';
 
 export interface ProcessManagerOptions {
   runtime: Runtime;
@@ -276,7 +277,8 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
 /** The environment of core processes: main's, minus Weft's internals. */
 function childEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('WEFT_')) delete env[key];
+  // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
+  for (const key of Object.keys(env)) if (key.startsWith('WEFT_') && key !== HIDE_ENV) delete env[key];
   return env;
 }
 

@@ -5,8 +5,9 @@
 // router in routed mode). Nothing happens in a
 // process that was not started by a prototype (no WEFT_APP), so node
 // programs the app itself starts are left alone.
-// No reflect-metadata: nothing here uses a container, and the app's own
-// Reflect stays what Node gives it.
+// No reflect-metadata here: nothing this process loads uses decorators, and
+// it would add Reflect.getMetadata & co. to the user's app (see
+// test/app-globals.test.ts).
 
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
@@ -19,6 +20,7 @@ import { Port } from '../../kernel/ports/port.js';
 import type { ProcessInfo } from '../../kernel/processes/process-table.js';
 import { mapShared, setProcessTitle } from '../../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from './protocol.js';
+import { HIDE_ENV } from '../../node-internals/node-internal.js';
 import type { AppBoot } from './protocol.js';
 import { AppHost } from './runtime/app-host.js';
 import { takeOverMain } from './runtime/main-takeover.js';
@@ -41,6 +43,19 @@ function stripPreload(): void {
   const cleaned = opts.replace(/--require\s+("[^"]*app-entry\.js"|\S*app-entry\.js)/, '').trim();
   if (cleaned) process.env.NODE_OPTIONS = cleaned;
   else delete process.env.NODE_OPTIONS;
+}
+
+/**
+ * The app's process.execArgv as node would have it without Weft: the
+ * preload is dropped, so that neither the app nor the node processes it
+ * forks (child_process.fork passes execArgv on) see Weft's runtime.
+ */
+function stripPreloadArg(): void {
+  const argv = process.execArgv;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (/app-entry\.js$/.test(argv[i]) && (argv[i - 1] === '--require' || argv[i - 1] === '-r')) argv.splice(i - 1, 2);
+    else if (/^(--require|-r)=.*app-entry\.js$/.test(argv[i])) argv.splice(i, 1);
+  }
 }
 
 function start(boot: AppBoot): void {
@@ -73,11 +88,22 @@ function start(boot: AppBoot): void {
   let retiring = false;
   let serving = '';
   const host = new AppHost({ log: (level, message) => log.log(level, `"${boot.name}" application: ${message}`) });
-  host.install();
+  try {
+    host.install();
+  } catch (e) {
+    // A Node that lacks an internal the host needs: said once, with its code, before any user code ran.
+    const code = (e as { code?: string }).code;
+    // Written out before main hears of it: main stops a failed process at once.
+    log.error(`"${boot.name}" application: ${(e as Error).message}`, { code });
+    log.flush(1000);
+    port.notify(MAIN, 'main.app-failed', { reason: (e as Error).message, code });
+    setImmediate(() => process.exit(1));
+    return;
+  }
   // The host runs the app instead of node, so that a failure to load (a
   // missing file, a syntax error, a throw at start) reaches the router with
   // its reason. Not awaited: top-level await may never end.
-  void takeOverMain().then((spec) =>
+  void takeOverMain((why) => log.warn(`"${boot.name}" application: ${why}`, { code: 'WEFT_ERR_NODE_INTERNAL_FALLBACK' })).then((spec) =>
     host.loadApp(spec).catch((e: Error) => {
       port.notify(MAIN, 'main.app-failed', { reason: e.message });
       log.error(`"${boot.name}" application: ${e.message}`, { code: (e as { code?: string }).code });
@@ -234,6 +260,9 @@ function closeQuietly(fd: number): void {
 const raw = isMainThread ? process.env[APP_ENV] : undefined;
 if (raw !== undefined) {
   delete process.env[APP_ENV];
+  // Read by the probes already (node-internals/node-internal.ts): not the app's business.
+  delete process.env[HIDE_ENV];
   stripPreload();
+  stripPreloadArg();
   start(JSON.parse(raw) as AppBoot);
 }

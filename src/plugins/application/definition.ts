@@ -7,6 +7,7 @@ import type { ProcessTypeDefinition } from '../../kernel/process-types/process-t
 import { defaultEntry } from '../../kernel/processes/process-manager.js';
 import { insidePath, isolationOptions } from '../../isolation/app-isolation.js';
 import type { PrototypeOptions } from './protocol.js';
+import { HIDE_ENV } from '../../node-internals/node-internal.js';
 
 export const prototypeProcess: ProcessTypeDefinition = {
   id: 'process.prototype',
@@ -37,6 +38,7 @@ export const prototypeProcess: ProcessTypeDefinition = {
 
 function cleanEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('WEFT_')) delete env[key];
+  // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
+  for (const key of Object.keys(env)) if (key.startsWith('WEFT_') && key !== HIDE_ENV) delete env[key];
   return env;
 }

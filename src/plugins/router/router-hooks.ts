@@ -1,6 +1,7 @@
 // The router process: receives configurations from the controller and
 // serves all client traffic.
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
+import { checkNodeInternals } from '../../node-internals/check.js';
 import { serverFactory } from './http/server-factory.js';
 import './protocol.js';
 import '../application/protocol.js';
@@ -10,6 +11,9 @@ let state: RouterState | undefined;
 
 export const routerHooks: ProcessHooks = {
   setup(ctx) {
+    // The router needs no Node internal to load or serve; those it uses on
+    // the request path have public fallbacks, reported here once.
+    checkNodeInternals('router', (message, code) => ctx.log.warn(message, { code }));
     const router = new RouterState({
       port: ctx.port,
       mainPid: ctx.runtime.mainPid,

@@ -34,6 +34,8 @@ import type { DirectSocket } from '../runtime/direct-traffic.js';
 import { limitChunkedBody } from './body-limit.js';
 import type { Relay } from './relay.js';
 import { TimeoutGuard } from './timeout-guard.js';
+import { addHeaderLine } from '../../../node-internals/http-private-fields.js';
+import { usable } from '../../../node-internals/node-internal.js';
 
 /** A response whose access log line is due when it closes. */
 const LOG = Symbol('weft.access-log');
@@ -186,7 +188,9 @@ function keepOnly(req: IncomingMessage, raw: string[]): void {
   req.rawHeaders = kept;
   // req.headers as Node makes it from raw fields (its rules for repeated ones).
   const headers: Record<string, unknown> = {};
-  const add = (req as unknown as { _addHeaderLine?: (name: string, value: string, dst: object) => void })._addHeaderLine;
+  const add = usable(addHeaderLine)
+    ? (req as unknown as { _addHeaderLine?: (name: string, value: string, dst: object) => void })._addHeaderLine
+    : undefined;
   for (let i = 0; i + 1 < kept.length; i += 2) {
     if (add) add.call(req, kept[i], kept[i + 1], headers);
     else headers[kept[i].toLowerCase()] ??= kept[i + 1];

@@ -28,6 +28,7 @@ import { describeRequest, parseListenArgs } from './listen-request.js';
 import { internalsOf } from './net-internals.js';
 import { RequestTracker } from './request-tracker.js';
 import { responseClassKey } from './response-class.js';
+import { checkNodeInternals } from '../../../node-internals/check.js';
 import type { EdgeHooks, RequestHook } from './request-tracker.js';
 import { mapUnitHttpForRequire } from './unit-http.js';
 
@@ -76,8 +77,11 @@ export class AppHost {
     // --require preloads run again in every worker thread, Node's own
     // module-hooks thread included: the host belongs to the main thread only.
     if (!isMainThread) throw stateError('install() outside the main thread: a preload must skip worker threads');
+    // Every Node internal the host builds on, probed before any user code
+    // runs: a missing one is a coded refusal now, not a TypeError in the app.
+    checkNodeInternals('application', (message) => this.#log('warn', message));
     if (responseClassKey() === undefined) {
-      throw new AppHostError(AppHostErrorCodes.UNSUPPORTED_NODE, `Node ${process.version} keeps no http.Server response class Weft can extend (Node 20 to 24 do)`);
+      throw new AppHostError(AppHostErrorCodes.UNSUPPORTED_NODE, `Node ${process.version} keeps no http.Server response class Weft can extend`);
     }
     // The classes as they are now: an app may later replace http's exports (Unit's recipe did).
     const HttpServer = http.Server;

@@ -4,6 +4,7 @@
 import net from 'node:net';
 
 import type { OriginalListen } from './captured-server.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 export interface ListenInterception {
   /** Node's listen, for servers the host listens with itself (its acceptors). */
@@ -18,7 +19,7 @@ let installed = false;
  * app's servers.
  */
 export function interceptListen(capture: (server: net.Server, args: unknown[]) => boolean): ListenInterception {
-  if (installed) throw new Error('listen() is already intercepted in this process: one AppHost per process');
+  if (installed) throw new WeftError(ErrorCodes.APP_HOST_STATE, 'listen() is already intercepted in this process: one AppHost per process');
   installed = true;
   const prototype = net.Server.prototype as unknown as { listen: OriginalListen };
   const original = prototype.listen;
@@ -26,5 +27,8 @@ export function interceptListen(capture: (server: net.Server, args: unknown[]) =
     if (capture(this, args)) return this;
     return original.apply(this, args);
   };
+  // What an app can read of the function is node's (its name is '' on Node 20 to 26).
+  Object.defineProperty(prototype.listen, 'name', { value: original.name });
+  Object.defineProperty(prototype.listen, 'length', { value: original.length });
   return { original };
 }

@@ -2,6 +2,7 @@
 // file, the line and the cause: a syntax error (anywhere in what the entry
 // loads), or an exception the app threw while starting.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { AppHostError, AppHostErrorCodes } from './app-host-error.js';
@@ -44,16 +45,26 @@ function headerLocation(error: Error): Location | undefined {
 function checkedLocation(file: string): Location | undefined {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  const r = spawnSync(process.execPath, ['--experimental-default-type=module', '--check', file], {
+  // The source on stdin as an ES module: --experimental-default-type,
+  // which did this for a file, is gone from Node 24. Node names the place
+  // "[stdin]:<line>".
+  let source: string;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const r = spawnSync(process.execPath, ['--input-type=module', '--check'], {
     encoding: 'utf8',
     env,
+    input: source,
     // Generous: on a machine at load 40, a cold node took over 10 s for this.
     timeout: 30000,
   });
   if (r.status === 0 || typeof r.stderr !== 'string') return undefined;
   for (const line of r.stderr.split('\n')) {
-    const m = /^((?:file:\/\/)?\/.*):(\d+)$/.exec(line);
-    if (m) return { file: toPath(m[1]), line: Number(m[2]) };
+    const m = /^\[stdin\]:(\d+)$/.exec(line);
+    if (m) return { file, line: Number(m[1]) };
   }
   return undefined;
 }

@@ -15,10 +15,14 @@
 // and setHeader took 35% more CPU than plain node; this path, about 5%.
 //
 // http.Server keeps the class it instantiates under an internal symbol (the
-// `ServerResponse` option of createServer, Node 12 to 24): responseClassKey()
+// `ServerResponse` option of createServer, Node 12 to 26): responseClassKey()
 // finds it, and the host refuses to start on a Node without it.
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { outHeaders } from '../../../node-internals/http-server-response.js';
+import { usable } from '../../../node-internals/node-internal.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 export interface ResponseEvents {
   /** The `Server` header value, '' for none; asked at each response's head. */
@@ -51,6 +55,7 @@ export function responseClassKey(server: http.Server = new http.Server()): symbo
 
 /** Node's own header map (lower-case names -> [name, value]). */
 const OUT_HEADERS: symbol | undefined = (() => {
+  if (!usable(outHeaders)) return undefined;
   const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as IncomingMessage);
   res.setHeader('x', '1');
   return symbolNamed(res, 'kOutHeaders');
@@ -77,7 +82,7 @@ function hasServer(res: ServerResponse, headers: unknown): boolean {
 /** Makes `server`'s responses report to `events` and carry Weft's Server header. Throws on a Node without the slot. */
 export function installResponseClass(server: http.Server, events: ResponseEvents): void {
   const key = responseClassKey(server);
-  if (key === undefined) throw new Error("this Node's http.Server keeps no ServerResponse class Weft can extend");
+  if (key === undefined) throw new WeftError(ErrorCodes.NODE_INTERNAL, "this Node's http.Server keeps no ServerResponse class Weft can extend");
   const slots = server as unknown as Record<symbol, ResponseClass>;
   const Base = slots[key];
   const store = (Base.prototype as unknown as { _storeHeader: StoreHeader })._storeHeader;

@@ -6,6 +6,7 @@ import type tls from 'node:tls';
 
 import { nameMatches, parseBundle } from '../../../tls/bundle.js';
 import { mapConfCommands } from '../../../tls/conf-commands.js';
+import { ErrorCodes, WeftError } from '../../../errors.js';
 
 export interface TlsConfig {
   certificate: string | string[];
@@ -44,11 +45,11 @@ export function certificateNames(config: TlsConfig): string[] {
 
 export function tlsSetup(config: TlsConfig, bundles: Record<string, string>, createContext: (o: tls.SecureContextOptions) => tls.SecureContext): TlsServerSetup {
   const mapped = mapConfCommands(config.conf_commands ?? {});
-  if ('problem' in mapped) throw new Error(mapped.problem);
+  if ('problem' in mapped) throw new WeftError(ErrorCodes.TLS_SETUP, mapped.problem);
   const base = mapped.options;
   const contexts: Context[] = certificateNames(config).map((name) => {
     const pem = bundles[name];
-    if (pem === undefined) throw new Error(`the certificate bundle "${name}" is not stored`);
+    if (pem === undefined) throw new WeftError(ErrorCodes.TLS_SETUP, `the certificate bundle "${name}" is not stored`);
     const parsed = parseBundle(pem);
     return { names: parsed.serverNames, context: createContext({ ...base, key: pem, cert: pem }) };
   });
@@ -68,7 +69,7 @@ export function tlsSetup(config: TlsConfig, bundles: Record<string, string>, cre
   } else if (typeof tickets === 'string' || Array.isArray(tickets)) {
     // Unit rotates through several keys; Node takes one 48-byte key: the first.
     const key = Buffer.from(Array.isArray(tickets) ? tickets[0] : tickets, 'base64');
-    if (key.length !== 48) throw new Error(`a TLS ticket key must be 48 bytes (base64 of 48 bytes); Node's TLS cannot use a ${key.length}-byte key`);
+    if (key.length !== 48) throw new WeftError(ErrorCodes.TLS_SETUP, `a TLS ticket key must be 48 bytes (base64 of 48 bytes); Node's TLS cannot use a ${key.length}-byte key`);
     options.ticketKeys = key;
   }
   const kind = `tls:${crypto

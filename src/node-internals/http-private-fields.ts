@@ -1,0 +1,89 @@
+// Private fields of Node's HTTP objects that Weft reads on the request
+// path, each with a public fallback that is less exact. None is needed for
+// a process to start, so each is a "fallback" internal: its probe only
+// makes a missing one visible (logged once) instead of silently degrading.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+
+import { socketPair } from '../native/index.js';
+import type { NodeInternal } from './node-internal.js';
+
+export const outgoingHeader: NodeInternal = {
+  id: 'outgoing-header',
+  name: 'OutgoingMessage#_header',
+  usedBy: ['router', 'application'],
+  where: ['src/request/request-context.ts'],
+  why: "the only place the response head's size is known; body bytes = socket.bytesWritten - head (no public API gives the head)",
+  missing: 'fallback',
+  fallback: "body_bytes_sent in access logs and metrics counts the response's head too",
+  probe: () => {
+    const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as IncomingMessage);
+    const f = res as unknown as { _header?: unknown; _implicitHeader(): void };
+    if (!('_header' in f)) return 'ServerResponse has no _header field';
+    f._implicitHeader();
+    return typeof f._header === 'string' && f._header.startsWith('HTTP/1.1 200 OK\r\n') ? undefined : '_header does not hold the head once written';
+  },
+};
+
+export const socketHttpMessage: NodeInternal = {
+  id: 'socket-http-message',
+  name: 'net.Socket#_httpMessage',
+  usedBy: ['router', 'application'],
+  where: ['src/request/client-error.ts'],
+  why: "tells whether a response is already on its way when the parser refuses what followed; no public field says so",
+  missing: 'fallback',
+  fallback: 'a malformed request pipelined behind one in progress may get its 400 before the answer in progress ends',
+  probe: () => {
+    const socket = new net.Socket();
+    try {
+      const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as IncomingMessage);
+      res.assignSocket(socket);
+      return (socket as unknown as { _httpMessage?: unknown })._httpMessage === res ? undefined : 'assignSocket() no longer sets socket._httpMessage';
+    } finally {
+      socket.destroy();
+    }
+  },
+};
+
+export const addHeaderLine: NodeInternal = {
+  id: 'incoming-add-header-line',
+  name: 'IncomingMessage#_addHeaderLine',
+  usedBy: ['application'],
+  where: ['src/plugins/application/edge/edge.ts'],
+  why: "rebuilds req.headers with Node's own rules for repeated fields after Weft removed its client header",
+  missing: 'fallback',
+  fallback: 'repeated request headers keep their first value in req.headers (rawHeaders stays exact)',
+  probe: () => {
+    const req = new http.IncomingMessage(new net.Socket());
+    const add = (req as unknown as { _addHeaderLine?: (n: string, v: string, d: object) => void })._addHeaderLine;
+    if (typeof add !== 'function') return '_addHeaderLine is not a method';
+    const dst: Record<string, unknown> = {};
+    add.call(req, 'Accept', 'a', dst);
+    add.call(req, 'Accept', 'b', dst);
+    return dst.accept === 'a, b' ? undefined : `repeated fields now join as ${JSON.stringify(dst.accept)}`;
+  },
+};
+
+export const socketHandleFd: NodeInternal = {
+  id: 'socket-handle-fd',
+  name: 'net.Socket#_handle.fd',
+  usedBy: ['application'],
+  where: ['src/plugins/application/edge/timeout-guard.ts'],
+  why: "limits.timeout is enforced by a watchdog thread that shuts the connection's fd down even while the app blocks the event loop; no public API gives a socket's fd",
+  missing: 'fallback',
+  fallback: 'limits.timeout is enforced on the event loop only (an app that blocks it is not cut off until it yields)',
+  probe: () => {
+    // A socket made from a socketpair's fd, as the host makes routed connections.
+    const [mine, other] = socketPair('stream');
+    const socket = new net.Socket({ fd: mine });
+    try {
+      const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+      return fd === mine ? undefined : `a socket's _handle.fd is ${String(fd)}, not its fd ${mine}`;
+    } finally {
+      socket.destroy();
+      fs.closeSync(other);
+    }
+  },
+};

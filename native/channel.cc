@@ -179,7 +179,8 @@ int Channel::SendFrame(const char* data, size_t len, const int* fds,
 void Channel::Flush() {
   while (!queue_.empty()) {
     Frame& f = queue_.front();
-    int rc = SendFrame(f.data.data(), f.data.size(), f.fds.data(), f.fds.size());
+    int rc =
+        SendFrame(f.data.data(), f.data.size(), f.fds.data(), f.fds.size());
     if (rc == -EAGAIN) break;
     for (int fd : f.fds) close(fd);
     queued_bytes_ -= f.data.size();
@@ -203,15 +204,15 @@ Napi::Value Channel::Send(const Napi::CallbackInfo& info) {
   Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
   size_t len = data.ByteLength();
   if (len == 0 || len > kMaxFrame) {
-    throw ArgumentError(env, "a frame must hold 1 to " +
-                                 std::to_string(kMaxFrame) + " bytes");
+    throw ArgumentError(
+        env, "a frame must hold 1 to " + std::to_string(kMaxFrame) + " bytes");
   }
   std::vector<int> fds;
   if (info.Length() > 1 && info[1].IsArray()) {
     Napi::Array a = info[1].As<Napi::Array>();
     if (a.Length() > kMaxFds) {
-      throw ArgumentError(env, "at most " + std::to_string(kMaxFds) +
-                                   " fds per frame");
+      throw ArgumentError(
+          env, "at most " + std::to_string(kMaxFds) + " fds per frame");
     }
     for (uint32_t i = 0; i < a.Length(); i++) {
       fds.push_back(a.Get(i).As<Napi::Number>().Int32Value());

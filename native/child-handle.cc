@@ -131,7 +131,8 @@ Napi::Value ChildHandle::Kill(const Napi::CallbackInfo& info) {
   if (exited_ || pidfd_ < 0) return Napi::Boolean::New(env, false);
   int rc = PidfdSendSignal(pidfd_, sig);
   if (rc == -ESRCH) return Napi::Boolean::New(env, false);
-  if (rc < 0) throw SyscallError(env, "WEFT_ERR_KILL", "pidfd_send_signal", -rc);
+  if (rc < 0)
+    throw SyscallError(env, "WEFT_ERR_KILL", "pidfd_send_signal", -rc);
   return Napi::Boolean::New(env, true);
 }
 
@@ -160,7 +161,8 @@ Napi::Value ChildHandle::GetExited(const Napi::CallbackInfo& info) {
 // their own watchers); stops at a known one ("pending": call again later).
 Napi::Value ReapStraysJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw ArgumentError(env, "reapStrays(known: number[])");
+  if (info.Length() < 1 || !info[0].IsArray())
+    throw ArgumentError(env, "reapStrays(known: number[])");
   Napi::Array known = info[0].As<Napi::Array>();
   auto isKnown = [&](pid_t pid) {
     for (uint32_t i = 0; i < known.Length(); i++) {
@@ -172,7 +174,9 @@ Napi::Value ReapStraysJs(const Napi::CallbackInfo& info) {
   bool pending = false;
   for (uint32_t n = 0; n < 1024; n++) {
     siginfo_t si = {};
-    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) break;
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+        si.si_pid == 0)
+      break;
     if (isKnown(si.si_pid)) {
       pending = true;
       break;

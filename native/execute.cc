@@ -41,7 +41,8 @@ int SpawnWithPosixSpawn(const std::string& file, Argv& argv, Argv& env,
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   int rc = posix_spawn(pid, file.c_str(), nullptr, &attr, argv.pointers.data(),
                        env.pointers.data());
   posix_spawnattr_destroy(&attr);
@@ -109,7 +110,8 @@ Napi::Value ExecuteJs(const Napi::CallbackInfo& info) {
       rc = SpawnWithVfork(file, argv, envp, &pid);
     }
   }
-  if (rc != 0) throw SyscallError(env, "WEFT_ERR_EXECUTE", syscall_name, rc, file);
+  if (rc != 0)
+    throw SyscallError(env, "WEFT_ERR_EXECUTE", syscall_name, rc, file);
 
   int pidfd = PidfdOpen(pid);
   if (pidfd < 0) {

@@ -6,20 +6,22 @@
 namespace weft {
 
 void FdWatcher::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function ctor = DefineClass(env, "FdWatcher",
-                                    {
-                                        InstanceMethod("start", &FdWatcher::Start),
-                                        InstanceMethod("stop", &FdWatcher::Stop),
-                                        InstanceMethod("close", &FdWatcher::Close),
-                                        InstanceMethod("ref", &FdWatcher::Ref),
-                                        InstanceMethod("unref", &FdWatcher::Unref),
-                                    });
+  Napi::Function ctor =
+      DefineClass(env, "FdWatcher",
+                  {
+                      InstanceMethod("start", &FdWatcher::Start),
+                      InstanceMethod("stop", &FdWatcher::Stop),
+                      InstanceMethod("close", &FdWatcher::Close),
+                      InstanceMethod("ref", &FdWatcher::Ref),
+                      InstanceMethod("unref", &FdWatcher::Unref),
+                  });
   exports.Set("FdWatcher", ctor);
 }
 
 // new FdWatcher(fd, callback(events, errno)); events: 1 readable, 2 writable,
 // 4 disconnect (peer hung up).
-FdWatcher::FdWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FdWatcher>(info) {
+FdWatcher::FdWatcher(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<FdWatcher>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsFunction()) {
     throw ArgumentError(env, "new FdWatcher(fd: number, callback: function)");
@@ -48,7 +50,8 @@ void FdWatcher::OnPoll(uv_poll_t* poll, int status, int events) {
   if (events & UV_DISCONNECT) mask |= 4;
   try {
     CallFromLoop(env, self->callback_.Value(), self->Value(),
-                 {Napi::Number::New(env, mask), Napi::Number::New(env, status < 0 ? -status : 0)});
+                 {Napi::Number::New(env, mask),
+                  Napi::Number::New(env, status < 0 ? -status : 0)});
   } catch (const Napi::Error& e) {
     napi_fatal_exception(env, e.Value());
   }
@@ -57,7 +60,9 @@ void FdWatcher::OnPoll(uv_poll_t* poll, int status, int events) {
 Napi::Value FdWatcher::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (poll_ == nullptr) throw ArgumentError(env, "the watcher is closed");
-  int mask = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+  int mask = info.Length() > 0 && info[0].IsNumber()
+                 ? info[0].As<Napi::Number>().Int32Value()
+                 : 1;
   int events = 0;
   if (mask & 1) events |= UV_READABLE;
   if (mask & 2) events |= UV_WRITABLE;
@@ -80,7 +85,9 @@ Napi::Value FdWatcher::Stop(const Napi::CallbackInfo& info) {
   return info.This();
 }
 
-void FdWatcher::OnClosed(uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); }
+void FdWatcher::OnClosed(uv_handle_t* handle) {
+  delete reinterpret_cast<uv_poll_t*>(handle);
+}
 
 void FdWatcher::DoClose() {
   if (poll_ == nullptr) return;

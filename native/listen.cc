@@ -70,8 +70,10 @@ Napi::Value ListenSocketJs(const Napi::CallbackInfo& info) {
       auto* sin6 = reinterpret_cast<struct sockaddr_in6*>(&ss);
       sin6->sin6_family = AF_INET6;
       sin6->sin6_port = htons(port);
-      if (host != "*" && inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) != 1) {
-        throw SyscallError(env, "WEFT_ERR_LISTEN", "inet_pton", EINVAL, address);
+      if (host != "*" &&
+          inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) != 1) {
+        throw SyscallError(env, "WEFT_ERR_LISTEN", "inet_pton", EINVAL,
+                           address);
       }
       len = sizeof(*sin6);
       family = AF_INET6;
@@ -82,7 +84,8 @@ Napi::Value ListenSocketJs(const Napi::CallbackInfo& info) {
       if (host == "*") {
         sin->sin_addr.s_addr = htonl(INADDR_ANY);
       } else if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) != 1) {
-        throw SyscallError(env, "WEFT_ERR_LISTEN", "inet_pton", EINVAL, address);
+        throw SyscallError(env, "WEFT_ERR_LISTEN", "inet_pton", EINVAL,
+                           address);
       }
       len = sizeof(*sin);
       family = AF_INET;
@@ -101,7 +104,8 @@ Napi::Value ListenSocketJs(const Napi::CallbackInfo& info) {
     }
     if (family == AF_INET6) {
       int v6only = OptionalBool(env, o, "v6only", false) ? 1 : 0;
-      if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0) {
+      if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) <
+          0) {
         ThrowListen(env, fd, "setsockopt", errno, address);
       }
     }
@@ -127,10 +131,12 @@ Napi::Value ListenSocketJs(const Napi::CallbackInfo& info) {
   struct sockaddr_storage bound = {};
   socklen_t bound_len = sizeof(bound);
   if (family != AF_UNIX &&
-      getsockname(fd, reinterpret_cast<struct sockaddr*>(&bound), &bound_len) == 0) {
-    port = ntohs(family == AF_INET
-                     ? reinterpret_cast<struct sockaddr_in*>(&bound)->sin_port
-                     : reinterpret_cast<struct sockaddr_in6*>(&bound)->sin6_port);
+      getsockname(fd, reinterpret_cast<struct sockaddr*>(&bound), &bound_len) ==
+          0) {
+    port =
+        ntohs(family == AF_INET
+                  ? reinterpret_cast<struct sockaddr_in*>(&bound)->sin_port
+                  : reinterpret_cast<struct sockaddr_in6*>(&bound)->sin6_port);
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("fd", Napi::Number::New(env, fd));

@@ -91,8 +91,9 @@ void Run(std::shared_ptr<State> state) {
 
 bool WaitIdle(State& s, int64_t timeout_ms) {
   std::unique_lock<std::mutex> lock(s.mutex);
-  return s.idle.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                         [&s] { return (s.queue.empty() && !s.writing) || s.finished; });
+  return s.idle.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&s] {
+    return (s.queue.empty() && !s.writing) || s.finished;
+  });
 }
 
 // Stops taking lines; the thread writes what is queued, closes its fd and
@@ -107,42 +108,52 @@ void Stop(State& s, int64_t timeout_ms) {
   if (timeout_ms <= 0) return;
   // Until the thread has ended: the queue written and the fd closed.
   std::unique_lock<std::mutex> lock(s.mutex);
-  s.idle.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&s] { return s.finished; });
+  s.idle.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                  [&s] { return s.finished; });
 }
 
 int64_t TimeoutArg(const Napi::CallbackInfo& info, int64_t fallback) {
-  return info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : fallback;
+  return info.Length() > 0 && info[0].IsNumber()
+             ? info[0].As<Napi::Number>().Int64Value()
+             : fallback;
 }
 
 }  // namespace
 
 void LogWriter::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function ctor = DefineClass(env, "LogWriter",
-                                    {
-                                        InstanceMethod("write", &LogWriter::Write),
-                                        InstanceMethod("setFd", &LogWriter::SetFd),
-                                        InstanceMethod("flush", &LogWriter::Flush),
-                                        InstanceMethod("close", &LogWriter::Close),
-                                        InstanceMethod("stats", &LogWriter::Stats),
-                                    });
+  Napi::Function ctor =
+      DefineClass(env, "LogWriter",
+                  {
+                      InstanceMethod("write", &LogWriter::Write),
+                      InstanceMethod("setFd", &LogWriter::SetFd),
+                      InstanceMethod("flush", &LogWriter::Flush),
+                      InstanceMethod("close", &LogWriter::Close),
+                      InstanceMethod("stats", &LogWriter::Stats),
+                  });
   exports.Set("LogWriter", ctor);
 }
 
 // new LogWriter(fd, own, limitBytes): own false means fd stays the caller's
 // (the writer writes to a dup of it); true means the writer closes it.
 LogWriter::LogWriter(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<LogWriter>(info), state_(std::make_shared<State>()), env_(info.Env()) {
+    : Napi::ObjectWrap<LogWriter>(info),
+      state_(std::make_shared<State>()),
+      env_(info.Env()) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBoolean() || !info[2].IsNumber()) {
-    throw ArgumentError(env, "new LogWriter(fd: number, own: boolean, limitBytes: number)");
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBoolean() ||
+      !info[2].IsNumber()) {
+    throw ArgumentError(
+        env, "new LogWriter(fd: number, own: boolean, limitBytes: number)");
   }
   int fd = info[0].As<Napi::Number>().Int32Value();
   bool own = info[1].As<Napi::Boolean>().Value();
   double limit = info[2].As<Napi::Number>().DoubleValue();
-  if (limit < 1) throw ArgumentError(env, "LogWriter: limitBytes must be positive");
+  if (limit < 1)
+    throw ArgumentError(env, "LogWriter: limitBytes must be positive");
   if (!own) {
     fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0) throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno, "F_DUPFD_CLOEXEC");
+    if (fd < 0)
+      throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno, "F_DUPFD_CLOEXEC");
   }
   state_->limit_bytes = static_cast<size_t>(limit);
   state_->fd = fd;
@@ -158,7 +169,9 @@ LogWriter::~LogWriter() {
 }
 
 // The environment goes away (a worker thread ends): write what is queued.
-void LogWriter::Cleanup(void* arg) { Stop(*static_cast<LogWriter*>(arg)->state_, 1000); }
+void LogWriter::Cleanup(void* arg) {
+  Stop(*static_cast<LogWriter*>(arg)->state_, 1000);
+}
 
 // write(data: Buffer | string) -> boolean: false when the line was dropped
 // because the queue holds limitBytes already (the log cannot keep up), or
@@ -185,7 +198,8 @@ Napi::Value LogWriter::Write(const Napi::CallbackInfo& info) {
   }
   s.queued_bytes += data.size();
   // Appending to the last run keeps the queue short under a burst.
-  if (!s.queue.empty() && s.queue.back().fd < 0 && s.queue.back().data.size() < kBatchBytes) {
+  if (!s.queue.empty() && s.queue.back().fd < 0 &&
+      s.queue.back().data.size() < kBatchBytes) {
     s.queue.back().data += data;
   } else {
     s.queue.push_back(State::Item{std::move(data), -1});
@@ -204,7 +218,8 @@ Napi::Value LogWriter::SetFd(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
   if (!info[1].As<Napi::Boolean>().Value()) {
     fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0) throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno, "F_DUPFD_CLOEXEC");
+    if (fd < 0)
+      throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno, "F_DUPFD_CLOEXEC");
   }
   State& s = *state_;
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -220,7 +235,8 @@ Napi::Value LogWriter::SetFd(const Napi::CallbackInfo& info) {
 // flush(timeoutMs) -> boolean: blocks the caller until everything queued is
 // written, or the time is up (a log nobody reads must not hang an exit).
 Napi::Value LogWriter::Flush(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), WaitIdle(*state_, TimeoutArg(info, 5000)));
+  return Napi::Boolean::New(info.Env(),
+                            WaitIdle(*state_, TimeoutArg(info, 5000)));
 }
 
 // close(timeoutMs): no more writes; the queue is written and the fd closed
@@ -235,10 +251,14 @@ Napi::Value LogWriter::Stats(const Napi::CallbackInfo& info) {
   State& s = *state_;
   std::lock_guard<std::mutex> lock(s.mutex);
   Napi::Object out = Napi::Object::New(env);
-  out.Set("queuedBytes", Napi::Number::New(env, static_cast<double>(s.queued_bytes)));
-  out.Set("droppedLines", Napi::Number::New(env, static_cast<double>(s.dropped_lines)));
-  out.Set("droppedBytes", Napi::Number::New(env, static_cast<double>(s.dropped_bytes)));
-  out.Set("writeErrors", Napi::Number::New(env, static_cast<double>(s.write_errors)));
+  out.Set("queuedBytes",
+          Napi::Number::New(env, static_cast<double>(s.queued_bytes)));
+  out.Set("droppedLines",
+          Napi::Number::New(env, static_cast<double>(s.dropped_lines)));
+  out.Set("droppedBytes",
+          Napi::Number::New(env, static_cast<double>(s.dropped_bytes)));
+  out.Set("writeErrors",
+          Napi::Number::New(env, static_cast<double>(s.write_errors)));
   out.Set("lastErrno", Napi::Number::New(env, s.last_errno));
   out.Set("finished", Napi::Boolean::New(env, s.finished));
   return out;

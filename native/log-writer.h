@@ -39,7 +39,8 @@ class LogWriter : public Napi::ObjectWrap<LogWriter> {
     size_t queued_bytes = 0;
     size_t limit_bytes = 0;
     bool writing = false;
-    bool closing = false;   // no more writes; the thread ends once the queue is empty
+    bool closing =
+        false;  // no more writes; the thread ends once the queue is empty
     bool finished = false;  // the thread has ended
     int fd = -1;            // the thread's alone
     bool regular = false;

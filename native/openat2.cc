@@ -16,14 +16,17 @@ namespace weft {
 
 Napi::Value Openat2Js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber() ||
-      !info[3].IsNumber()) {
-    throw ArgumentError(env, "openat2(dirfd: number, path: string, flags: number, resolve: number)");
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsString() ||
+      !info[2].IsNumber() || !info[3].IsNumber()) {
+    throw ArgumentError(
+        env,
+        "openat2(dirfd: number, path: string, flags: number, resolve: number)");
   }
   int dirfd = info[0].As<Napi::Number>().Int32Value();
   std::string path = info[1].As<Napi::String>().Utf8Value();
   struct open_how how = {};
-  how.flags = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()) | O_CLOEXEC;
+  how.flags = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()) |
+              O_CLOEXEC;
   how.resolve = static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value());
   long fd;
   do {

@@ -17,8 +17,8 @@ bool Present(Napi::Object o, const char* key) {
 std::string RequireString(Napi::Env env, Napi::Object o, const char* key) {
   Napi::Value v = o.Get(key);
   if (!v.IsString()) {
-    throw ArgumentError(env, std::string("option \"") + key +
-                                 "\" must be a string");
+    throw ArgumentError(env,
+                        std::string("option \"") + key + "\" must be a string");
   }
   return v.As<Napi::String>().Utf8Value();
 }
@@ -26,8 +26,8 @@ std::string RequireString(Napi::Env env, Napi::Object o, const char* key) {
 Napi::Array RequireArray(Napi::Env env, Napi::Object o, const char* key) {
   Napi::Value v = o.Get(key);
   if (!v.IsArray()) {
-    throw ArgumentError(env, std::string("option \"") + key +
-                                 "\" must be an array");
+    throw ArgumentError(env,
+                        std::string("option \"") + key + "\" must be an array");
   }
   return v.As<Napi::Array>();
 }
@@ -39,8 +39,8 @@ std::vector<std::string> RequireStringArray(Napi::Env env, Napi::Object o,
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value v = a.Get(i);
     if (!v.IsString()) {
-      throw ArgumentError(env, std::string("option \"") + key +
-                                   "\" must hold only strings");
+      throw ArgumentError(
+          env, std::string("option \"") + key + "\" must hold only strings");
     }
     out.push_back(v.As<Napi::String>().Utf8Value());
   }
@@ -64,8 +64,8 @@ bool OptionalBool(Napi::Env env, Napi::Object o, const char* key,
   if (!Present(o, key)) return fallback;
   Napi::Value v = o.Get(key);
   if (!v.IsBoolean()) {
-    throw ArgumentError(env, std::string("option \"") + key +
-                                 "\" must be a boolean");
+    throw ArgumentError(
+        env, std::string("option \"") + key + "\" must be a boolean");
   }
   return v.As<Napi::Boolean>().Value();
 }
@@ -74,8 +74,8 @@ int OptionalInt(Napi::Env env, Napi::Object o, const char* key, int fallback) {
   if (!Present(o, key)) return fallback;
   Napi::Value v = o.Get(key);
   if (!v.IsNumber()) {
-    throw ArgumentError(env, std::string("option \"") + key +
-                                 "\" must be a number");
+    throw ArgumentError(env,
+                        std::string("option \"") + key + "\" must be a number");
   }
   return v.As<Napi::Number>().Int32Value();
 }

@@ -23,7 +23,8 @@ Napi::Value SetProcessTitleJs(const Napi::CallbackInfo& info) {
   }
   std::string title = info[0].As<Napi::String>().Utf8Value();
   int rc = uv_set_process_title(title.c_str());
-  if (rc != 0) throw SyscallError(env, "WEFT_ERR_TITLE", "uv_set_process_title", -rc);
+  if (rc != 0)
+    throw SyscallError(env, "WEFT_ERR_TITLE", "uv_set_process_title", -rc);
   char comm[16] = {};
   strncpy(comm, title.c_str(), sizeof(comm) - 1);
   if (prctl(PR_SET_NAME, comm, 0, 0, 0) < 0) {
@@ -65,7 +66,8 @@ Napi::Value Dup2Js(const Napi::CallbackInfo& info) {
 // dup(fd) -> a new close-on-exec fd for the same open file.
 Napi::Value DupJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw ArgumentError(env, "dup(fd: number)");
+  if (info.Length() < 1 || !info[0].IsNumber())
+    throw ArgumentError(env, "dup(fd: number)");
   int fd = fcntl(info[0].As<Napi::Number>().Int32Value(), F_DUPFD_CLOEXEC, 3);
   if (fd < 0) throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno);
   return Napi::Number::New(env, fd);
@@ -81,7 +83,7 @@ Napi::Value SetCloexecJs(const Napi::CallbackInfo& info) {
   int flags = fcntl(fd, F_GETFD);
   if (flags < 0) throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno);
   flags = info[1].As<Napi::Boolean>().Value() ? (flags | FD_CLOEXEC)
-                                               : (flags & ~FD_CLOEXEC);
+                                              : (flags & ~FD_CLOEXEC);
   if (fcntl(fd, F_SETFD, flags) < 0) {
     throw SyscallError(env, "WEFT_ERR_FD", "fcntl", errno);
   }

@@ -19,21 +19,29 @@ struct Mapping {
 
 Napi::ArrayBuffer Wrap(Napi::Env env, void* address, size_t size) {
   auto* mapping = new Mapping{address, size};
-  // The mapping lives as long as the ArrayBuffer: unmapped when it is collected.
-  return Napi::ArrayBuffer::New(env, address, size, [](Napi::Env, void*, Mapping* m) {
-    munmap(m->address, m->size);
-    delete m;
-  }, mapping);
+  // The mapping lives as long as the ArrayBuffer: unmapped when it is
+  // collected.
+  return Napi::ArrayBuffer::New(
+      env, address, size,
+      [](Napi::Env, void*, Mapping* m) {
+        munmap(m->address, m->size);
+        delete m;
+      },
+      mapping);
 }
 
 void* MapFd(Napi::Env env, int fd, size_t size) {
-  void* address = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (address == MAP_FAILED) throw SyscallError(env, "WEFT_ERR_FD", "mmap", errno);
+  void* address =
+      mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED)
+    throw SyscallError(env, "WEFT_ERR_FD", "mmap", errno);
   return address;
 }
 
-size_t SizeArgument(const Napi::CallbackInfo& info, size_t index, const char* usage) {
-  if (info.Length() <= index || !info[index].IsNumber()) throw ArgumentError(info.Env(), usage);
+size_t SizeArgument(const Napi::CallbackInfo& info, size_t index,
+                    const char* usage) {
+  if (info.Length() <= index || !info[index].IsNumber())
+    throw ArgumentError(info.Env(), usage);
   double size = info[index].As<Napi::Number>().DoubleValue();
   if (!(size >= 1 && size <= (1 << 30))) throw ArgumentError(info.Env(), usage);
   return static_cast<size_t>(size);
@@ -41,7 +49,8 @@ size_t SizeArgument(const Napi::CallbackInfo& info, size_t index, const char* us
 
 }  // namespace
 
-// sharedMemory(size, name) -> { fd, buffer }: a new zeroed memfd (close-on-exec) and its mapping.
+// sharedMemory(size, name) -> { fd, buffer }: a new zeroed memfd
+// (close-on-exec) and its mapping.
 Napi::Value SharedMemoryJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* usage = "sharedMemory(size: 1..2^30, name: string)";
@@ -68,7 +77,8 @@ Napi::Value SharedMemoryJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// mapShared(fd, size) -> ArrayBuffer: maps memory another process shared (the fd stays the caller's).
+// mapShared(fd, size) -> ArrayBuffer: maps memory another process shared (the
+// fd stays the caller's).
 Napi::Value MapSharedJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* usage = "mapShared(fd: number, size: 1..2^30)";

@@ -129,14 +129,17 @@ void SetupMounts(const Child* c) {
   const char* root = c->plan->rootfs;
   if (c->plan->mount_ns) {
     // Nothing mounted from here on propagates back to the host.
-    Check(c, Sys(SYS_mount, 0, reinterpret_cast<long>("/"), 0,
-                    MS_SLAVE | MS_REC, 0),
-          kStageMountSlave);
-    Check(c, Sys(SYS_mount, reinterpret_cast<long>(root),
-                    reinterpret_cast<long>(root), 0, MS_BIND | MS_REC, 0),
+    Check(
+        c,
+        Sys(SYS_mount, 0, reinterpret_cast<long>("/"), 0, MS_SLAVE | MS_REC, 0),
+        kStageMountSlave);
+    Check(c,
+          Sys(SYS_mount, reinterpret_cast<long>(root),
+              reinterpret_cast<long>(root), 0, MS_BIND | MS_REC, 0),
           kStageMountRootfs);
-    Check(c, Sys(SYS_mount, 0, reinterpret_cast<long>(root), 0,
-                    MS_PRIVATE | MS_REC, 0),
+    Check(c,
+          Sys(SYS_mount, 0, reinterpret_cast<long>(root), 0,
+              MS_PRIVATE | MS_REC, 0),
           kStageMountRootfs);
   }
   int32_t index = 0;
@@ -151,14 +154,15 @@ void SetupMounts(const Child* c) {
     }
     MakeDirs(c, m.target, m.file, index);
     unsigned long flags = m.flags | (m.bind ? MS_BIND : 0);
-    Check(c,
-          Sys(SYS_mount, reinterpret_cast<long>(m.source),
-              reinterpret_cast<long>(m.target),
-              reinterpret_cast<long>(m.fstype), flags,
-              reinterpret_cast<long>(m.data)),
-          kStageMount, index);
+    Check(
+        c,
+        Sys(SYS_mount, reinterpret_cast<long>(m.source),
+            reinterpret_cast<long>(m.target), reinterpret_cast<long>(m.fstype),
+            flags, reinterpret_cast<long>(m.data)),
+        kStageMount, index);
     if (m.bind && m.readonly) {
-      unsigned long ro = MS_BIND | MS_REMOUNT | MS_RDONLY | LockedFlags(m.target);
+      unsigned long ro =
+          MS_BIND | MS_REMOUNT | MS_RDONLY | LockedFlags(m.target);
       Check(c, Sys(SYS_mount, 0, reinterpret_cast<long>(m.target), 0, ro, 0),
             kStageMount, index);
     }
@@ -172,8 +176,9 @@ void ChangeRoot(const Child* c) {
   if (c->plan->pivot) {
     // pivot_root(".", ".") stacks the old root on top of the new one; a lazy
     // unmount of "." then removes it, leaving only the new root visible.
-    Check(c, Sys(SYS_pivot_root, reinterpret_cast<long>("."),
-                    reinterpret_cast<long>(".")),
+    Check(c,
+          Sys(SYS_pivot_root, reinterpret_cast<long>("."),
+              reinterpret_cast<long>(".")),
           kStagePivotRoot);
     Check(c, Sys(SYS_umount2, reinterpret_cast<long>("."), MNT_DETACH),
           kStagePivotRoot);
@@ -189,8 +194,9 @@ void ApplyCredentials(const Child* c) {
   const SpawnPlan* p = c->plan;
   bool groups_locked = p->user_ns && p->setgroups_deny && p->groups.empty();
   if (p->set_groups && !groups_locked) {
-    Check(c, Sys(SYS_setgroups, static_cast<long>(c->plan->groups.size()),
-                    reinterpret_cast<long>(c->plan->groups.data())),
+    Check(c,
+          Sys(SYS_setgroups, static_cast<long>(c->plan->groups.size()),
+              reinterpret_cast<long>(c->plan->groups.data())),
           kStageSetgroups);
   }
   if (c->plan->set_gid) {
@@ -276,8 +282,9 @@ int ChildMain(void* arg) {
     Check(c, Sys(SYS_unshare, CLONE_NEWCGROUP), kStageUnshareCgroup);
   }
   if (plan->hostname != nullptr) {
-    Check(c, Sys(SYS_sethostname, reinterpret_cast<long>(plan->hostname),
-                 static_cast<long>(plan->hostname_len)),
+    Check(c,
+          Sys(SYS_sethostname, reinterpret_cast<long>(plan->hostname),
+              static_cast<long>(plan->hostname_len)),
           kStageHostname);
   }
   if (plan->rootfs != nullptr) {

@@ -48,7 +48,6 @@ enum Stage : int32_t {
   kStageTimeout,
 };
 
-
 // Written by the child to the close-on-exec error pipe when a stage fails.
 struct ChildFailure {
   int32_t stage;
@@ -64,7 +63,7 @@ struct MountStep {
   const char* data;  // may be null
   bool readonly;
   bool bind;
-  bool file;  // bind target is a file, not a directory
+  bool file;     // bind target is a file, not a directory
   bool symlink;  // not a mount: make `target` a symlink to `source`
 };
 
@@ -81,7 +80,8 @@ struct SpawnPlan {
   std::string uid_map;
   std::string gid_map;
   bool setgroups_deny = true;
-  std::vector<std::string> cgroup_procs;  // cgroup.procs files to join (v2, or v1 hierarchies)
+  std::vector<std::string>
+      cgroup_procs;  // cgroup.procs files to join (v2, or v1 hierarchies)
   int timeout_ms = 30000;
 
   // Child-side settings; the pointers below point into `storage_`.
@@ -107,7 +107,8 @@ struct SpawnPlan {
   uid_t uid = 0;
   bool no_new_privs = true;
   int pdeathsig = 0;
-  std::vector<int> fds;  // index: fd number in the child; value: parent fd or -1
+  std::vector<int>
+      fds;  // index: fd number in the child; value: parent fd or -1
   const char* path = nullptr;
   std::vector<char*> argv;
   std::vector<char*> envp;

@@ -87,14 +87,22 @@ struct ResourceName {
 };
 
 const ResourceName kResources[] = {
-    {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},
-    {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
-    {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},
-    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE},
-    {"nice", RLIMIT_NICE},       {"nofile", RLIMIT_NOFILE},
-    {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
-    {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},
-    {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
+    {"as", RLIMIT_AS},
+    {"core", RLIMIT_CORE},
+    {"cpu", RLIMIT_CPU},
+    {"data", RLIMIT_DATA},
+    {"fsize", RLIMIT_FSIZE},
+    {"locks", RLIMIT_LOCKS},
+    {"memlock", RLIMIT_MEMLOCK},
+    {"msgqueue", RLIMIT_MSGQUEUE},
+    {"nice", RLIMIT_NICE},
+    {"nofile", RLIMIT_NOFILE},
+    {"nproc", RLIMIT_NPROC},
+    {"rss", RLIMIT_RSS},
+    {"rtprio", RLIMIT_RTPRIO},
+    {"rttime", RLIMIT_RTTIME},
+    {"sigpending", RLIMIT_SIGPENDING},
+    {"stack", RLIMIT_STACK},
 };
 
 struct NamespaceFlag {
@@ -103,9 +111,8 @@ struct NamespaceFlag {
 };
 
 const NamespaceFlag kNamespaces[] = {
-    {"user", CLONE_NEWUSER}, {"mount", CLONE_NEWNS},
-    {"pid", CLONE_NEWPID},   {"net", CLONE_NEWNET},
-    {"uts", CLONE_NEWUTS},   {"ipc", CLONE_NEWIPC},
+    {"user", CLONE_NEWUSER},     {"mount", CLONE_NEWNS}, {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},       {"uts", CLONE_NEWUTS},  {"ipc", CLONE_NEWIPC},
     {"cgroup", CLONE_NEWCGROUP},
 };
 
@@ -195,13 +202,20 @@ std::unique_ptr<SpawnPlan> ParsePlan(Napi::Env env, Napi::Object o,
       std::string data = OptionalString(env, m, "data", "");
       step.data = data.empty() ? nullptr : p.Keep(data);
       for (const std::string& f : OptionalStringArray(env, m, "flags")) {
-        if (f == "nosuid") step.flags |= MS_NOSUID;
-        else if (f == "nodev") step.flags |= MS_NODEV;
-        else if (f == "noexec") step.flags |= MS_NOEXEC;
-        else if (f == "noatime") step.flags |= MS_NOATIME;
-        else if (f == "rec") step.flags |= MS_REC;
-        else if (f == "ro" && !step.bind) step.flags |= MS_RDONLY;
-        else throw ArgumentError(env, "unknown mount flag \"" + f + "\"");
+        if (f == "nosuid")
+          step.flags |= MS_NOSUID;
+        else if (f == "nodev")
+          step.flags |= MS_NODEV;
+        else if (f == "noexec")
+          step.flags |= MS_NOEXEC;
+        else if (f == "noatime")
+          step.flags |= MS_NOATIME;
+        else if (f == "rec")
+          step.flags |= MS_REC;
+        else if (f == "ro" && !step.bind)
+          step.flags |= MS_RDONLY;
+        else
+          throw ArgumentError(env, "unknown mount flag \"" + f + "\"");
       }
       p.mounts.push_back(step);
     }
@@ -297,9 +311,9 @@ void CreateProcess(SpawnPlan* p, Outcome* out) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int pidfd = -1;
-  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize,
-                    p->clone_flags | CLONE_VM | CLONE_PIDFD | SIGCHLD, p,
-                    &pidfd);
+  pid_t pid =
+      clone(ChildMain, static_cast<char*>(stack) + kStackSize,
+            p->clone_flags | CLONE_VM | CLONE_PIDFD | SIGCHLD, p, &pidfd);
   int clone_err = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(sync[0]);
@@ -318,7 +332,8 @@ void CreateProcess(SpawnPlan* p, Outcome* out) {
   int32_t stage = kStageNone;
   std::string proc = "/proc/" + std::to_string(pid) + "/";
   if (p->user_ns) {
-    if (!p->uid_map.empty() && (err = WriteFile(proc + "uid_map", p->uid_map))) {
+    if (!p->uid_map.empty() &&
+        (err = WriteFile(proc + "uid_map", p->uid_map))) {
       stage = kStageUidMap;
     } else if (p->setgroups_deny &&
                (err = WriteFile(proc + "setgroups", "deny"))) {
@@ -394,8 +409,8 @@ class SpawnWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     if (outcome_.failure.stage == kStageNone) {
-      deferred_.Resolve(
-          ChildHandle::New(env, outcome_.pid, outcome_.pidfd, on_exit_.Value()));
+      deferred_.Resolve(ChildHandle::New(env, outcome_.pid, outcome_.pidfd,
+                                         on_exit_.Value()));
       return;
     }
     deferred_.Reject(MakeError(env).Value());
@@ -422,7 +437,8 @@ class SpawnWorker : public Napi::AsyncWorker {
         context = plan_->rootfs ? plan_->rootfs : "";
         break;
       case kStageChdir:
-        context = plan_->cwd ? plan_->cwd : (plan_->rootfs ? plan_->rootfs : "");
+        context =
+            plan_->cwd ? plan_->cwd : (plan_->rootfs ? plan_->rootfs : "");
         break;
       case kStageExec:
         context = plan_->path;
@@ -461,7 +477,8 @@ const char* SpawnPlan::Keep(const std::string& s) {
 Napi::Value CreateProcessJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
-    throw ArgumentError(env, "createProcess(options: object, onExit: function)");
+    throw ArgumentError(env,
+                        "createProcess(options: object, onExit: function)");
   }
   std::vector<std::string> contexts;
   std::unique_ptr<SpawnPlan> plan =

@@ -29,7 +29,8 @@ Napi::Reference<Napi::ArrayBuffer>* keep = nullptr;
 double MonotonicMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1000.0 + static_cast<double>(ts.tv_nsec) / 1e6;
+  return static_cast<double>(ts.tv_sec) * 1000.0 +
+         static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
 // Layout (doubles): [0] heartbeat; slot i at 1 + 3i: deadline, fd, state
@@ -47,7 +48,8 @@ void Watch(Config c) {
       expired = true;
       if (state == 1) {
         int fd = static_cast<int>(slot[1]);
-        ssize_t ignored = send(fd, c.response.data(), c.response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t ignored = send(fd, c.response.data(), c.response.size(),
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)ignored;
       }
     }
@@ -57,20 +59,26 @@ void Watch(Config c) {
 
 }  // namespace
 
-// startWatchdog(table: ArrayBuffer, slots, intervalMs, stallMs, offsetMs, exitCode, response: Buffer)
+// startWatchdog(table: ArrayBuffer, slots, intervalMs, stallMs, offsetMs,
+// exitCode, response: Buffer)
 Napi::Value StartWatchdogJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* usage =
-      "startWatchdog(table: ArrayBuffer, slots: number, intervalMs: number, stallMs: number, offsetMs: number, "
+      "startWatchdog(table: ArrayBuffer, slots: number, intervalMs: number, "
+      "stallMs: number, offsetMs: number, "
       "exitCode: number, response: Buffer)";
-  if (info.Length() < 7 || !info[0].IsArrayBuffer() || !info[1].IsNumber() || !info[2].IsNumber() ||
-      !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber() || !info[6].IsBuffer()) {
+  if (info.Length() < 7 || !info[0].IsArrayBuffer() || !info[1].IsNumber() ||
+      !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() ||
+      !info[5].IsNumber() || !info[6].IsBuffer()) {
     throw ArgumentError(env, usage);
   }
-  if (started) throw ArgumentError(env, "startWatchdog: a watchdog already runs in this process");
+  if (started)
+    throw ArgumentError(
+        env, "startWatchdog: a watchdog already runs in this process");
   Napi::ArrayBuffer table = info[0].As<Napi::ArrayBuffer>();
   size_t slots = info[1].As<Napi::Number>().Uint32Value();
-  if (table.ByteLength() < (1 + 3 * slots) * sizeof(double)) throw ArgumentError(env, "startWatchdog: the table is too small");
+  if (table.ByteLength() < (1 + 3 * slots) * sizeof(double))
+    throw ArgumentError(env, "startWatchdog: the table is too small");
   Napi::Buffer<char> response = info[6].As<Napi::Buffer<char>>();
   Config c{static_cast<const volatile double*>(table.Data()),
            slots,

@@ -1,5 +1,6 @@
 // The configuration survives restarts and crashes; --config behaves as the
 // README documents.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -7,6 +8,8 @@ import test from 'ava';
 
 import { controlRequest } from '../src/cli/control-client.js';
 import { capture } from './helpers/capture.js';
+import { request } from './helpers/http.js';
+import { freePort } from './helpers/ports.js';
 import { childrenOf, commandLine, isAlive, waitFor } from './helpers/processes.js';
 import { tempDir } from './helpers/tmp.js';
 import { startWeftd, WEFTD } from './helpers/weftd.js';
@@ -156,4 +159,39 @@ test('a --config that cannot be applied makes weftd exit 1 with the reason', asy
   const r = await runWeftd(t, ['--config', file]);
   t.is(r.status.code, 1);
   t.is(r.stderr, `weftd: the configuration in ${file} could not be applied: cannot listen on 127.0.0.1:${port}: bind(2) failed: EADDRINUSE\n`);
+});
+
+test('a full disk: the change is refused with ENOSPC, the last stored configuration stays in force and on disk, and the next change after space is freed is kept', async (t) => {
+  if (process.getuid?.() !== 0) return t.pass('skipped: mounting a small tmpfs as the state dir needs root');
+  const w = await startWeftd(t);
+  const port = await freePort();
+  const served = (code: number) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes/main' } }, ...config(code) });
+  t.is((await put(w, '/config', served(201))).status, 200);
+  // A 64 KiB tmpfs over the state dir, filled but for a few bytes.
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', w.stateDir]);
+  if (mounted.status !== 0) return t.pass(`skipped: mount -t tmpfs failed here (${mounted.stderr.toString().trim()})`);
+  t.teardown(() => void spawnSync('umount', ['-l', w.stateDir]));
+  fs.writeFileSync(path.join(w.stateDir, 'conf.json'), JSON.stringify(served(201)));
+  const filler = path.join(w.stateDir, 'filler');
+  const fd = fs.openSync(filler, 'w');
+  try {
+    for (;;) fs.writeSync(fd, Buffer.alloc(1024));
+  } catch (e) {
+    t.is((e as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    fs.closeSync(fd);
+  }
+
+  const refused = await put(w, '/config', { ...served(202), settings: { http: { max_body_size: 12345 } } });
+  t.is(refused.status, 500);
+  t.regex(String((refused.body as { detail?: string }).detail), /ENOSPC/);
+  t.deepEqual((await get(w, '/config')).body, served(201));
+  t.deepEqual(JSON.parse(fs.readFileSync(path.join(w.stateDir, 'conf.json'), 'utf8')), served(201));
+  t.is((await request({ port }, '/')).status, 201, 'the router went back to what is stored');
+  t.deepEqual(fs.readdirSync(w.stateDir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+
+  fs.rmSync(filler);
+  t.is((await put(w, '/config', served(203))).status, 200);
+  t.deepEqual(JSON.parse(fs.readFileSync(path.join(w.stateDir, 'conf.json'), 'utf8')), served(203));
+  t.is((await request({ port }, '/')).status, 203);
 });

@@ -15,6 +15,11 @@ import { prettyJson } from '../../config/pretty-json.js';
 
 export type Validate = (config: unknown) => ValidationResult;
 
+/** Writes a file atomically (atomic-file.ts's writeFileAtomic, wherever it runs). */
+export type AtomicWriter = (file: string, data: string, options: { mode?: number; keepBackup?: boolean }) => Promise<void>;
+
+const inPlace: AtomicWriter = async (file, data, options) => writeFileAtomic(file, data, options);
+
 /** Parses and validates a config text; throws with "file:line:column: detail". */
 export function checkConfigText(file: string, text: Buffer, validate: Validate): unknown {
   const parsed = parseJson(text, { allowComments: true, allowTrailingCommas: true });
@@ -40,7 +45,11 @@ export class ConfigState {
   // A corrupt conf.json must not become the backup of the next one.
   #stateFileGood = true;
 
-  constructor(options: { stateDir: string; configFile?: string; writeBack?: boolean; log: Logger }) {
+  #write: AtomicWriter;
+
+  /** `write`: where the fsyncs happen (main passes its persistence thread); in place by default. */
+  constructor(options: { stateDir: string; configFile?: string; writeBack?: boolean; log: Logger; write?: AtomicWriter }) {
+    this.#write = options.write ?? inPlace;
     this.stateFile = path.join(options.stateDir, 'conf.json');
     this.#configFile = options.configFile;
     this.#writeBack = options.writeBack ?? false;
@@ -74,13 +83,23 @@ export class ConfigState {
     return this.current;
   }
 
-  /** Persists an applied configuration. Throws with the errno (ENOSPC...). */
-  store(config: unknown): void {
-    writeFileAtomic(this.stateFile, JSON.stringify(config), { keepBackup: this.#stateFileGood });
-    this.#stateFileGood = true;
-    if (this.#writeBack && this.#configFile !== undefined) {
-      writeFileAtomic(this.#configFile, `${prettyJson(config).replace(/\r\n/g, '\n')}\n`, { mode: 0o644 });
-    }
-    this.current = config;
+  /**
+   * Persists an applied configuration; resolves once it is on disk (the
+   * controller acknowledges a change only then). Rejects with the errno
+   * (ENOSPC...). Stores run one at a time, in the order they were asked.
+   */
+  store(config: unknown): Promise<void> {
+    const run = this.#last.then(async () => {
+      await this.#write(this.stateFile, JSON.stringify(config), { keepBackup: this.#stateFileGood });
+      this.#stateFileGood = true;
+      if (this.#writeBack && this.#configFile !== undefined) {
+        await this.#write(this.#configFile, `${prettyJson(config).replace(/\r\n/g, '\n')}\n`, { mode: 0o644 });
+      }
+      this.current = config;
+    });
+    this.#last = run.catch(() => undefined);
+    return run;
   }
+
+  #last: Promise<void> = Promise.resolve();
 }

@@ -37,6 +37,10 @@ import { openForAppend } from './open-for-append.js';
 import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { SystemdNotifier } from './systemd-notifier.js';
+import { ThreadPool } from '../../kernel/threads/thread-pool.js';
+
+/** Where writeFileAtomic lives, for the persistence thread (compiled path). */
+const ATOMIC_FILE_MODULE = path.join(__dirname, 'atomic-file.js');
 
 /** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
 export interface MainApi {
@@ -79,6 +83,7 @@ export class MainProcess {
   #engine: EventEngine;
   #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
+  #persistence: ThreadPool;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -103,11 +108,18 @@ export class MainProcess {
     this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
     this.port = new Port(process.pid, this.log);
     this.#systemd = SystemdNotifier.fromEnvironment(this.log);
+    // Persisting a configuration is two or three fsyncs (tens of ms on a
+    // busy disk, seconds on a sick one): a thread of its own does them, so
+    // main's loop (signals, process supervision, the control socket) never
+    // waits on the disk.
+    this.#persistence = new ThreadPool({ size: 1, idleTimeoutMs: 60000 });
+    const persistence = this.#persistence;
     this.config = new ConfigState({
       stateDir: options.stateDir,
       configFile: options.config,
       writeBack: options.configWriteBack,
       log: this.log,
+      write: (file, data, o) => persistence.run<void>(ATOMIC_FILE_MODULE, 'writeFileAtomic', file, data, o),
     });
     this.certificates = new CertificateFiles(options.stateDir);
     let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
@@ -166,7 +178,7 @@ export class MainProcess {
       if (!applied.ok && options.config !== undefined) {
         throw new WeftError(ErrorCodes.CONFIG_INVALID, `the configuration in ${options.config} could not be applied: ${applied.detail}`);
       }
-      if (applied.ok && options.config !== undefined) this.config.store(this.config.current);
+      if (applied.ok && options.config !== undefined) await this.config.store(this.config.current);
       for (const file of this.#plugins) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         await (require(file) as MainPluginModule).main?.(this.#api());
@@ -235,8 +247,8 @@ export class MainProcess {
       await this.#configLoaded.promise.catch(() => new Promise(() => {}));
       return this.#confGet();
     });
-    this.port.handle('main.conf-store', ({ config }) => {
-      this.config.store(config);
+    this.port.handle('main.conf-store', async ({ config }) => {
+      await this.config.store(config);
       return {};
     });
     this.port.onNotify('main.conf-applied', (result) => this.#firstApply.resolve(result));
@@ -385,6 +397,7 @@ export class MainProcess {
     this.listenSockets.closeAll();
     if (this.#pidWritten) removePidFile(this.options.pid, process.pid);
     this.port.closeAll();
+    await this.#persistence.shutdown();
   }
 }
 

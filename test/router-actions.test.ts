@@ -354,3 +354,31 @@ test('share: a relative path (with "chroot": "") is read from weftd\'s working d
   t.is((await request({ port }, '/one')).text, 'relative');
   t.is((await request({ port }, '/r.txt')).text, 'relative');
 });
+
+test('match "if": a step matches when its template expands to a true value ("", "0", "false", "null", "undefined" are false), "!" negates', async (t) => {
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { if: '$cookie_beta', uri: '/app/*' }, action: { return: 201 } },
+      { match: { if: '!$arg_quiet' }, action: { return: 202 } },
+      { action: { return: 204 } },
+    ],
+  });
+  t.is((await request({ port }, '/app/x', { headers: { cookie: 'beta=1' } })).status, 201);
+  t.is((await request({ port }, '/app/x', { headers: { cookie: 'beta=0' } })).status, 202);
+  t.is((await request({ port }, '/app/x', { headers: { cookie: 'beta=false' } })).status, 202);
+  t.is((await request({ port }, '/other', { headers: { cookie: 'beta=yes' } })).status, 202, 'both conditions of a step must hold');
+  t.is((await request({ port }, '/x?quiet=1')).status, 204);
+  t.is((await request({ port }, '/x?quiet=0')).status, 202);
+});
+
+test('match "if" with a JavaScript (njs) template is refused at validation with its path', async (t) => {
+  const port = await freePort();
+  const w = await startWeftd(t);
+  const r = await applyConfig(w, { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [{ match: { if: '`${1 + 1}`' }, action: { return: 200 } }] }).then(
+    () => null,
+    (e: Error) => e.message,
+  );
+  t.regex(String(r), /failed: 400[\s\S]*njs[\s\S]*"\/routes\/0\/match\/if"/);
+});

@@ -54,6 +54,7 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     this.req = req;
     this.res = res;
     this.route = route;
+    route.variables = this;
     this.remoteAddr = remoteAddr;
     this.#bytesAtStart = req.socket.bytesWritten;
   }

@@ -26,6 +26,7 @@ import { describe, pathStep, PatternError, RouteCompileError } from './route-com
 import type { RouteRequest } from './route-request.js';
 import { CaseRule, combinePatterns, compileStringPattern, Decoding } from './string-pattern.js';
 import type { CompiledPattern, StringTest } from './string-pattern.js';
+import { compileCondition } from './variables.js';
 
 export type RequestTest = (req: RouteRequest) => boolean;
 
@@ -199,8 +200,18 @@ const MEMBERS: Record<string, MemberCompiler> = {
     return (req) => test(req.decodedQuery());
   },
   headers: (value, path) => compileTable(Table.Headers, value, path),
+
   cookies: (value, path) => compileTable(Table.Cookies, value, path),
   arguments: (value, path) => compileTable(Table.Arguments, value, path),
+  // Unit's "if": a template, false when it expands to "", "0", "false",
+  // "null" or "undefined"; "!" first negates (as access_log's "if").
+  // Evaluated last: it may read any variable.
+  if: (value, path) => {
+    if (typeof value !== 'string') throw new RouteCompileError(path, `"if" must be a string, not ${describe(value)}`);
+    if (value.includes('`')) throw new RouteCompileError(path, 'JavaScript expressions (njs templates) in "if" are not supported by Weft');
+    const condition = compileCondition(value, path);
+    return (req) => req.variables !== undefined && condition(req.variables);
+  },
 };
 
 /** The "match" object found at `path`; absent means every request matches. */
@@ -208,9 +219,6 @@ export function compileMatch(match: unknown, path: string): RequestTest {
   if (match === undefined) return () => true;
   if (!isObject(match)) throw new RouteCompileError(path, `"match" must be an object, not ${describe(match)}`);
   for (const key of Object.keys(match)) {
-    if (key === 'if') {
-      throw new RouteCompileError(pathStep(path, key), 'the "if" condition is not supported by Weft');
-    }
     if (!Object.hasOwn(MEMBERS, key)) {
       throw new RouteCompileError(pathStep(path, key), `unknown match condition "${key}"`);
     }

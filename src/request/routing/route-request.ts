@@ -10,6 +10,7 @@ import { equalsFolded } from './byte-string.js';
 import { PeerAddress } from './peer-address.js';
 import { decodeQuery, parseArguments, QueryArguments } from './request-arguments.js';
 import { parseCookies, RequestCookies } from './request-cookies.js';
+import type { VariableContext } from './variables.js';
 
 /** An IP endpoint as Node reports it (`socket.remoteAddress` / `remotePort`). */
 export interface SocketEndpoint {
@@ -45,6 +46,8 @@ function toPeer(endpoint: SocketEndpoint | null): PeerAddress {
 }
 
 export class RouteRequest {
+  /** The request's variables, for "match": {"if": ...} (set by the request context that owns it). */
+  variables: VariableContext | undefined;
   readonly method: string;
   readonly tls: boolean;
   readonly host: string;

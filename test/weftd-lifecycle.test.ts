@@ -216,6 +216,8 @@ test('--version and --help', (t) => {
   t.regex(lines[0], /^weft version: \d+\.\d+\.\d+$/);
   t.regex(lines[1], /^configured as \.\/configure( --[a-z]+(=\S+)?)+$/);
   t.true(lines[1].split(' ').includes('--openssl'));
+  t.true(lines[1].split(' ').includes('--zlib'));
+  t.true(lines[1].split(' ').includes('--brotli'));
   t.true(lines[1].split(' ').includes('--statedir=/var/lib/weft'));
   t.is(v.stdout, '');
   const u = spawnSync(process.execPath, [WEFTD, '--title-prefix', 'unit', '--version'], { encoding: 'utf8' });

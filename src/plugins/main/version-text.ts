@@ -3,6 +3,8 @@
 // both to stderr. Packaging scripts read line 2 to learn the defaults and
 // the features (unitd's configure flags); Weft lists the flags whose
 // meaning it has, with unitd's names.
+import zlib from 'node:zlib';
+
 import { VERSION } from '../../version.js';
 import { DEFAULTS } from './options.js';
 
@@ -17,7 +19,11 @@ export function configureFlags(): string[] {
     `--user=${DEFAULTS.user}`,
     // TLS listeners and certificates (Node's OpenSSL).
     '--openssl',
+    // settings.http.compression: gzip and deflate (zlib), br; zstd where Node's zlib has it.
+    '--zlib',
+    '--brotli',
   ];
+  if (typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function') flags.push('--zstd');
   return flags;
 }
 

@@ -1,0 +1,171 @@
+// settings.http.compression (Unit 1.35, nxt_http_compression.c): the
+// coding is chosen from Accept-Encoding among the configured compressors,
+// and a response whose Content-Type matches "types" and whose length is
+// at least the coding's min_length goes out through a Node zlib stream
+// (the work runs on libuv's thread pool, off the event loop), with
+// Content-Encoding and Vary set and Content-Length dropped.
+import type http from 'node:http';
+import zlib from 'node:zlib';
+import type { Transform } from 'node:stream';
+
+import { compileTypesRule } from './routing/index.js';
+import type { StringTest } from './routing/index.js';
+
+export type Encoding = 'gzip' | 'deflate' | 'br' | 'zstd';
+
+export interface Compressor {
+  encoding: Encoding;
+  /** undefined: the coding's default (also for a level outside its range, as Unit). */
+  level: number | undefined;
+  /** -1: any length (Unit's default). */
+  minLength: number;
+}
+
+export interface Compression {
+  /** null: every response with a Content-Type (no "types" member). */
+  types: StringTest | null;
+  compressors: Compressor[];
+}
+
+interface RawCompressor {
+  encoding: string;
+  level?: number;
+  min_length?: number;
+}
+
+interface RawCompression {
+  types?: unknown;
+  compressors?: RawCompressor | RawCompressor[];
+}
+
+/** Levels each coding takes (zlib's and brotli's own ranges); outside them the default is used. */
+const LEVELS: Record<Encoding, [number, number]> = { gzip: [-1, 9], deflate: [-1, 9], br: [0, 11], zstd: [1, 22] };
+
+/** Whether this Node's zlib has the coding (zstd came with Node 22.15 / 23.8). */
+export function hasEncoding(encoding: string): boolean {
+  if (encoding === 'zstd') return typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function';
+  return encoding === 'gzip' || encoding === 'deflate' || encoding === 'br';
+}
+
+export function compileCompression(raw: RawCompression | undefined): Compression | undefined {
+  if (raw?.compressors === undefined) return undefined;
+  const list = Array.isArray(raw.compressors) ? raw.compressors : [raw.compressors];
+  const compressors = list.map((c): Compressor => {
+    const encoding = c.encoding as Encoding;
+    const [min, max] = LEVELS[encoding];
+    const level = c.level !== undefined && c.level >= min && c.level <= max ? c.level : undefined;
+    return { encoding, level, minLength: c.min_length ?? -1 };
+  });
+  if (compressors.length === 0) return undefined;
+  return { types: raw.types === undefined ? null : compileTypesRule(raw.types, '/settings/http/compression/types'), compressors };
+}
+
+/**
+ * Unit's choice (nxt_http_comp_select_compressor): every listed coding with
+ * q > 0 that is configured ("*" stands for identity) is a candidate; the
+ * highest q wins, and of equal ones the later in the header. undefined:
+ * identity.
+ */
+export function chooseCompressor(acceptEncoding: string | undefined, compressors: Compressor[]): Compressor | undefined {
+  if (acceptEncoding === undefined) return undefined;
+  let chosen: Compressor | undefined;
+  let weight = 0;
+  for (const item of acceptEncoding.replace(/ /g, '').split(',')) {
+    const at = item.indexOf(';q=');
+    const token = (at < 0 ? item : item.slice(0, at)).toLowerCase();
+    const q = at < 0 ? 1 : Number.parseFloat(item.slice(at + 3));
+    if (!(q > 0 && q <= 1) || q < weight) continue;
+    if (token === '*' || token === 'identity') {
+      chosen = undefined;
+      weight = q;
+      continue;
+    }
+    const c = compressors.find((x) => x.encoding === token);
+    if (c === undefined) continue;
+    chosen = c;
+    weight = q;
+  }
+  return chosen;
+}
+
+function createStream(c: Compressor): Transform {
+  switch (c.encoding) {
+    case 'gzip':
+      return zlib.createGzip(c.level === undefined ? {} : { level: c.level });
+    case 'deflate':
+      return zlib.createDeflate(c.level === undefined ? {} : { level: c.level });
+    case 'br':
+      return zlib.createBrotliCompress(c.level === undefined ? {} : { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: c.level } });
+    case 'zstd': {
+      const create = (zlib as unknown as Record<string, (o: object) => Transform>).createZstdCompress;
+      return create(c.level === undefined ? {} : { params: { 100: c.level } });
+    }
+  }
+}
+
+function single(v: number | string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v);
+}
+
+/**
+ * Called with the response's headers set and its head not yet sent: when
+ * the answer qualifies, sets Content-Encoding and Vary, drops
+ * Content-Length, and routes res.write/res.end through the coding's stream.
+ */
+export function startCompression(compression: Compression, req: http.IncomingMessage, res: http.ServerResponse, status: number): void {
+  // No body (HEAD, 204, 304, 1xx), or one already encoded by whoever made it.
+  if (req.method === 'HEAD' || status < 200 || status === 204 || status === 304) return;
+  if (res.getHeader('content-encoding') !== undefined) return;
+  const length = single(res.getHeader('content-length'));
+  const contentLength = length === undefined ? -1 : Number(length);
+  if (contentLength === 0) return;
+  const type = single(res.getHeader('content-type'));
+  if (type === undefined) return;
+  // The media type without its parameters ("text/html; charset=utf-8" is "text/html").
+  const semi = type.indexOf(';');
+  if (compression.types !== null && !compression.types((semi < 0 ? type : type.slice(0, semi)).trim())) return;
+  const c = chooseCompressor(single(req.headers['accept-encoding']), compression.compressors);
+  if (c === undefined) return;
+  if (contentLength > -1 && contentLength < c.minLength) return;
+  res.setHeader('Content-Encoding', c.encoding);
+  const vary = single(res.getHeader('vary'));
+  if (vary === undefined) res.setHeader('Vary', 'Accept-Encoding');
+  else if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary)) res.setHeader('Vary', `${vary}, Accept-Encoding`);
+  res.removeHeader('Content-Length');
+  throughStream(res, createStream(c));
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+/** res.write/res.end feed the stream; its output goes out with the original write/end, with backpressure both ways. */
+function throughStream(res: http.ServerResponse, z: Transform): void {
+  const write = res.write.bind(res) as (chunk: Buffer) => boolean;
+  const end = res.end.bind(res) as () => http.ServerResponse;
+  let ended = false;
+  z.on('data', (chunk: Buffer) => {
+    if (!write(chunk)) z.pause();
+  });
+  res.on('drain', () => z.resume());
+  // A writer waiting for res's drain (a pipe, the app connection's reader) is waiting for the stream's.
+  z.on('drain', () => res.emit('drain'));
+  z.on('end', () => end());
+  z.on('error', () => res.destroy());
+  // The client went away: the stream's buffers go with it.
+  res.on('close', () => z.destroy());
+  res.write = function (chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (ended) return false;
+    if (typeof encoding === 'function') return z.write(chunk, encoding as WriteCallback);
+    return z.write(chunk, encoding as BufferEncoding, cb as WriteCallback | undefined);
+  } as typeof res.write;
+  res.end = function (chunk?: unknown, encoding?: unknown, cb?: unknown): http.ServerResponse {
+    const callback = [chunk, encoding, cb].find((a) => typeof a === 'function') as (() => void) | undefined;
+    if (callback) res.once('finish', callback);
+    if (ended) return res;
+    ended = true;
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+      if (typeof encoding === 'string') z.end(chunk, encoding as BufferEncoding);
+      else z.end(chunk);
+    } else z.end();
+    return res;
+  } as typeof res.end;
+}

@@ -1,0 +1,137 @@
+// settings.http.compression through a real weftd: the coding chosen from
+// Accept-Encoding, "types" and "min_length" honoured, share, return and
+// application answers compressed where the engine writes them.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+import test from 'ava';
+
+import { request } from './helpers/http.js';
+import { freePort } from './helpers/ports.js';
+import { startWithConfig } from './helpers/router.js';
+import { tempDir } from './helpers/tmp.js';
+import { chooseCompressor } from '../src/request/compression.js';
+import type { Compressor } from '../src/request/compression.js';
+import { validateConfig } from '../src/config/validate.js';
+import { EXAMPLE_APP_TYPES } from '../src/config/example-app-types.js';
+
+const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');
+
+test('the coding is chosen as Unit chooses it: highest q, the later of equals, "*" and identity for none', (t) => {
+  const gzip: Compressor = { encoding: 'gzip', level: undefined, minLength: -1 };
+  const br: Compressor = { encoding: 'br', level: undefined, minLength: -1 };
+  const both = [gzip, br];
+  t.is(chooseCompressor(undefined, both), undefined);
+  t.is(chooseCompressor('', both), undefined);
+  t.is(chooseCompressor('gzip', both), gzip);
+  t.is(chooseCompressor('gzip, br', both), br);
+  t.is(chooseCompressor('br;q=0.9, gzip', both), gzip);
+  t.is(chooseCompressor('gzip;q=0, br;q=0.1', both), br);
+  t.is(chooseCompressor('compress, deflate', both), undefined, 'codings not configured are not chosen');
+  t.is(chooseCompressor('gzip;q=0.5, *', both), undefined, '"*" at a higher q is identity');
+  t.is(chooseCompressor('br;q=2', both), undefined, 'a q out of range is ignored');
+});
+
+test('validation: Unit\'s members; zstd only where Node\'s zlib has it', (t) => {
+  const context = { appTypes: EXAMPLE_APP_TYPES, certificates: new Set<string>() };
+  const ok = { settings: { http: { compression: { types: ['text/*'], compressors: [{ encoding: 'gzip', level: 3, min_length: 10 }, { encoding: 'br' }] } } } };
+  t.deepEqual(validateConfig(ok, context), { ok: true });
+  const single = { settings: { http: { compression: { compressors: { encoding: 'deflate' } } } } };
+  t.deepEqual(validateConfig(single, context), { ok: true });
+  t.like(validateConfig({ settings: { http: { compression: { compressors: [{ encoding: 'lzma' }] } } } }, context), { ok: false });
+  t.like(validateConfig({ settings: { http: { compression: { compressors: [{ level: 1 }] } } } }, context), { ok: false });
+  const zstd = validateConfig({ settings: { http: { compression: { compressors: [{ encoding: 'gzip' }, { encoding: 'zstd' }] } } } }, context);
+  if (typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function') t.deepEqual(zstd, { ok: true });
+  else t.like(zstd, { ok: false, path: '/settings/http/compression/compressors/1/encoding' });
+});
+
+test('share, return and application answers are compressed for clients that ask, as configured', async (t) => {
+  const dir = tempDir(t);
+  // The router runs as nobody: the share must be readable by others.
+  fs.chmodSync(dir, 0o755);
+  const big = 'All work and no play makes Jack a dull boy.\n'.repeat(200);
+  fs.mkdirSync(path.join(dir, 'static'));
+  fs.writeFileSync(path.join(dir, 'static', 'big.txt'), big);
+  fs.writeFileSync(path.join(dir, 'static', 'small.txt'), 'tiny\n');
+  fs.writeFileSync(path.join(dir, 'static', 'image.png'), Buffer.alloc(4096, 7));
+  const port = await freePort();
+  const direct = await freePort();
+  await startWithConfig(t, {
+    settings: {
+      http: {
+        compression: {
+          types: ['text/*', 'application/json'],
+          compressors: [{ encoding: 'gzip', level: 9, min_length: 100 }, { encoding: 'br', level: 4 }],
+        },
+      },
+    },
+    listeners: {
+      [`127.0.0.1:${port}`]: { pass: 'routes' },
+      // An app's own processes would accept this one; compression keeps it in the router.
+      [`127.0.0.1:${direct}`]: { pass: 'applications/plain' },
+    },
+    routes: [
+      { match: { uri: '/static/*' }, action: { share: `${dir}$uri` } },
+      { match: { uri: '/app/*' }, action: { rewrite: '/info', pass: 'applications/plain' } },
+      { action: { return: 404 } },
+    ],
+    applications: { plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+  });
+  const target = { port };
+
+  const plain = await request(target, '/static/big.txt');
+  t.is(plain.headers['content-encoding'], undefined, 'no Accept-Encoding: identity');
+  t.is(plain.headers['content-length'], String(big.length));
+  t.is(plain.text, big);
+
+  const gz = await request(target, '/static/big.txt', { headers: { 'Accept-Encoding': 'gzip' } });
+  t.is(gz.status, 200);
+  t.is(gz.headers['content-encoding'], 'gzip');
+  t.is(gz.headers.vary, 'Accept-Encoding');
+  t.is(gz.headers['content-length'], undefined);
+  t.true(gz.body.length < big.length);
+  t.is(zlib.gunzipSync(gz.body).toString(), big);
+
+  const br = await request(target, '/static/big.txt', { headers: { 'Accept-Encoding': 'gzip;q=0.5, br' } });
+  t.is(br.headers['content-encoding'], 'br');
+  t.is(zlib.brotliDecompressSync(br.body).toString(), big);
+
+  // min_length is the coding's: 5 bytes is under gzip's 100, and br has none.
+  const smallGz = await request(target, '/static/small.txt', { headers: { 'Accept-Encoding': 'gzip' } });
+  t.is(smallGz.headers['content-encoding'], undefined);
+  t.is(smallGz.text, 'tiny\n');
+  const smallBr = await request(target, '/static/small.txt', { headers: { 'Accept-Encoding': 'br' } });
+  t.is(smallBr.headers['content-encoding'], 'br');
+  t.is(zlib.brotliDecompressSync(smallBr.body).toString(), 'tiny\n');
+
+  const image = await request(target, '/static/image.png', { headers: { 'Accept-Encoding': 'gzip, br' } });
+  t.is(image.headers['content-encoding'], undefined, 'image/png is not in "types"');
+  t.is(image.body.length, 4096);
+
+  const head = await request(target, '/static/big.txt', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
+  t.is(head.headers['content-encoding'], undefined, 'HEAD: no body, no coding');
+  t.is(head.headers['content-length'], String(big.length));
+
+  const notModified = await request(target, '/static/big.txt', { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': String(plain.headers.etag) } });
+  t.is(notModified.status, 304);
+  t.is(notModified.headers['content-encoding'], undefined);
+
+  // A return's error page (text/html).
+  const missing = await request(target, '/nothing', { headers: { 'Accept-Encoding': 'br' } });
+  t.is(missing.status, 404);
+  t.is(missing.headers['content-encoding'], 'br');
+  t.is(zlib.brotliDecompressSync(missing.body).toString(), '<!DOCTYPE html><title>Error 404</title><p>Error 404.\r\n');
+
+  // Application answers, routed and on a listener passed to the app directly.
+  for (const [p, url] of [[port, '/app/x'], [direct, '/info']] as const) {
+    const app = await request({ port: p }, url, { headers: { 'Accept-Encoding': 'gzip' } });
+    t.is(app.status, 200);
+    t.is(app.headers['content-encoding'], 'gzip', `${url} on ${p}`);
+    const info = JSON.parse(zlib.gunzipSync(app.body).toString()) as { headers: Record<string, string> };
+    t.is(info.headers['accept-encoding'], 'gzip', 'the app sees what the client accepts');
+    const identity = await request({ port: p }, url);
+    t.is(identity.headers['content-encoding'], undefined);
+    t.notThrows(() => JSON.parse(identity.text));
+  }
+});

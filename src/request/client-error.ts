@@ -50,6 +50,19 @@ export function answerConnect(socket: net.Socket, serverHeader: string): void {
   writeErrorAndClose(socket, 400, serverHeader);
 }
 
+/**
+ * A request on a connection whose listener a reconfiguration removed
+ * (its socket was idle, or it was relayed or pipelined after): Unit's 408,
+ * and the connection closes. Requests already in flight were finished.
+ */
+export function answerRemovedListener(socket: net.Socket, serverHeader: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  writeErrorAndClose(socket, 408, serverHeader);
+}
+
 function writeErrorAndClose(socket: net.Socket, status: number, serverHeader: string): void {
   const body = errorPage(status);
   socket.end(

@@ -10,7 +10,8 @@ import { attachSessionCache } from '../tls/session-cache.js';
 
 import type { RouterState } from '../router-state.js';
 import type { ServerFactory } from '../listeners/listener-set.js';
-import { answerClientError, answerConnect } from '../../../request/client-error.js';
+import { answerClientError, answerConnect, answerRemovedListener } from '../../../request/client-error.js';
+import { errorPage } from '../../../request/error-page.js';
 import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.js';
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
@@ -26,8 +27,12 @@ export function serverFactory(state: RouterState): ServerFactory {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const conf = state.current;
       const listener = conf?.listeners.get(address);
-      if (!conf || !listener) {
+      if (!conf) {
         res.destroy();
+        return;
+      }
+      if (!listener) {
+        removedListener(res, conf.serverHeader);
         return;
       }
       // Stopping: this answer closes its connection.
@@ -55,8 +60,12 @@ export function serverFactory(state: RouterState): ServerFactory {
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       const conf = state.current;
       const listener = conf?.listeners.get(address);
-      if (!conf || !listener) {
+      if (!conf) {
         socket.destroy();
+        return;
+      }
+      if (!listener) {
+        answerRemovedListener(socket, conf.serverHeader);
         return;
       }
       const res = new http.ServerResponse(req);
@@ -86,4 +95,16 @@ export function serverFactory(state: RouterState): ServerFactory {
     }
     return server;
   };
+}
+
+/**
+ * The next request on a connection whose listener was removed (Unit: 408,
+ * not a silent close, so a client can tell it from a failed exchange and
+ * retry elsewhere). The connection closes after it.
+ */
+function removedListener(res: http.ServerResponse, serverHeader: string): void {
+  const body = errorPage(408);
+  res.shouldKeepAlive = false;
+  res.writeHead(408, { Server: serverHeader, 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body);
 }

@@ -7,9 +7,9 @@ import zlib from 'node:zlib';
 
 import test from 'ava';
 
-import { request } from './helpers/http.js';
+import { backend, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
-import { startWithConfig } from './helpers/router.js';
+import { applyConfig, startWithConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
 import { chooseCompressor } from '../src/request/compression.js';
 import type { Compressor } from '../src/request/compression.js';
@@ -134,4 +134,44 @@ test('share, return and application answers are compressed for clients that ask,
     t.is(identity.headers['content-encoding'], undefined);
     t.notThrows(() => JSON.parse(identity.text));
   }
+});
+
+test('proxied answers: compressed, unless already encoded; turning compression on moves an app\'s listener to the router', async (t) => {
+  const text = 'proxied text '.repeat(100);
+  const { port: upstream } = await backend(t, (req, res) => {
+    if (req.url === '/encoded') {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' });
+      res.end(zlib.gzipSync(text));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', Vary: 'Cookie' });
+    res.end(text);
+  });
+  const port = await freePort();
+  const direct = await freePort();
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' }, [`127.0.0.1:${direct}`]: { pass: 'applications/plain' } },
+    routes: [{ action: { proxy: `http://127.0.0.1:${upstream}` } }],
+    applications: { plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+  });
+  const gzip = { headers: { 'Accept-Encoding': 'gzip' } };
+  t.is((await request({ port }, '/', gzip)).headers['content-encoding'], undefined, 'no compression configured');
+  t.is((await request({ port: direct }, '/info', gzip)).headers['content-encoding'], undefined);
+
+  await applyConfig(w, { http: { compression: { compressors: { encoding: 'gzip' }, types: 'text/plain' } } }, '/config/settings');
+  const proxied = await request({ port }, '/', gzip);
+  t.is(proxied.headers['content-encoding'], 'gzip');
+  t.is(proxied.headers.vary, 'Cookie, Accept-Encoding');
+  t.is(zlib.gunzipSync(proxied.body).toString(), text);
+  const encoded = await request({ port }, '/encoded', gzip);
+  t.is(encoded.headers['content-encoding'], 'gzip');
+  t.is(zlib.gunzipSync(encoded.body).toString(), text, 'an encoded answer is not encoded twice');
+  // application/json is not in "types" now; the app's listener is the router's all the same.
+  const app = await request({ port: direct }, '/info', { headers: { 'Accept-Encoding': 'gzip' } });
+  t.is(app.status, 200);
+  t.is(app.headers['content-encoding'], undefined);
+  await applyConfig(w, ['text/plain', 'application/json'], '/config/settings/http/compression/types');
+  const after = await request({ port: direct }, '/info', gzip);
+  t.is(after.headers['content-encoding'], 'gzip');
+  t.notThrows(() => JSON.parse(zlib.gunzipSync(after.body).toString()));
 });

@@ -2,6 +2,7 @@
 // Accept-Encoding, "types" and "min_length" honoured, share, return and
 // application answers compressed where the engine writes them.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
@@ -174,4 +175,37 @@ test('proxied answers: compressed, unless already encoded; turning compression o
   const after = await request({ port: direct }, '/info', gzip);
   t.is(after.headers['content-encoding'], 'gzip');
   t.notThrows(() => JSON.parse(zlib.gunzipSync(after.body).toString()));
+});
+
+test('a streamed answer (no Content-Length) reaches the client write by write through the coding', async (t) => {
+  // Each request's rest goes out only once the client has decoded its first event.
+  let release = (): void => undefined;
+  const { port: upstream } = await backend(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    res.write('data: first\n\n');
+    release = () => res.end('data: last\n\n');
+  });
+  const port = await freePort();
+  await startWithConfig(t, {
+    settings: { http: { compression: { compressors: [{ encoding: 'gzip' }, { encoding: 'br' }] } } },
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ action: { proxy: `http://127.0.0.1:${upstream}` } }],
+  });
+  for (const encoding of ['gzip', 'br']) {
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { 'Accept-Encoding': encoding } }, (res) => {
+        t.is(res.headers['content-encoding'], encoding);
+        const decoded = res.pipe(encoding === 'gzip' ? zlib.createGunzip() : zlib.createBrotliDecompress());
+        let all = '';
+        decoded.on('data', (d: Buffer) => {
+          all += d.toString();
+          if (all.includes('first')) release();
+        });
+        decoded.on('end', () => resolve(all));
+        decoded.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+    t.is(text, 'data: first\n\ndata: last\n\n');
+  }
 });

@@ -132,13 +132,23 @@ export function startCompression(compression: Compression, req: http.IncomingMes
   if (vary === undefined) res.setHeader('Vary', 'Accept-Encoding');
   else if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary)) res.setHeader('Vary', `${vary}, Accept-Encoding`);
   res.removeHeader('Content-Length');
-  throughStream(res, createStream(c));
+  // An answer of unknown length is a stream (server-sent events, a long
+  // poll, a progressive page): each write is flushed through the coding so
+  // that the client gets it when the client would have without compression.
+  throughStream(res, createStream(c), contentLength < 0 ? flushKind(c.encoding) : undefined);
+}
+
+function flushKind(encoding: Encoding): number {
+  if (encoding === 'br') return zlib.constants.BROTLI_OPERATION_FLUSH;
+  if (encoding === 'zstd') return 1; // ZSTD_e_flush
+  return zlib.constants.Z_SYNC_FLUSH;
 }
 
 type WriteCallback = (error?: Error | null) => void;
 
 /** res.write/res.end feed the stream; its output goes out with the original write/end, with backpressure both ways. */
-function throughStream(res: http.ServerResponse, z: Transform): void {
+function throughStream(res: http.ServerResponse, z: Transform, flush: number | undefined): void {
+  const flushable = z as Transform & { flush(kind: number): void };
   const write = res.write.bind(res) as (chunk: Buffer) => boolean;
   const end = res.end.bind(res) as () => http.ServerResponse;
   let ended = false;
@@ -154,8 +164,12 @@ function throughStream(res: http.ServerResponse, z: Transform): void {
   res.on('close', () => z.destroy());
   res.write = function (chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     if (ended) return false;
-    if (typeof encoding === 'function') return z.write(chunk, encoding as WriteCallback);
-    return z.write(chunk, encoding as BufferEncoding, cb as WriteCallback | undefined);
+    const ok =
+      typeof encoding === 'function'
+        ? z.write(chunk, encoding as WriteCallback)
+        : z.write(chunk, encoding as BufferEncoding, cb as WriteCallback | undefined);
+    if (flush !== undefined) flushable.flush(flush);
+    return ok;
   } as typeof res.write;
   res.end = function (chunk?: unknown, encoding?: unknown, cb?: unknown): http.ServerResponse {
     const callback = [chunk, encoding, cb].find((a) => typeof a === 'function') as (() => void) | undefined;

@@ -9,7 +9,8 @@ import net from 'node:net';
 import { attachSessionCache } from '../tls/session-cache.js';
 
 import type { RouterState } from '../router-state.js';
-import type { ServerFactory } from '../listeners/listener-set.js';
+import { ON_RETIRE } from '../listeners/listener-set.js';
+import type { RetiringServer, ServerFactory } from '../listeners/listener-set.js';
 import { answerClientError, answerConnect, answerRemovedListener } from '../../../request/client-error.js';
 import { errorPage } from '../../../request/error-page.js';
 import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.js';
@@ -83,6 +84,7 @@ export function serverFactory(state: RouterState): ServerFactory {
     if (kind.startsWith('tls')) {
       server.on('secureConnection', () => state.metrics.handshake(address, true));
       server.on('tlsClientError', () => state.metrics.handshake(address, false));
+      closeHandshakingOnRetire(server);
     }
     server.on('clientError', onClientError(state));
     server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket, state.current?.serverHeader ?? 'Weft'));
@@ -107,4 +109,24 @@ function removedListener(res: http.ServerResponse, serverHeader: string): void {
   res.shouldKeepAlive = false;
   res.writeHead(408, { Server: serverHeader, 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
   res.end(body);
+}
+
+/**
+ * Connections of a TLS listener still in their handshake when the listener
+ * is removed are closed (Unit); handshaken ones stay, as on any listener.
+ */
+function closeHandshakingOnRetire(server: net.Server): void {
+  const handshaking = new Set<net.Socket>();
+  server.on('connection', (raw: net.Socket) => {
+    handshaking.add(raw);
+    raw.once('close', () => handshaking.delete(raw));
+  });
+  // The TLS socket wraps the TCP one (its _parent, as Node's tls sets it).
+  server.on('secureConnection', (socket: { _parent?: net.Socket }) => {
+    if (socket._parent) handshaking.delete(socket._parent);
+  });
+  (server as RetiringServer)[ON_RETIRE] = () => {
+    for (const raw of handshaking) raw.destroy();
+    handshaking.clear();
+  };
 }

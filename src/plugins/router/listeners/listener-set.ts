@@ -39,14 +39,21 @@ export interface Prepared {
  * is answered 408 (server-factory.ts), as Unit does. The connections end
  * by themselves (idle_timeout, or the client); then the server is closed
  * for good, which stops Node's per-server check of their timeouts.
+ * What the server's maker set under ON_RETIRE runs first (a TLS server
+ * closes its connections still in the handshake, as Unit does).
  */
 function retire(server: net.Server): void {
   if (server.listening) net.Server.prototype.close.call(server);
+  (server as RetiringServer)[ON_RETIRE]?.();
   server.once('close', () => {
     const interval = Object.getOwnPropertySymbols(server).find((sym) => sym.description === 'http.server.connectionsCheckingInterval');
     if (interval) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[interval]);
   });
 }
+
+/** A server's own step when its listener is removed (set by whoever made it). */
+export const ON_RETIRE = Symbol('weft.listener.onRetire');
+export type RetiringServer = net.Server & { [ON_RETIRE]?: () => void };
 
 export type ServerFactory = (address: string, kind: string, fd: number) => net.Server;
 

@@ -221,3 +221,23 @@ test('a removed listener finishes requests in flight and answers 408 on its idle
   }
   t.is((await request({ port: kept }, '/')).status, 204, 'the other listener is untouched');
 });
+
+test('a removed listener that an application\'s own processes accepted: its idle connection gets the same 408', async (t) => {
+  const removed = await freePort();
+  const kept = await freePort();
+  const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');
+  const w = await startWithConfig(t, {
+    // Straight to the app: its processes accept this listener themselves.
+    listeners: { [`127.0.0.1:${removed}`]: { pass: 'applications/plain' }, [`127.0.0.1:${kept}`]: { pass: 'applications/plain' } },
+    applications: { plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+  });
+  const idle = connection(t, removed);
+  t.regex(await idle.ask('GET /info HTTP/1.1\r\nHost: h\r\n\r\n', '}'), /^HTTP\/1\.1 200 /);
+  await applyConfig(w, { [`127.0.0.1:${kept}`]: { pass: 'applications/plain' } }, '/config/listeners');
+  const answer = await idle.ask('GET /info HTTP/1.1\r\nHost: h\r\n\r\n', 'Error 408.\r\n');
+  t.regex(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  t.regex(answer, /\r\nContent-Type: text\/html\r\n/i);
+  t.true(answer.endsWith('\r\n\r\n<!DOCTYPE html><title>Error 408</title><p>Error 408.\r\n'));
+  await idle.closed;
+  t.is((await request({ port: kept }, '/info')).status, 200);
+});

@@ -11,8 +11,7 @@ import { attachSessionCache } from '../tls/session-cache.js';
 import type { RouterState } from '../router-state.js';
 import { ON_RETIRE } from '../listeners/listener-set.js';
 import type { RetiringServer, ServerFactory } from '../listeners/listener-set.js';
-import { answerClientError, answerConnect, answerRemovedListener } from '../../../request/client-error.js';
-import { errorPage } from '../../../request/error-page.js';
+import { answerClientError, answerConnect, answerRemovedListener, answerRemovedListenerRequest } from '../../../request/client-error.js';
 import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.js';
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
@@ -33,7 +32,7 @@ export function serverFactory(state: RouterState): ServerFactory {
         return;
       }
       if (!listener) {
-        removedListener(res, conf.serverHeader);
+        answerRemovedListenerRequest(res, conf.serverHeader);
         return;
       }
       // Stopping: this answer closes its connection.
@@ -99,17 +98,6 @@ export function serverFactory(state: RouterState): ServerFactory {
   };
 }
 
-/**
- * The next request on a connection whose listener was removed (Unit: 408,
- * not a silent close, so a client can tell it from a failed exchange and
- * retry elsewhere). The connection closes after it.
- */
-function removedListener(res: http.ServerResponse, serverHeader: string): void {
-  const body = errorPage(408);
-  res.shouldKeepAlive = false;
-  res.writeHead(408, { Server: serverHeader, 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-  res.end(body);
-}
 
 /**
  * Connections of a TLS listener still in their handshake when the listener

@@ -23,15 +23,18 @@ test('the coding is chosen as Unit chooses it: highest q, the later of equals, "
   const gzip: Compressor = { encoding: 'gzip', level: undefined, minLength: -1 };
   const br: Compressor = { encoding: 'br', level: undefined, minLength: -1 };
   const both = [gzip, br];
-  t.is(chooseCompressor(undefined, both), undefined);
-  t.is(chooseCompressor('', both), undefined);
+  t.is(chooseCompressor(undefined, both), 'identity');
+  t.is(chooseCompressor('', both), 'identity');
   t.is(chooseCompressor('gzip', both), gzip);
   t.is(chooseCompressor('gzip, br', both), br);
   t.is(chooseCompressor('br;q=0.9, gzip', both), gzip);
   t.is(chooseCompressor('gzip;q=0, br;q=0.1', both), br);
-  t.is(chooseCompressor('compress, deflate', both), undefined, 'codings not configured are not chosen');
-  t.is(chooseCompressor('gzip;q=0.5, *', both), undefined, '"*" at a higher q is identity');
-  t.is(chooseCompressor('br;q=2', both), undefined, 'a q out of range is ignored');
+  t.is(chooseCompressor('compress, deflate', both), 'identity', 'codings not configured are not chosen');
+  t.is(chooseCompressor('gzip;q=0.5, *', both), 'identity', '"*" at a higher q is identity');
+  t.is(chooseCompressor('br;q=2', both), 'identity', 'a q out of range is ignored');
+  t.is(chooseCompressor('compress, identity;q=0', both), 'not-acceptable', 'identity refused and nothing else: Unit\'s 406');
+  t.is(chooseCompressor('*;q=0', both), 'not-acceptable');
+  t.is(chooseCompressor('br, *;q=0', both), br);
 });
 
 test('validation: Unit\'s members; zstd only where Node\'s zlib has it', (t) => {
@@ -109,6 +112,17 @@ test('share, return and application answers are compressed for clients that ask,
   const image = await request(target, '/static/image.png', { headers: { 'Accept-Encoding': 'gzip, br' } });
   t.is(image.headers['content-encoding'], undefined, 'image/png is not in "types"');
   t.is(image.body.length, 4096);
+
+  // Neither identity nor a configured coding: Unit's 406 page instead of the file.
+  const refused = await request(target, '/static/big.txt', { headers: { 'Accept-Encoding': 'compress, identity;q=0' } });
+  t.is(refused.status, 406);
+  t.is(refused.text, '<!DOCTYPE html><title>Error 406</title><p>Error 406.\r\n');
+  t.is(refused.headers['content-type'], 'text/html');
+  t.is(refused.headers.etag, undefined);
+  const refusedApp = await request({ port: direct }, '/info', { headers: { 'Accept-Encoding': '*;q=0' } });
+  t.is(refusedApp.status, 406);
+  t.is(refusedApp.text, '<!DOCTYPE html><title>Error 406</title><p>Error 406.\r\n');
+  t.is((await request({ port: direct }, '/info')).status, 200, 'the app\'s connection is still good');
 
   const head = await request(target, '/static/big.txt', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
   t.is(head.headers['content-encoding'], undefined, 'HEAD: no body, no coding');

@@ -8,6 +8,7 @@ import type http from 'node:http';
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 
+import { errorPage } from './error-page.js';
 import { compileTypesRule } from './routing/index.js';
 import type { StringTest } from './routing/index.js';
 
@@ -63,19 +64,23 @@ export function compileCompression(raw: RawCompression | undefined): Compression
 /**
  * Unit's choice (nxt_http_comp_select_compressor): every listed coding with
  * q > 0 that is configured ("*" stands for identity) is a candidate; the
- * highest q wins, and of equal ones the later in the header. undefined:
- * identity.
+ * highest q wins, and of equal ones the later in the header. With none,
+ * identity, unless the header refuses it ("identity;q=0" or "*;q=0"):
+ * then nothing is acceptable (Unit answers 406).
  */
-export function chooseCompressor(acceptEncoding: string | undefined, compressors: Compressor[]): Compressor | undefined {
-  if (acceptEncoding === undefined) return undefined;
+export function chooseCompressor(acceptEncoding: string | undefined, compressors: Compressor[]): Compressor | 'identity' | 'not-acceptable' {
+  if (acceptEncoding === undefined) return 'identity';
   let chosen: Compressor | undefined;
   let weight = 0;
+  let identityRefused = false;
   for (const item of acceptEncoding.replace(/ /g, '').split(',')) {
     const at = item.indexOf(';q=');
     const token = (at < 0 ? item : item.slice(0, at)).toLowerCase();
     const q = at < 0 ? 1 : Number.parseFloat(item.slice(at + 3));
+    const identity = token === '*' || token === 'identity';
+    if (identity && q === 0) identityRefused = true;
     if (!(q > 0 && q <= 1) || q < weight) continue;
-    if (token === '*' || token === 'identity') {
+    if (identity) {
       chosen = undefined;
       weight = q;
       continue;
@@ -85,7 +90,8 @@ export function chooseCompressor(acceptEncoding: string | undefined, compressors
     chosen = c;
     weight = q;
   }
-  return chosen;
+  if (chosen !== undefined) return chosen;
+  return identityRefused ? 'not-acceptable' : 'identity';
 }
 
 function createStream(c: Compressor): Transform {
@@ -111,22 +117,27 @@ function single(v: number | string | string[] | undefined): string | undefined {
  * Called with the response's headers set and its head not yet sent: when
  * the answer qualifies, sets Content-Encoding and Vary, drops
  * Content-Length, and routes res.write/res.end through the coding's stream.
+ * Returns the status to send (406 when nothing the client accepts can be sent).
  */
-export function startCompression(compression: Compression, req: http.IncomingMessage, res: http.ServerResponse, status: number): void {
+export function startCompression(compression: Compression, req: http.IncomingMessage, res: http.ServerResponse, status: number): number {
   // No body (HEAD, 204, 304, 1xx), or one already encoded by whoever made it.
-  if (req.method === 'HEAD' || status < 200 || status === 204 || status === 304) return;
-  if (res.getHeader('content-encoding') !== undefined) return;
+  if (req.method === 'HEAD' || status < 200 || status === 204 || status === 304) return status;
+  if (res.getHeader('content-encoding') !== undefined) return status;
   const length = single(res.getHeader('content-length'));
   const contentLength = length === undefined ? -1 : Number(length);
-  if (contentLength === 0) return;
+  if (contentLength === 0) return status;
   const type = single(res.getHeader('content-type'));
-  if (type === undefined) return;
+  if (type === undefined) return status;
   // The media type without its parameters ("text/html; charset=utf-8" is "text/html").
   const semi = type.indexOf(';');
-  if (compression.types !== null && !compression.types((semi < 0 ? type : type.slice(0, semi)).trim())) return;
+  if (compression.types !== null && !compression.types((semi < 0 ? type : type.slice(0, semi)).trim())) return status;
   const c = chooseCompressor(single(req.headers['accept-encoding']), compression.compressors);
-  if (c === undefined) return;
-  if (contentLength > -1 && contentLength < c.minLength) return;
+  if (c === 'identity') return status;
+  if (c === 'not-acceptable') {
+    notAcceptable(res);
+    return 406;
+  }
+  if (contentLength > -1 && contentLength < c.minLength) return status;
   res.setHeader('Content-Encoding', c.encoding);
   const vary = single(res.getHeader('vary'));
   if (vary === undefined) res.setHeader('Vary', 'Accept-Encoding');
@@ -136,12 +147,42 @@ export function startCompression(compression: Compression, req: http.IncomingMes
   // poll, a progressive page): each write is flushed through the coding so
   // that the client gets it when the client would have without compression.
   throughStream(res, createStream(c), contentLength < 0 ? flushKind(c.encoding) : undefined);
+  return status;
 }
 
 function flushKind(encoding: Encoding): number {
   if (encoding === 'br') return zlib.constants.BROTLI_OPERATION_FLUSH;
   if (encoding === 'zstd') return 1; // ZSTD_e_flush
   return zlib.constants.Z_SYNC_FLUSH;
+}
+
+/**
+ * Unit's 406 when the client accepts neither identity nor a configured
+ * coding: the answer made so far is replaced by the error page (status,
+ * headers and body; the maker's writes are dropped).
+ */
+function notAcceptable(res: http.ServerResponse): void {
+  const body = errorPage(406);
+  for (const name of res.getHeaderNames()) if (name !== 'server') res.removeHeader(name);
+  res.statusCode = 406;
+  res.setHeader('Content-Type', 'text/html');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  const end = res.end.bind(res) as (body: string) => http.ServerResponse;
+  let ended = false;
+  res.write = function (...args: unknown[]): boolean {
+    const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined;
+    if (cb) process.nextTick(cb);
+    return true;
+  } as typeof res.write;
+  res.end = function (...args: unknown[]): http.ServerResponse {
+    const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined;
+    if (cb) res.once('finish', cb);
+    if (!ended) {
+      ended = true;
+      end(body);
+    }
+    return res;
+  } as typeof res.end;
 }
 
 type WriteCallback = (error?: Error | null) => void;

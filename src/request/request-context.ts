@@ -178,7 +178,11 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
     for (const changes of this.headerChanges) changes.apply(this);
     // After response_headers: a Content-Type or Content-Encoding they set counts.
-    if (compression !== undefined) startCompression(compression, this.req, res, status);
+    // (A status under 100 is made as 200 here and has no body to encode.)
+    if (compression !== undefined && this.statusCode >= 100) {
+      status = startCompression(compression, this.req, res, status);
+      this.statusCode = status;
+    }
     res.writeHead(status);
   }
 

@@ -165,7 +165,8 @@ test('the command line: defaults, values and errors', (t) => {
   const abstract = parseCommandLine(['--control', 'unix:@weft'], '/srv');
   t.is(abstract.kind === 'run' && abstract.options.control, 'unix:@weft');
   t.deepEqual(parseCommandLine(['-h']), { kind: 'help' });
-  t.deepEqual(parseCommandLine(['--version']), { kind: 'version' });
+  t.deepEqual(parseCommandLine(['--version']), { kind: 'version', titlePrefix: 'weft' });
+  t.deepEqual(parseCommandLine(['--title-prefix', 'unit', '--version']), { kind: 'version', titlePrefix: 'unit' });
   t.throws(() => parseCommandLine(['--control-mode', '999']), { message: /octal mode/ });
   t.throws(() => parseCommandLine(['--threads', '0']), { message: /from 1 to 64/ });
   t.throws(() => parseCommandLine(['--config-write-back']), { message: /requires "--config"/ });

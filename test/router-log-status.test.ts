@@ -1,12 +1,13 @@
 // The access log's lines, /status counters, and reconfiguration under load.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 import test from 'ava';
 
 import { controlRequest } from '../src/cli/control-client.js';
-import { raw, request } from './helpers/http.js';
+import { backend, raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { applyConfig, startWithConfig } from './helpers/router.js';
 import { waitFor } from './helpers/processes.js';
@@ -136,4 +137,107 @@ test('reconfiguration under load drops no request', async (t) => {
   t.deepEqual(failures, []);
   t.true(done > 100, `only ${done} requests were made`);
   t.true(generations.size > 5, 'the requests saw many configurations');
+});
+
+/** A raw keep-alive connection: send a request, read until a text ends its answer. */
+function connection(t: { teardown(fn: () => void): void }, port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  socket.setEncoding('latin1');
+  socket.on('error', () => undefined);
+  let text = '';
+  let waiting: { until: string; resolve: (s: string) => void } | undefined;
+  const check = (): void => {
+    if (waiting && text.includes(waiting.until)) {
+      const answer = text;
+      text = '';
+      const { resolve } = waiting;
+      waiting = undefined;
+      resolve(answer);
+    }
+  };
+  socket.on('data', (d: string) => {
+    text += d;
+    check();
+  });
+  let isClosed = false;
+  // A connection closed without the answer gives what came (the test then fails, never hangs).
+  const closed = new Promise<void>((resolve) =>
+    socket.on('close', () => {
+      isClosed = true;
+      waiting?.resolve(text);
+      waiting = undefined;
+      resolve();
+    }),
+  );
+  return {
+    closed,
+    ask(request: string, until: string): Promise<string> {
+      return new Promise((resolve) => {
+        if (isClosed) {
+          resolve(text);
+          return;
+        }
+        waiting = { until, resolve };
+        socket.write(request);
+        check();
+      });
+    },
+  };
+}
+
+test('a removed listener finishes requests in flight and answers 408 on its idle connections\' next request', async (t) => {
+  const removed = await freePort();
+  const kept = await freePort();
+  let arrived!: () => void;
+  const slowArrived = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const { port: upstream } = await backend(t, (_req, res) => {
+    arrived();
+    void released.then(() => res.end('finished'));
+  });
+  const w = await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${removed}`]: { pass: 'routes' }, [`127.0.0.1:${kept}`]: { pass: 'routes' } },
+    routes: [{ match: { uri: '/slow' }, action: { proxy: `http://127.0.0.1:${upstream}` } }, { action: { return: 204 } }],
+  });
+  const get = (uri: string): string => `GET ${uri} HTTP/1.1\r\nHost: h\r\n\r\n`;
+  const idle = connection(t, removed);
+  t.regex(await idle.ask(get('/'), '\r\n\r\n'), /^HTTP\/1\.1 204 /);
+  const busy = connection(t, removed);
+  const inFlight = busy.ask(get('/slow'), 'finished');
+  await slowArrived;
+
+  await applyConfig(w, { [`127.0.0.1:${kept}`]: { pass: 'routes' } }, '/config/listeners');
+  release();
+  t.regex(await inFlight, /^HTTP\/1\.1 200 [^]*\r\n\r\n(8\r\n)?finished/, 'the request in flight is finished');
+
+  for (const c of [idle, busy]) {
+    const answer = await c.ask(get('/'), 'Error 408.\r\n');
+    t.regex(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    t.regex(answer, /\r\nConnection: close\r\n/i);
+    t.true(answer.endsWith('\r\n\r\n<!DOCTYPE html><title>Error 408</title><p>Error 408.\r\n'));
+    await c.closed;
+  }
+  t.is((await request({ port: kept }, '/')).status, 204, 'the other listener is untouched');
+});
+
+test('a removed listener that an application\'s own processes accepted: its idle connection gets the same 408', async (t) => {
+  const removed = await freePort();
+  const kept = await freePort();
+  const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');
+  const w = await startWithConfig(t, {
+    // Straight to the app: its processes accept this listener themselves.
+    listeners: { [`127.0.0.1:${removed}`]: { pass: 'applications/plain' }, [`127.0.0.1:${kept}`]: { pass: 'applications/plain' } },
+    applications: { plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+  });
+  const idle = connection(t, removed);
+  t.regex(await idle.ask('GET /info HTTP/1.1\r\nHost: h\r\n\r\n', '}'), /^HTTP\/1\.1 200 /);
+  await applyConfig(w, { [`127.0.0.1:${kept}`]: { pass: 'applications/plain' } }, '/config/listeners');
+  const answer = await idle.ask('GET /info HTTP/1.1\r\nHost: h\r\n\r\n', 'Error 408.\r\n');
+  t.regex(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  t.regex(answer, /\r\nContent-Type: text\/html\r\n/i);
+  t.true(answer.endsWith('\r\n\r\n<!DOCTYPE html><title>Error 408</title><p>Error 408.\r\n'));
+  await idle.closed;
+  t.is((await request({ port: kept }, '/info')).status, 200);
 });

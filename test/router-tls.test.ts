@@ -3,13 +3,16 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 
 import test from 'ava';
 
 import { controlRequest } from '../src/cli/control-client.js';
+import { census, tcpConnections } from './helpers/census.js';
 import { freePort } from './helpers/ports.js';
+import { waitFor } from './helpers/processes.js';
 import { applyConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
 import { startWeftd } from './helpers/weftd.js';
@@ -196,4 +199,40 @@ test('session tickets: "tickets": [] is tickets off, as false; true issues them'
     });
   t.false(await ticket(off));
   t.true(await ticket(on));
+});
+
+test('a removed TLS listener: a connection still in its handshake is closed, a handshaken idle one answers 408', async (t) => {
+  const dir = tempDir(t);
+  const w = await startWeftd(t);
+  t.is((await put(w, '/certificates/one', makeBundle(dir, 'one', 'one.test', ['one.test']))).status, 200);
+  const removed = await freePort();
+  const kept = await freePort();
+  await applyConfig(w, {
+    listeners: { [`127.0.0.1:${removed}`]: { pass: 'routes', tls: { certificate: 'one' } }, [`127.0.0.1:${kept}`]: { pass: 'routes' } },
+    routes: [{ action: { return: 204 } }],
+  });
+  // A handshaken keep-alive connection, idle after one request.
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+  t.teardown(() => agent.destroy());
+  const ask = (): Promise<{ status: number; connection: string | undefined }> =>
+    new Promise((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: removed, servername: 'one.test', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  t.is((await ask()).status, 204);
+  // A client that connects and never starts its handshake, once the router holds it.
+  const router = census(w.pid).find((m) => m.kind === 'router')!;
+  const silent = net.connect(removed, '127.0.0.1');
+  silent.on('error', () => undefined);
+  const silentClosed = new Promise<void>((r) => silent.on('close', () => r()));
+  await waitFor(() => tcpConnections(router.pid, removed) >= 2, 10000, 'the router holds both connections');
+
+  await applyConfig(w, { [`127.0.0.1:${kept}`]: { pass: 'routes' } }, '/config/listeners');
+  await silentClosed;
+  t.pass('the connection in its handshake was closed');
+  t.deepEqual(await ask(), { status: 408, connection: 'close' });
 });

@@ -209,7 +209,20 @@ test('an unknown option is refused the way unitd refuses it', (t) => {
 test('--version and --help', (t) => {
   const v = spawnSync(process.execPath, [WEFTD, '--version'], { encoding: 'utf8' });
   t.is(v.status, 0);
-  t.regex(v.stderr, /^weft version: \d+\.\d+\.\d+\n/);
+  // unitd's two lines: tools read the version from line 1 and the build's
+  // defaults and features (configure flags) from line 2.
+  const lines = v.stderr.split('\n');
+  t.is(lines.length, 3);
+  t.regex(lines[0], /^weft version: \d+\.\d+\.\d+$/);
+  t.regex(lines[1], /^configured as \.\/configure( --[a-z]+(=\S+)?)+$/);
+  t.true(lines[1].split(' ').includes('--openssl'));
+  t.true(lines[1].split(' ').includes('--zlib'));
+  t.true(lines[1].split(' ').includes('--brotli'));
+  t.true(lines[1].split(' ').includes('--statedir=/var/lib/weft'));
+  t.is(v.stdout, '');
+  const u = spawnSync(process.execPath, [WEFTD, '--title-prefix', 'unit', '--version'], { encoding: 'utf8' });
+  t.is(u.status, 0);
+  t.regex(u.stderr, /^unit version: \d+\.\d+\.\d+\nconfigured as \.\/configure /);
   const h = spawnSync(process.execPath, [WEFTD, '-h'], { encoding: 'utf8' });
   t.is(h.status, 0);
   t.regex(h.stdout, /--control ADDRESS/);

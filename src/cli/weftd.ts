@@ -3,7 +3,7 @@ import { WeftError } from '../errors.js';
 import { READY_FD_ENV, startDaemon } from '../native/index.js';
 import { START_DIR_ENV, helpText, parseCommandLine } from '../plugins/main/cli.js';
 import { runMain } from '../plugins/main/main-process.js';
-import { VERSION } from '../version.js';
+import { versionText } from '../plugins/main/version-text.js';
 
 async function weftd(argv: string[]): Promise<void> {
   let parsed;
@@ -18,7 +18,7 @@ async function weftd(argv: string[]): Promise<void> {
     return;
   }
   if (parsed.kind === 'version') {
-    process.stderr.write(`weft version: ${VERSION}\nnode version: ${process.versions.node}\n`);
+    process.stderr.write(versionText(parsed.titlePrefix));
     return;
   }
   const { options } = parsed;

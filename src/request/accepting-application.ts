@@ -5,7 +5,10 @@
 // the router (request/), serve their own app's requests in place, answer
 // returns and errors themselves, and hand anything else to a router. A
 // listener that can reach several applications, or one whose destination
-// is computed from variables, or a TLS listener, is accepted by the router.
+// is computed from variables, or a TLS listener, is accepted by the router;
+// so is every listener while settings.http.compression is set (responses
+// are compressed where the engine writes them, which an application
+// process's own answers do not pass through).
 import type { RawAction } from './actions.js';
 import { listenerPass } from './engine.js';
 import type { RawEngineConfig, RawListener } from './engine.js';
@@ -52,6 +55,7 @@ function reachable(pass: string, routes: unknown, seen: Set<string>, depth: numb
 /** The application whose processes accept this listener's connections, or undefined (the router does). */
 export function acceptingApplication(listener: RawListener, config: RawEngineConfig): string | undefined {
   if (listener.tls !== undefined) return undefined;
+  if (config.settings?.http?.compression !== undefined) return undefined;
   const apps = reachable(listenerPass(listener), config.routes, new Set(), 0);
   if (apps === null || apps.size !== 1) return undefined;
   const [name] = apps;

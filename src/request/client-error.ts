@@ -10,6 +10,7 @@
 // while no response head went out (the action in progress then writes to
 // a connection that is closing, which drops it). A CONNECT request, whose
 // target Unit cannot take, is a 400 too.
+import type http from 'node:http';
 import type net from 'node:net';
 
 import { errorPage } from './error-page.js';
@@ -48,6 +49,27 @@ export function answerConnect(socket: net.Socket, serverHeader: string): void {
     return;
   }
   writeErrorAndClose(socket, 400, serverHeader);
+}
+
+/**
+ * A request on a connection whose listener a reconfiguration removed
+ * (its socket was idle, or it was relayed or pipelined after): Unit's 408,
+ * and the connection closes. Requests already in flight were finished.
+ */
+export function answerRemovedListener(socket: net.Socket, serverHeader: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  writeErrorAndClose(socket, 408, serverHeader);
+}
+
+/** answerRemovedListener() for a request Node's HTTP server parsed (router and application processes alike). */
+export function answerRemovedListenerRequest(res: http.ServerResponse, serverHeader: string): void {
+  const body = errorPage(408);
+  res.shouldKeepAlive = false;
+  res.writeHead(408, { Server: serverHeader, 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body);
 }
 
 function writeErrorAndClose(socket: net.Socket, status: number, serverHeader: string): void {

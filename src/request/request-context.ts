@@ -6,6 +6,7 @@ import type http from 'node:http';
 
 import { newRequestId, formatTimeLocal, responseHeaderKey } from './routing/index.js';
 import type { RouteRequest, VariableContext } from './routing/index.js';
+import { startCompression } from './compression.js';
 import type { EngineView, ListenerConf } from './engine.js';
 import type { ResponseHeaders } from './response-headers.js';
 
@@ -151,7 +152,9 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
 
   /**
    * Sends the status line and headers: Server, then the action's headers,
-   * then every response_headers change on the way (set, or null to delete).
+   * then every response_headers change on the way (set, or null to delete);
+   * then settings.http.compression may encode the body. Every answer the
+   * engine makes (share, return, proxy, an application's) passes here.
    */
   writeHead(status: number, headers: HeaderMap = {}): void {
     this.statusCode = status;
@@ -165,7 +168,8 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     // An answer that names its server (an application's own Server header, in any case) keeps it.
     let named = false;
     for (const name in headers) if (name.length === 6 && name.toLowerCase() === 'server') named = true;
-    if (this.headerChanges.length === 0) {
+    const compression = this.conf.http.compression;
+    if (this.headerChanges.length === 0 && compression === undefined) {
       // The common case in one pass, as a plain Node server writes it.
       res.writeHead(status, named ? headers : { Server: this.conf.serverHeader, ...headers });
       return;
@@ -174,6 +178,12 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     if (!named) res.setHeader('Server', this.conf.serverHeader);
     for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
     for (const changes of this.headerChanges) changes.apply(this);
+    // After response_headers: a Content-Type or Content-Encoding they set counts.
+    // (A status under 100 is made as 200 here and has no body to encode.)
+    if (compression !== undefined && this.statusCode >= 100) {
+      status = startCompression(compression, this.req, res, status);
+      this.statusCode = status;
+    }
     res.writeHead(status);
   }
 

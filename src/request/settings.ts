@@ -1,4 +1,7 @@
 // settings.http with Unit's defaults (seconds become milliseconds here).
+import { compileCompression } from './compression.js';
+import type { Compression } from './compression.js';
+
 export interface HttpSettings {
   headerReadTimeoutMs: number;
   bodyReadTimeoutMs: number;
@@ -14,6 +17,8 @@ export interface HttpSettings {
   largeHeaderBufferSize: number;
   /** large_header_buffer_size × large_header_buffers: the whole request head (Node's maxHeaderSize; 431 beyond). */
   maxHeaderSize: number;
+  /** settings.http.compression with compressors; undefined: responses go out as made. */
+  compression: Compression | undefined;
 }
 
 interface RawHttp {
@@ -29,6 +34,7 @@ interface RawHttp {
   static?: { mime_types?: Record<string, string | string[]> };
   large_header_buffer_size?: number;
   large_header_buffers?: number;
+  compression?: Parameters<typeof compileCompression>[0];
 }
 
 export function httpSettings(settings: { http?: RawHttp } | undefined): HttpSettings {
@@ -46,5 +52,6 @@ export function httpSettings(settings: { http?: RawHttp } | undefined): HttpSett
     mimeTypes: h.static?.mime_types ?? {},
     largeHeaderBufferSize: h.large_header_buffer_size ?? 8192,
     maxHeaderSize: (h.large_header_buffer_size ?? 8192) * (h.large_header_buffers ?? 4),
+    compression: compileCompression(h.compression),
   };
 }

@@ -5,6 +5,7 @@ import { checkAddressPatterns } from './address-patterns.js';
 import { checkCertificates } from './certificates.js';
 import { checkCgroupPaths } from './cgroup-paths.js';
 import type { Check } from './check.js';
+import { checkHttpSettings } from './http-settings.js';
 import { checkIsolation } from './isolation.js';
 import { checkListenerAddresses } from './listener-addresses.js';
 import { checkMatchPatterns } from './match-patterns.js';
@@ -24,6 +25,7 @@ export const CHECKS: ReadonlyArray<{ name: string; check: Check }> = [
   { name: 'mime-types', check: checkMimeTypes },
   { name: 'listener-addresses', check: checkListenerAddresses },
   { name: 'weft-settings', check: checkWeftSettings },
+  { name: 'http-settings', check: checkHttpSettings },
   { name: 'certificates', check: checkCertificates },
   { name: 'tls-tickets', check: checkTlsTickets },
   { name: 'tls-conf-commands', check: checkTlsConfCommands },

@@ -9,7 +9,7 @@ import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 import { DEFAULTS } from './options.js';
 import type { MainOptions } from './options.js';
 
-export type CliResult = { kind: 'run'; options: MainOptions } | { kind: 'help' } | { kind: 'version' };
+export type CliResult = { kind: 'run'; options: MainOptions } | { kind: 'help' } | { kind: 'version'; titlePrefix: string };
 
 const VALUE_OPTIONS: Record<string, string> = {
   control: 'socket address',
@@ -70,7 +70,11 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
   const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   const v = values as Record<string, string | boolean | undefined>;
   if (v.help) return { kind: 'help' };
-  if (v.version) return { kind: 'version' };
+  if (v.version) {
+    // --title-prefix chooses the first word of the version line too.
+    const p = (v['title-prefix'] as string | undefined) ?? DEFAULTS.titlePrefix;
+    return { kind: 'version', titlePrefix: p };
+  }
 
   const mode = v['control-mode'] as string | undefined;
   if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) fail(`option "--control-mode" requires an octal mode such as 0600, not "${mode}"`);
@@ -134,7 +138,7 @@ export function helpText(): string {
 Usage: weftd [options]
 
   --help, -h              print this help
-  --version               print weftd's version
+  --version               print weftd's version and configure line, as unitd
   --no-daemon             run in the foreground (logs go to stderr unless --log)
 
   --control ADDRESS       the control API socket: unix:/path or ip:port

@@ -17,7 +17,7 @@ import type { Logger } from '../../../kernel/log/logger.js';
 import type { AccessLogWriter } from '../../../request/access-log/access-log-writer.js';
 import type { CompiledFormat } from '../../../request/access-log/access-log-format.js';
 import type { RawAction } from '../../../request/actions.js';
-import { answerClientError, answerConnect } from '../../../request/client-error.js';
+import { answerClientError, answerConnect, answerRemovedListenerRequest } from '../../../request/client-error.js';
 import { decideDestination } from '../../../request/decide.js';
 import { RequestEngine } from '../../../request/engine.js';
 import type { RawEngineConfig } from '../../../request/engine.js';
@@ -102,10 +102,8 @@ export class Edge {
     const address = (req.socket as DirectSocket)[DIRECT]!;
     const listener = this.engine.listeners.get(address);
     if (!listener) {
-      // Its listener was removed while the connection stayed open (Unit: 408).
-      res.shouldKeepAlive = false;
-      res.writeHead(408, { Server: this.engine.serverHeader, 'Content-Length': 0, Connection: 'close' });
-      res.end();
+      // Its listener was removed while the connection stayed open (Unit: 408, the router's answer).
+      answerRemovedListenerRequest(res, this.engine.serverHeader);
       return false;
     }
     // The access log line is written when the response closes (end()), for what this process answers.

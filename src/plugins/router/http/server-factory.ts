@@ -9,8 +9,9 @@ import net from 'node:net';
 import { attachSessionCache } from '../tls/session-cache.js';
 
 import type { RouterState } from '../router-state.js';
-import type { ServerFactory } from '../listeners/listener-set.js';
-import { answerClientError, answerConnect } from '../../../request/client-error.js';
+import { ON_RETIRE } from '../listeners/listener-set.js';
+import type { RetiringServer, ServerFactory } from '../listeners/listener-set.js';
+import { answerClientError, answerConnect, answerRemovedListener, answerRemovedListenerRequest } from '../../../request/client-error.js';
 import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.js';
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
@@ -26,8 +27,12 @@ export function serverFactory(state: RouterState): ServerFactory {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const conf = state.current;
       const listener = conf?.listeners.get(address);
-      if (!conf || !listener) {
+      if (!conf) {
         res.destroy();
+        return;
+      }
+      if (!listener) {
+        answerRemovedListenerRequest(res, conf.serverHeader);
         return;
       }
       // Stopping: this answer closes its connection.
@@ -55,8 +60,12 @@ export function serverFactory(state: RouterState): ServerFactory {
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       const conf = state.current;
       const listener = conf?.listeners.get(address);
-      if (!conf || !listener) {
+      if (!conf) {
         socket.destroy();
+        return;
+      }
+      if (!listener) {
+        answerRemovedListener(socket, conf.serverHeader);
         return;
       }
       const res = new http.ServerResponse(req);
@@ -74,6 +83,7 @@ export function serverFactory(state: RouterState): ServerFactory {
     if (kind.startsWith('tls')) {
       server.on('secureConnection', () => state.metrics.handshake(address, true));
       server.on('tlsClientError', () => state.metrics.handshake(address, false));
+      closeHandshakingOnRetire(server);
     }
     server.on('clientError', onClientError(state));
     server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket, state.current?.serverHeader ?? 'Weft'));
@@ -85,5 +95,26 @@ export function serverFactory(state: RouterState): ServerFactory {
       server.listen({ fd });
     }
     return server;
+  };
+}
+
+
+/**
+ * Connections of a TLS listener still in their handshake when the listener
+ * is removed are closed (Unit); handshaken ones stay, as on any listener.
+ */
+function closeHandshakingOnRetire(server: net.Server): void {
+  const handshaking = new Set<net.Socket>();
+  server.on('connection', (raw: net.Socket) => {
+    handshaking.add(raw);
+    raw.once('close', () => handshaking.delete(raw));
+  });
+  // The TLS socket wraps the TCP one (its _parent, as Node's tls sets it).
+  server.on('secureConnection', (socket: { _parent?: net.Socket }) => {
+    if (socket._parent) handshaking.delete(socket._parent);
+  });
+  (server as RetiringServer)[ON_RETIRE] = () => {
+    for (const raw of handshaking) raw.destroy();
+    handshaking.clear();
   };
 }

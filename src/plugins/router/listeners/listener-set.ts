@@ -32,6 +32,29 @@ export interface Prepared {
   fresh: Map<string, number>;
 }
 
+/**
+ * A removed listener's server stops accepting but keeps its connections
+ * (net.Server's close; http.Server's would close the idle ones at once):
+ * requests in flight finish, and the next request on an idle connection
+ * is answered 408 (server-factory.ts), as Unit does. The connections end
+ * by themselves (idle_timeout, or the client); then the server is closed
+ * for good, which stops Node's per-server check of their timeouts.
+ * What the server's maker set under ON_RETIRE runs first (a TLS server
+ * closes its connections still in the handshake, as Unit does).
+ */
+function retire(server: net.Server): void {
+  if (server.listening) net.Server.prototype.close.call(server);
+  (server as RetiringServer)[ON_RETIRE]?.();
+  server.once('close', () => {
+    const interval = Object.getOwnPropertySymbols(server).find((sym) => sym.description === 'http.server.connectionsCheckingInterval');
+    if (interval) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[interval]);
+  });
+}
+
+/** A server's own step when its listener is removed (set by whoever made it). */
+export const ON_RETIRE = Symbol('weft.listener.onRetire');
+export type RetiringServer = net.Server & { [ON_RETIRE]?: () => void };
+
 export type ServerFactory = (address: string, kind: string, fd: number) => net.Server;
 
 export class ListenerSet {
@@ -108,7 +131,7 @@ export class ListenerSet {
     for (const [address, held] of this.#held) {
       if (specs.has(address)) continue;
       held.standby?.close();
-      held.server.close();
+      retire(held.server);
       fs.closeSync(held.fd);
       this.#held.delete(address);
     }

@@ -37,10 +37,7 @@ import { openForAppend } from './open-for-append.js';
 import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { SystemdNotifier } from './systemd-notifier.js';
-import { ThreadPool } from '../../kernel/threads/thread-pool.js';
-
-/** Where writeFileAtomic lives, for the persistence thread (compiled path). */
-const ATOMIC_FILE_MODULE = path.join(__dirname, 'atomic-file.js');
+import { writeFileAtomicAsync } from './atomic-file.js';
 
 /** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
 export interface MainApi {
@@ -83,7 +80,6 @@ export class MainProcess {
   #engine: EventEngine;
   #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
-  #persistence: ThreadPool;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -109,17 +105,17 @@ export class MainProcess {
     this.port = new Port(process.pid, this.log);
     this.#systemd = SystemdNotifier.fromEnvironment(this.log);
     // Persisting a configuration is two or three fsyncs (tens of ms on a
-    // busy disk, seconds on a sick one): a thread of its own does them, so
-    // main's loop (signals, process supervision, the control socket) never
-    // waits on the disk.
-    this.#persistence = new ThreadPool({ size: 1, idleTimeoutMs: 60000 });
-    const persistence = this.#persistence;
+    // busy disk, seconds on a sick one): they run on libuv's thread pool,
+    // so main's loop (signals, process supervision, the control socket)
+    // never waits on the disk. (A worker thread of the kernel's ThreadPool
+    // did the same at the cost of a V8 isolate, ~10 MB, and the fds of its
+    // own event loop; that pool is for CPU-bound JavaScript.)
     this.config = new ConfigState({
       stateDir: options.stateDir,
       configFile: options.config,
       writeBack: options.configWriteBack,
       log: this.log,
-      write: (file, data, o) => persistence.run<void>(ATOMIC_FILE_MODULE, 'writeFileAtomic', file, data, o),
+      write: writeFileAtomicAsync,
     });
     this.certificates = new CertificateFiles(options.stateDir);
     let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
@@ -397,7 +393,6 @@ export class MainProcess {
     this.listenSockets.closeAll();
     if (this.#pidWritten) removePidFile(this.options.pid, process.pid);
     this.port.closeAll();
-    await this.#persistence.shutdown();
   }
 }
 

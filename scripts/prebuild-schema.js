@@ -39,7 +39,9 @@ try {
   const { modules, failures } = discover();
   for (const f of failures) process.stderr.write(`prebuild-schema: plugin "${f.file}" not loaded: ${f.reason}\n`);
   validatorFor(modules);
-  process.stdout.write(`prebuild-schema: ${modules.map((m) => `${m.type} ${m.version}`).join(', ')} -> ${fs.readdirSync(PREBUILT_SCHEMA_CODE_DIR).join(', ')}\n`);
+  process.stdout.write(
+    `prebuild-schema: ${modules.map((m) => `${m.type} ${m.version}`).join(', ')} -> ${fs.readdirSync(PREBUILT_SCHEMA_CODE_DIR).join(', ')}\n`,
+  );
 } catch (e) {
   process.stderr.write(`prebuild-schema: no schema code kept (servers will compile it at start): ${e instanceof Error ? e.message : e}\n`);
 }

@@ -117,7 +117,6 @@ export const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
   WEFT_ERR_UPSTREAM_TIMEOUT: 504,
 };
 
-
 export class WeftError extends Error {
   override name = 'WeftError';
   readonly code: ErrorCode;
@@ -201,12 +200,7 @@ export function isNativeError(e: unknown): e is Error & NativeErrorShape {
 export function fromNative(code: ErrorCode, e: unknown, prefix = ''): unknown {
   if (!isNativeError(e)) return e;
   const message = prefix ? `${prefix}: ${e.message}` : e.message;
-  return new SyscallError(
-    code,
-    message,
-    { syscall: e.syscall!, errno: e.errno ?? 0, errnoName: e.errnoName ?? 'UNKNOWN' },
-    { cause: e },
-  );
+  return new SyscallError(code, message, { syscall: e.syscall!, errno: e.errno ?? 0, errnoName: e.errnoName ?? 'UNKNOWN' }, { cause: e });
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));

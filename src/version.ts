@@ -3,6 +3,4 @@ import path from 'node:path';
 
 import { packageRoot } from './paths.js';
 
-export const VERSION: string = (
-  JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -14,14 +14,22 @@ for (const mode of MODES) {
     const running = await startApp(t, 'plain-http.js', { env: { PORT: '8181' } });
     await running.output(/after-return/);
     t.regex(running.stdout, /listening right after listen\(\): true\n/, 'server.listening as soon as listen() returns');
-    t.regex(running.stdout, /listening {"address":"::","family":"IPv6","port":8181} after-return=true\n/, 'the callback came later, with an address');
+    t.regex(
+      running.stdout,
+      /listening {"address":"::","family":"IPv6","port":8181} after-return=true\n/,
+      'the callback came later, with an address',
+    );
     const client = await serve(t, running, mode);
 
     const info = json(await client.request('/info'));
     t.deepEqual(info.address, { address: '::', family: 'IPv6', port: 8181 });
     t.true(info.listening);
 
-    const echo = await client.request('/echo', { method: 'POST', headers: { 'content-type': 'text/plain', 'x-custom': 'yes' }, body: 'hello body' });
+    const echo = await client.request('/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'x-custom': 'yes' },
+      body: 'hello body',
+    });
     t.is(echo.status, 200);
     t.is(echo.headers['content-type'], 'application/json');
     const seen = json(echo);
@@ -44,7 +52,11 @@ for (const mode of MODES) {
     t.is(hello.headers['x-powered-by'], 'Express');
     t.like(json(hello), { hello: 'weft', query: { lang: 'en' }, protocol: 'http' });
 
-    const created = await client.request('/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"thing"}' });
+    const created = await client.request('/items', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"thing"}',
+    });
     t.is(created.status, 201);
     t.is(created.headers.location, '/items/1');
     t.deepEqual(json(created), { created: { name: 'thing' } });
@@ -79,7 +91,10 @@ for (const mode of MODES) {
 
     t.deepEqual(json(await client.request('/shutdown')), { closing: true });
     await running.output(/fastify closed/);
-    t.true(running.logs('notice').some((l) => /the app closed its server/.test(l.message)), 'fastify.close() closed the captured server');
+    t.true(
+      running.logs('notice').some((l) => /the app closed its server/.test(l.message)),
+      'fastify.close() closed the captured server',
+    );
   });
 
   test(`Koa 3 (${mode}): middleware, headers, errors`, async (t) => {

@@ -159,10 +159,17 @@ test('only the first HTTP server gets traffic; a second one is warned about; oth
   t.regex(running.stdout, /first listening {"address":"127\.0\.0\.1","family":"IPv4","port":3000}/);
   t.regex(running.stdout, /second listening {"address":"::","family":"IPv6","port":3001}/);
   t.regex(running.stdout, /again listening {"address":"::1","family":"IPv6","port":3000}/);
-  t.deepEqual(running.logs('warn').map((l) => l.message), [
-    'the app listens with a second HTTP server on port 3001: Weft serves only its first server (port 3000 on 127.0.0.1), so this one gets no traffic',
-  ]);
-  t.true(running.logs('info').some((l) => l.message === 'the app also listens on port 3000 on ::1: another address of its server, served through the first'));
+  t.deepEqual(
+    running.logs('warn').map((l) => l.message),
+    [
+      'the app listens with a second HTTP server on port 3001: Weft serves only its first server (port 3000 on 127.0.0.1), so this one gets no traffic',
+    ],
+  );
+  t.true(
+    running
+      .logs('info')
+      .some((l) => l.message === 'the app also listens on port 3000 on ::1: another address of its server, served through the first'),
+  );
 
   const rawPort = Number(/raw listening (\d+)/.exec(running.stdout)![1]);
   const raw = await new Promise<string>((resolve, reject) => {

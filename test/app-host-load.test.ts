@@ -39,7 +39,7 @@ test('a ".js" file in a "type": "module" package, and one whose syntax is a modu
   t.is((await detectedClient.request('/')).text, `detected module: file://${app('typeless-module.js')}`);
 });
 
-test('unit-http: an app written for NGINX Unit gets Node\'s http itself, with nothing installed', async (t) => {
+test("unit-http: an app written for NGINX Unit gets Node's http itself, with nothing installed", async (t) => {
   const running = await startApp(t, 'unit-http-app.js');
   const client = await serve(t, running, 'direct');
   const info = json(await client.request('/unit'));
@@ -124,6 +124,9 @@ test('an app that never calls listen(): serverReady rejects after its timeout an
   t.true(Date.now() - started >= 700, 'not before the timeout');
   t.is(outcome.failure.stage, 'ready');
   t.is(outcome.failure.code, 'WEFT_ERR_APP_NO_LISTEN');
-  t.is(outcome.failure.message, `did not listen within 0.7 s (the app "${app('never-listens.js')}" never called listen() on an HTTP server)`);
+  t.is(
+    outcome.failure.message,
+    `did not listen within 0.7 s (the app "${app('never-listens.js')}" never called listen() on an HTTP server)`,
+  );
   t.regex(running.stdout, /started, not listening/, 'the app itself did run');
 });

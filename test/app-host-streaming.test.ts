@@ -81,7 +81,11 @@ for (const mode of MODES) {
 
   test(`(${mode}) a request body sent in pieces arrives in pieces, with its trailers`, async (t) => {
     const client = await serve(t, await startApp(t, 'streaming-app.js'), mode);
-    const req = open(client, { method: 'POST', path: '/upload', headers: { 'content-type': 'application/octet-stream', trailer: 'X-Checksum' } });
+    const req = open(client, {
+      method: 'POST',
+      path: '/upload',
+      headers: { 'content-type': 'application/octet-stream', trailer: 'X-Checksum' },
+    });
     for (let i = 0; i < 8; i++) {
       req.write(Buffer.alloc(16384, i));
       await new Promise((r) => setTimeout(r, 10));

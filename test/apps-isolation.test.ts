@@ -16,7 +16,10 @@ import { scaled } from './helpers/machine.js';
 const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
 const withNamespaces = when(test, probe('namespaces'));
 const support = cgroupSupport();
-const withMemoryCgroup = when(test, support.memory ? { ok: true, reason: '' } : { ok: false, reason: 'no cgroup memory controller (v2 or v1) on this host' });
+const withMemoryCgroup = when(
+  test,
+  support.memory ? { ok: true, reason: '' } : { ok: false, reason: 'no cgroup memory controller (v2 or v1) on this host' },
+);
 
 async function probeApp(t: Parameters<typeof startWithConfig>[0], app: Record<string, unknown>): Promise<Record<string, unknown>> {
   const port = await freePort();
@@ -105,7 +108,10 @@ withMemoryCgroup('a worker over its memory limit is replaced, not left to take t
   const hog = await request({ port }, '/eat');
   t.is(hog.status, 502, 'the worker was killed under the request');
   await w.waitForLog(/application "hog" process \d+ exited on signal SIGKILL/);
-  for (const end = Date.now() + scaled(10000); Date.now() < end && (await request({ port }, '/').catch(() => ({ status: 0 }))).status !== 200; ) {
+  for (
+    const end = Date.now() + scaled(10000);
+    Date.now() < end && (await request({ port }, '/').catch(() => ({ status: 0 }))).status !== 200;
+  ) {
     await new Promise((r) => setTimeout(r, 100));
   }
   t.is((await request({ port }, '/')).status, 200, 'a new worker serves');

@@ -34,7 +34,10 @@ function titles(w: Weftd): string[] {
   return out.sort();
 }
 
-async function status(w: Weftd, app: string): Promise<{ processes: { running: number; starting: number; idle: number }; requests: { active: number } }> {
+async function status(
+  w: Weftd,
+  app: string,
+): Promise<{ processes: { running: number; starting: number; idle: number }; requests: { active: number } }> {
   const r = await controlRequest({ socketPath: w.controlPath }, 'GET', `/status/applications/${app}`);
   return r.body as never;
 }
@@ -57,7 +60,9 @@ async function acceptedBy(port: number): Promise<number | undefined> {
       socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
       socket.once('data', () => resolve());
     });
-    const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${socket.localPort} )`], { encoding: 'utf8' });
+    const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${socket.localPort} )`], {
+      encoding: 'utf8',
+    });
     const m = /pid=(\d+)/.exec(out);
     return m ? Number(m[1]) : undefined;
   } finally {
@@ -96,9 +101,15 @@ test('a listener that can reach one application is accepted by its processes, ro
       [`127.0.0.1:${several}`]: { pass: 'routes/both' },
     },
     routes: {
-      main: [{ match: { uri: '/x/*' }, action: { pass: 'routes/next' } }, { match: { uri: '/r' }, action: { return: 204 } }],
+      main: [
+        { match: { uri: '/x/*' }, action: { pass: 'routes/next' } },
+        { match: { uri: '/r' }, action: { return: 204 } },
+      ],
       next: [{ action: { pass: 'applications/probe' } }],
-      both: [{ match: { uri: '/x/*' }, action: { pass: 'applications/probe' } }, { match: { uri: '/y/*' }, action: { pass: 'applications/other' } }],
+      both: [
+        { match: { uri: '/x/*' }, action: { pass: 'applications/probe' } },
+        { match: { uri: '/y/*' }, action: { pass: 'applications/other' } },
+      ],
     },
     applications: {
       probe: { type: 'node', script: path.join(apps, 'probe.js'), processes: 1 },
@@ -132,14 +143,14 @@ test('direct mode: /status counts the connections and requests the app processes
     (await controlRequest({ socketPath: w.controlPath }, 'GET', '/status')).body as never;
   // Reports come a few times a second.
   let s = await get();
-  for (const end = Date.now() + scaled(5000); Date.now() < end && !(s.requests.total === 4 && s.connections.closed === 1); ) {
+  for (const end = Date.now() + scaled(5000); Date.now() < end && !(s.requests.total === 4 && s.connections.closed === 1);) {
     await new Promise((r) => setTimeout(r, 50));
     s = await get();
   }
   t.deepEqual(s.connections, { accepted: 2, active: 0, idle: 1, closed: 1 });
   t.is(s.requests.total, 4);
   agent.destroy();
-  for (const end = Date.now() + scaled(5000); Date.now() < end && s.connections.closed !== 2; ) {
+  for (const end = Date.now() + scaled(5000); Date.now() < end && s.connections.closed !== 2;) {
     await new Promise((r) => setTimeout(r, 50));
     s = await get();
   }
@@ -195,13 +206,25 @@ test('with an access log, a listener its application accepts logs each request o
   await waitFor(() => text().split('\n').length === 5, 5000, 'four access log lines').catch(() => undefined);
   const lines = text().split('\n').filter(Boolean).sort();
   t.is(lines.length, 4, text());
-  t.regex(lines.find((l) => l.includes('/logged'))!, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"$/);
-  t.regex(lines.find((l) => l.includes('/gone'))!, /"GET \/gone HTTP\/1\.1" 410 /);
-  t.regex(lines.find((l) => l.includes('/files/nope'))!, /^127\.0\.0\.1 .*"GET \/files\/nope HTTP\/1\.1" 404 /);
-  t.regex(lines.find((l) => l.includes('/again'))!, /"GET \/again HTTP\/1\.1" 200 /);
+  t.regex(
+    lines.find((l) => l.includes('/logged'))!,
+    /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/logged\?x=1 HTTP\/1\.1" 200 11 "-" "-"$/,
+  );
+  t.regex(
+    lines.find((l) => l.includes('/gone'))!,
+    /"GET \/gone HTTP\/1\.1" 410 /,
+  );
+  t.regex(
+    lines.find((l) => l.includes('/files/nope'))!,
+    /^127\.0\.0\.1 .*"GET \/files\/nope HTTP\/1\.1" 404 /,
+  );
+  t.regex(
+    lines.find((l) => l.includes('/again'))!,
+    /"GET \/again HTTP\/1\.1" 200 /,
+  );
 });
 
-test('routed mode: requests through routes reach the app with the client\'s address', async (t) => {
+test("routed mode: requests through routes reach the app with the client's address", async (t) => {
   const port = await freePort();
   await startWithConfig(t, {
     ...routed(port, 'probe'),
@@ -221,7 +244,7 @@ test('routed mode: requests through routes reach the app with the client\'s addr
   t.is(seen.remote, '127.0.0.1');
   t.deepEqual(seen.argv, ['--flag', 'x']);
   t.is(seen.env.GREETING, 'hi');
-  t.is(seen.env.WEFT_APP, null, 'Weft\'s internals are not in the app\'s environment');
+  t.is(seen.env.WEFT_APP, null, "Weft's internals are not in the app's environment");
   t.is(seen.cwd, apps);
   t.is(seen.uid, 65534, 'apps run as --user (nobody) by default');
   t.is(seen.title, 'weft: "probe" application');
@@ -255,7 +278,7 @@ test('processes {max, spare, idle_timeout}: spare at start, growth under load, s
   // On a busy machine the new processes can come up after the first one has
   // served every slow request; requests sent once all three are ready must
   // still be spread over them (whatever the clock said).
-  for (const end = Date.now() + scaled(15000); Date.now() < end && (await status(w, 'p')).processes.running < 3; ) {
+  for (const end = Date.now() + scaled(15000); Date.now() < end && (await status(w, 'p')).processes.running < 3;) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const more = Array.from({ length: 3 }, () => request({ port }, '/slow?ms=300', { agent }));
@@ -363,17 +386,25 @@ for (const mode of ['routed', 'direct'] as const) {
     stop = true;
     await Promise.all(workers);
     t.deepEqual(failures, []);
-    t.true([...pids].some((p) => !before.has(p)), 'the new generation served');
+    t.true(
+      [...pids].some((p) => !before.has(p)),
+      'the new generation served',
+    );
   });
 }
 
 test('an app that fails to start: the configuration is refused with its reason', async (t) => {
   const port = await freePort();
   const w = await startWithConfig(t, { listeners: {}, applications: {} });
-  const r = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
-    ...routed(port, 'bad'),
-    applications: { bad: { type: 'node', script: path.join(apps, 'fails-at-start.js') , processes: 1 } },
-  }));
+  const r = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      ...routed(port, 'bad'),
+      applications: { bad: { type: 'node', script: path.join(apps, 'fails-at-start.js'), processes: 1 } },
+    }),
+  );
   t.is(r.status, 500);
   t.is((r.body as { error: string }).error, 'Failed to apply new configuration.');
   t.regex(
@@ -391,10 +422,7 @@ test('stdout and stderr: to their files when configured; to the Weft log otherwi
     listeners: {
       [`127.0.0.1:${port}`]: { pass: 'routes' },
     },
-    routes: [
-      { match: { uri: '/files' }, action: { pass: 'applications/files' } },
-      { action: { pass: 'applications/log' } },
-    ],
+    routes: [{ match: { uri: '/files' }, action: { pass: 'applications/files' } }, { action: { pass: 'applications/log' } }],
     applications: {
       files: { type: 'node', script: path.join(apps, 'chatty.js'), stdout: out, stderr: err },
       log: { type: 'node', script: path.join(apps, 'chatty.js') },
@@ -403,7 +431,9 @@ test('stdout and stderr: to their files when configured; to the Weft log otherwi
   t.is((await request({ port }, '/files')).text, 'said');
   t.is((await request({ port }, '/to-log')).text, 'said');
   const read = (f: string): string => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
-  await waitFor(() => read(out).includes('stdout: /files') && read(err).includes('stderr: /files'), 5000, 'the files').catch(() => undefined);
+  await waitFor(() => read(out).includes('stdout: /files') && read(err).includes('stderr: /files'), 5000, 'the files').catch(
+    () => undefined,
+  );
   t.regex(read(out), /chatty says hello on stdout[\s\S]*stdout: \/files\n/);
   t.regex(read(err), /chatty says hello on stderr[\s\S]*stderr: \/files\n/);
   t.notRegex(read(out), /stderr/);
@@ -415,7 +445,12 @@ test('stdout and stderr: to their files when configured; to the Weft log otherwi
 
 test('unknown types and bad members are refused by the controller with details', async (t) => {
   const w = await startWithConfig(t, { listeners: {}, applications: {} });
-  const unknown = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications', JSON.stringify({ x: { type: 'ruby', script: 'a.rb' } }));
+  const unknown = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config/applications',
+    JSON.stringify({ x: { type: 'ruby', script: 'a.rb' } }),
+  );
   t.is(unknown.status, 400);
   t.regex((unknown.body as { detail: string }).detail, /external.*node|node.*external/);
   const bad = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications', JSON.stringify({ x: { type: 'node' } }));
@@ -528,8 +563,12 @@ test('limits.timeout where the app process accepts itself: a handler stuck in wh
   const hang = await request({ port }, '/hang');
   t.is(hang.status, 503);
   await w.waitForLog(new RegExp(`application "p" process ${second} exited .*\\(it held a request past limits\\.timeout\\)`));
-  await waitFor(async () => {
-    const r = await request({ port }, '/').catch(() => undefined);
-    return r?.status === 200 && JSON.parse(r.text).pid !== second;
-  }, 30000, 'a third process');
+  await waitFor(
+    async () => {
+      const r = await request({ port }, '/').catch(() => undefined);
+      return r?.status === 200 && JSON.parse(r.text).pid !== second;
+    },
+    30000,
+    'a third process',
+  );
 });

@@ -63,11 +63,9 @@ test('bodies both ways: sized, chunked, large; HEAD; status lines and repeated h
   t.is(download.status, 200);
   t.is(download.body.length, 64 * 65536);
   // HEAD: the app's headers, no body, and the connection goes on.
-  const keepAlive = await raw(
-    { port },
-    'HEAD /info HTTP/1.1\r\nHost: x\r\n\r\nGET /own-server?how=none HTTP/1.1\r\nHost: x\r\n\r\n',
-    { untilText: 'own\r\n0\r\n\r\n' },
-  );
+  const keepAlive = await raw({ port }, 'HEAD /info HTTP/1.1\r\nHost: x\r\n\r\nGET /own-server?how=none HTTP/1.1\r\nHost: x\r\n\r\n', {
+    untilText: 'own\r\n0\r\n\r\n',
+  });
   const answers = keepAlive.split(/(?=HTTP\/1\.1 )/);
   t.is(answers.length, 2, keepAlive);
   t.regex(answers[0], /^HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Type: application\/json\r\n[\s\S]*\r\n\r\n$/);
@@ -80,7 +78,7 @@ test('bodies both ways: sized, chunked, large; HEAD; status lines and repeated h
   t.regex(variants, /\r\nX-Set-Before: kept\r\n/);
 });
 
-test('the app names itself or gets Weft\'s Server header; a forged client header does not reach it', async (t) => {
+test("the app names itself or gets Weft's Server header; a forged client header does not reach it", async (t) => {
   const { port } = await routedWeft(t);
   t.is((await request({ port }, '/own-server?how=set')).headers.server, 'mine');
   t.regex(String((await request({ port }, '/own-server?how=none')).headers.server), /^Weft\/\d/);

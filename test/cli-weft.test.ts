@@ -14,7 +14,7 @@ function weft(control: string, ...args: string[]) {
   return capture({ file: process.execPath, args: ['node', WEFT, ...args], env: { ...process.env, WEFT_CONTROL: `unix:${control}` } });
 }
 
-test('config set, get and delete; status; errors exit 1 with the server\'s detail', async (t) => {
+test("config set, get and delete; status; errors exit 1 with the server's detail", async (t) => {
   const w = await startWeftd(t);
   const dir = tempDir(t);
   const file = path.join(dir, 'routes.json');

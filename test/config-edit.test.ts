@@ -19,10 +19,7 @@ function deepFreeze<T>(value: T): T {
 function doc() {
   return deepFreeze({
     listeners: { '*:8080': { pass: 'routes' }, 'unix:/run/app.sock': { pass: 'applications/app' } },
-    routes: [
-      { match: { uri: '/a' }, action: { return: 200 } },
-      { action: { share: ['/www$uri', '/fallback$uri'] } },
-    ],
+    routes: [{ match: { uri: '/a' }, action: { return: 200 } }, { action: { share: ['/www$uri', '/fallback$uri'] } }],
     applications: { app: { type: 'node', script: '/srv/app.js', arguments: ['--a'] } },
     settings: { http: { idle_timeout: 180 } },
   });
@@ -252,9 +249,16 @@ test('equal documents have equal ETags, whatever the member order', (t) => {
 
 test('any change changes the ETag', (t) => {
   const base = { a: [1, 2], b: { c: 'x' } };
-  const tags = [base, { a: [2, 1], b: { c: 'x' } }, { a: [1, 2], b: { c: 'y' } }, { a: [1, 2], b: {} }, { a: [1, 2, null], b: { c: 'x' } }, { a: [1, 2], b: { c: 'x' }, d: 1 }, {}, []].map(
-    configEtag,
-  );
+  const tags = [
+    base,
+    { a: [2, 1], b: { c: 'x' } },
+    { a: [1, 2], b: { c: 'y' } },
+    { a: [1, 2], b: {} },
+    { a: [1, 2, null], b: { c: 'x' } },
+    { a: [1, 2], b: { c: 'x' }, d: 1 },
+    {},
+    [],
+  ].map(configEtag);
   t.is(new Set(tags).size, tags.length);
   // "1" and 1 differ, as do "a/b" as one key and as nesting.
   t.not(configEtag({ x: 1 }), configEtag({ x: '1' }));

@@ -5,7 +5,7 @@ import type { JsonParseOptions } from '../src/config/json.js';
 
 const MSG = {
   empty:
-    "An empty JSON payload isn't allowed.  It must be either a literal (null, true, or false), a number, a string (in double quotes \"\"), an array (with brackets []), or an object (with braces {}).",
+    'An empty JSON payload isn\'t allowed.  It must be either a literal (null, true, or false), a number, a string (in double quotes ""), an array (with brackets []), or an object (with braces {}).',
   value:
     'A valid JSON value is expected here.  It must be either a literal (null, true, or false), a number, a string (in double quotes ""), an array (with brackets []), or an object (with braces {}).',
   trailing: 'Unexpected character after the end of a valid JSON value.',
@@ -21,11 +21,10 @@ const MSG = {
   arraySeparator:
     'Either a closing bracket (]) or a comma (,) is expected here.  Each array must be enclosed in brackets and its members must be separated by commas.',
   control: 'Unexpected character.  All control characters in a JSON string must be escaped.',
-  backslash:
-    'Unexpected backslash.  A literal backslash in a JSON string must be escaped with a second backslash (\\\\).',
+  backslash: 'Unexpected backslash.  A literal backslash in a JSON string must be escaped with a second backslash (\\\\).',
   escape:
     'Invalid escape sequence.  An escape sequence in a JSON string must start with a backslash, followed by the lowercase letter u, followed by four hexadecimal digits (\\uXXXX).',
-  stringEnd: "Unexpected end of JSON payload.  There's a string without a final double quote (\").",
+  stringEnd: 'Unexpected end of JSON payload.  There\'s a string without a final double quote (").',
   loneSurrogate: 'Invalid JSON encoding sequence.  This 6-byte sequence does not represent a valid UTF character.',
   badPair: 'Invalid JSON encoding sequence.  This 12-byte sequence composes an illegal UTF-16 surrogate pair.',
   utf8: 'Invalid UTF-8 sequence.  JSON text must be encoded in UTF-8.',
@@ -37,14 +36,7 @@ const MSG = {
   depth: 'The JSON value is nested too deeply.  Arrays and objects may be nested at most 1000 levels deep.',
 };
 
-function fails(
-  input: string | Buffer,
-  detail: string,
-  offset: number,
-  line: number,
-  column: number,
-  options?: JsonParseOptions,
-) {
+function fails(input: string | Buffer, detail: string, offset: number, line: number, column: number, options?: JsonParseOptions) {
   return (t: import('ava').ExecutionContext) => {
     t.deepEqual(parseJson(input, options), { ok: false, detail, location: { offset, line, column } });
   };
@@ -139,7 +131,11 @@ test('invalid UTF-8 in a string is reported at its first bad byte', (t) => {
 });
 
 test('UTF-8 encoded surrogates and overlong forms are invalid', (t) => {
-  for (const bad of [[0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80]]) {
+  for (const bad of [
+    [0xed, 0xa0, 0x80],
+    [0xc0, 0xaf],
+    [0xf8, 0x88, 0x80, 0x80, 0x80],
+  ]) {
     const result = parseJson(Buffer.concat([Buffer.from('["'), Buffer.from(bad), Buffer.from('"]')]));
     t.like(result, { ok: false, detail: MSG.utf8, location: { offset: 2 } });
   }
@@ -272,7 +268,10 @@ function bigConfig(apps: number): Record<string, unknown> {
       environment: { NODE_ENV: 'production', INSTANCE: `instance-${i}`, GREETING: 'héllo wörld ✓' },
       processes: { max: 8, spare: 1, idle_timeout: 20 },
     };
-    config.routes.push({ match: { uri: [`/app/${i}/*`, `!/app/${i}/private/*`], headers: { 'X-Id': `${i}` } }, action: { pass: `applications/app-${i}` } });
+    config.routes.push({
+      match: { uri: [`/app/${i}/*`, `!/app/${i}/private/*`], headers: { 'X-Id': `${i}` } },
+      action: { pass: `applications/app-${i}` },
+    });
   }
   return config;
 }
@@ -294,8 +293,14 @@ test('multi-megabyte configurations parse exactly, within a small factor of JSON
   let ours = Infinity;
   let native = Infinity;
   for (let round = 0; round < 3; round++) {
-    ours = Math.min(ours, time(() => parseJson(text)));
-    native = Math.min(native, time(() => JSON.parse(text)));
+    ours = Math.min(
+      ours,
+      time(() => parseJson(text)),
+    );
+    native = Math.min(
+      native,
+      time(() => JSON.parse(text)),
+    );
   }
   const ratio = ours / native;
   t.log(`parseJson ${ours.toFixed(0)} ms, JSON.parse ${native.toFixed(0)} ms: ${ratio.toFixed(1)}x`);

@@ -1,13 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import test from 'ava';
 
-import {
-  appTypePattern,
-  compareVersions,
-  parseAppType,
-  resolveAppType,
-  versionMatches,
-} from '../src/config/app-types.js';
+import { appTypePattern, compareVersions, parseAppType, resolveAppType, versionMatches } from '../src/config/app-types.js';
 import type { AppTypeSchema } from '../src/config/app-types.js';
 import { EXAMPLE_APP_TYPES, EXAMPLE_NODE_APP_TYPE } from '../src/config/example-app-types.js';
 import { baseSchema, buildSchema, buildValidator, validatorFor } from '../src/config/schema.js';
@@ -157,10 +151,9 @@ test('malformed plugin descriptions fail loudly', (t) => {
     const error = t.throws(() => buildValidator([{ type, version: '1', members: {} }]), { instanceOf: WeftError });
     t.is(error.code, ErrorCodes.ARGUMENT);
   }
-  const error = t.throws(
-    () => buildValidator([{ type: 'odd', version: '1', members: { x: { type: 'string', minimum: 1 } } }]),
-    { instanceOf: WeftError },
-  );
+  const error = t.throws(() => buildValidator([{ type: 'odd', version: '1', members: { x: { type: 'string', minimum: 1 } } }]), {
+    instanceOf: WeftError,
+  });
   t.regex(error.message, /does not compile/);
 });
 
@@ -223,7 +216,27 @@ test('the schema selects the same plugin as resolveAppType', (t) => {
   t.deepEqual(check('node 18', 'legacy'), { ok: true });
   t.like(check('node 18', 'modern'), { ok: false, detail: 'Unknown parameter "modern".' });
   // The pattern a plugin gets in the schema accepts exactly what selects it.
-  const candidates = ['node', 'node ', 'node 2', 'node 20', 'node20', 'node 20.', 'node 20.1', 'node 20.11', 'node 20.11.1', 'node 20.11.10', 'node  20', 'node 18', 'node1', 'nod', 'node 20 ', 'external', 'external 1.35', 'external1', 'external 1.3'];
+  const candidates = [
+    'node',
+    'node ',
+    'node 2',
+    'node 20',
+    'node20',
+    'node 20.',
+    'node 20.1',
+    'node 20.11',
+    'node 20.11.1',
+    'node 20.11.10',
+    'node  20',
+    'node 18',
+    'node1',
+    'nod',
+    'node 20 ',
+    'external',
+    'external 1.35',
+    'external1',
+    'external 1.3',
+  ];
   for (const appType of types) {
     const pattern = new RegExp(appTypePattern(appType), 'u');
     for (const candidate of candidates) {

@@ -77,7 +77,7 @@ test('keys with "/" are written %2F; percent-encoded keys are decoded', async (t
   t.is(r.body, 'routes');
 });
 
-test('every error reply is Unit\'s', async (t) => {
+test("every error reply is Unit's", async (t) => {
   const w = await startWeftd(t);
   const c = api(w);
   t.deepEqual((await c.get('/config/nope')).body, { error: "Value doesn't exist." });
@@ -201,10 +201,7 @@ test('concurrent PUTs from several clients end in a consistent state', async (t)
   t.true(replies.every((r) => r.status === 200));
   const steps = (await c.get('/config/routes/main')).body as Array<{ match: { uri: string } }>;
   t.is(steps.length, 20, 'no append was lost');
-  t.deepEqual(
-    steps.map((s) => s.match.uri).sort(),
-    Array.from({ length: 20 }, (_, i) => `/c${i}`).sort(),
-  );
+  t.deepEqual(steps.map((s) => s.match.uri).sort(), Array.from({ length: 20 }, (_, i) => `/c${i}`).sort());
   const stored = JSON.parse(fs.readFileSync(`${w.stateDir}/conf.json`, 'utf8'));
   t.deepEqual(stored, (await c.get('/config')).body, 'what is stored is what is served');
 });

@@ -78,7 +78,20 @@ async function runWeftd(t: Parameters<typeof tempDir>[0], extra: string[]) {
   const dir = tempDir(t);
   return capture({
     file: process.execPath,
-    args: ['node', WEFTD, '--no-daemon', '--control', `unix:${dir}/c.sock`, '--pid', `${dir}/p`, '--statedir', `${dir}/s`, '--log', `${dir}/log`, ...extra],
+    args: [
+      'node',
+      WEFTD,
+      '--no-daemon',
+      '--control',
+      `unix:${dir}/c.sock`,
+      '--pid',
+      `${dir}/p`,
+      '--statedir',
+      `${dir}/s`,
+      '--log',
+      `${dir}/log`,
+      ...extra,
+    ],
   });
 }
 
@@ -87,7 +100,10 @@ test('an invalid --config makes weftd exit 1 with the file, line, column and det
   const file = writeConfig(dir, '{\n  "routes": {\n    "main": [{ "action": { "return": "x" } }]\n  }\n}\n');
   const r = await runWeftd(t, ['--config', file]);
   t.is(r.status.code, 1);
-  t.is(r.stderr, `weftd: ${file}:3:38: The "return" value must be an integer number, but not a string. (at /routes/main/0/action/return)\n`);
+  t.is(
+    r.stderr,
+    `weftd: ${file}:3:38: The "return" value must be an integer number, but not a string. (at /routes/main/0/action/return)\n`,
+  );
 });
 
 test('a --config that is not JSON makes weftd exit 1 with the location', async (t) => {
@@ -142,10 +158,15 @@ test('kill -9 of main in the middle of writes leaves a whole, valid state file',
   process.kill(w.pid, 'SIGKILL');
   await writer;
   await waitFor(() => childrenOf(w.pid).length === 0 || !isAlive(w.pid), 10000, 'main gone');
-  const stored = JSON.parse(fs.readFileSync(path.join(w.stateDir, 'conf.json'), 'utf8')) as { settings: { http: { max_body_size: number } } };
+  const stored = JSON.parse(fs.readFileSync(path.join(w.stateDir, 'conf.json'), 'utf8')) as {
+    settings: { http: { max_body_size: number } };
+  };
   const last = acked[acked.length - 1];
   // The last acknowledged change, or the one in flight when main died.
-  t.true([last, last + 1].includes(stored.settings.http.max_body_size), `stored ${stored.settings.http.max_body_size}, last acknowledged ${last}`);
+  t.true(
+    [last, last + 1].includes(stored.settings.http.max_body_size),
+    `stored ${stored.settings.http.max_body_size}, last acknowledged ${last}`,
+  );
 });
 
 test('a --config that cannot be applied makes weftd exit 1 with the reason', async (t) => {
@@ -158,7 +179,10 @@ test('a --config that cannot be applied makes weftd exit 1 with the reason', asy
   const file = writeConfig(dir, { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes/main' } }, ...config(200) });
   const r = await runWeftd(t, ['--config', file]);
   t.is(r.status.code, 1);
-  t.is(r.stderr, `weftd: the configuration in ${file} could not be applied: cannot listen on 127.0.0.1:${port}: bind(2) failed: EADDRINUSE\n`);
+  t.is(
+    r.stderr,
+    `weftd: the configuration in ${file} could not be applied: cannot listen on 127.0.0.1:${port}: bind(2) failed: EADDRINUSE\n`,
+  );
 });
 
 test('a full disk: the change is refused with ENOSPC, the last stored configuration stays in force and on disk, and the next change after space is freed is kept', async (t) => {
@@ -188,7 +212,11 @@ test('a full disk: the change is refused with ENOSPC, the last stored configurat
   t.deepEqual((await get(w, '/config')).body, served(201));
   t.deepEqual(JSON.parse(fs.readFileSync(path.join(w.stateDir, 'conf.json'), 'utf8')), served(201));
   t.is((await request({ port }, '/')).status, 201, 'the router went back to what is stored');
-  t.deepEqual(fs.readdirSync(w.stateDir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+  t.deepEqual(
+    fs.readdirSync(w.stateDir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file left behind',
+  );
 
   fs.rmSync(filler);
   t.is((await put(w, '/config', served(203))).status, 200);

@@ -85,7 +85,9 @@ test('examples/hello.json: the app answers, /old/* redirects, the pool starts it
   const old = await request({ port }, '/old/page');
   t.is(old.status, 301);
   t.is(old.headers.location, '/');
-  const status = (await controlRequest({ socketPath: w.controlPath }, 'GET', '/status/applications/hello/processes')).body as { running: number };
+  const status = (await controlRequest({ socketPath: w.controlPath }, 'GET', '/status/applications/hello/processes')).body as {
+    running: number;
+  };
   t.true(status.running >= 1);
 });
 
@@ -93,7 +95,10 @@ test('examples/hello.json: the app answers, /old/* redirects, the pool starts it
 function quickStart(): string[] {
   const section = readme.slice(readme.indexOf('## Quick start'));
   const [first] = blocks(section, 'sh');
-  return first.text.replace(/\\\n\s*/g, '').split('\n').filter((l) => l.trim() !== '');
+  return first.text
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 interface Run {
@@ -117,28 +122,48 @@ test('the quick start, command by command, as the README shows it', async (t) =>
   const commands = quickStart();
   // What each command must do; the README and this list change together.
   const expected: Array<[RegExp, (r: Run) => void]> = [
-    [/^curl -i http:\/\/127\.0\.0\.1:8080\/ /, (r) => {
-      t.regex(r.stdout, /^HTTP\/1\.1 200 OK\r\n/);
-      t.regex(r.stdout, /\r\n\r\nHello from process \d+ \(GET \/\)\n$/);
-    }],
-    [/^curl -i http:\/\/127\.0\.0\.1:8080\/old\/page /, (r) => {
-      t.regex(r.stdout, /^HTTP\/1\.1 301 Moved Permanently\r\n/);
-      t.regex(r.stdout, /\r\nLocation: \/\r\n/i);
-    }],
-    [/^bin\/weft status /, (r) => {
-      const status = JSON.parse(r.stdout) as { connections: object; requests: { total: number }; applications: { hello: { processes: { running: number } } } };
-      t.true(status.requests.total >= 2);
-      t.true(status.applications.hello.processes.running >= 1);
-    }],
+    [
+      /^curl -i http:\/\/127\.0\.0\.1:8080\/ /,
+      (r) => {
+        t.regex(r.stdout, /^HTTP\/1\.1 200 OK\r\n/);
+        t.regex(r.stdout, /\r\n\r\nHello from process \d+ \(GET \/\)\n$/);
+      },
+    ],
+    [
+      /^curl -i http:\/\/127\.0\.0\.1:8080\/old\/page /,
+      (r) => {
+        t.regex(r.stdout, /^HTTP\/1\.1 301 Moved Permanently\r\n/);
+        t.regex(r.stdout, /\r\nLocation: \/\r\n/i);
+      },
+    ],
+    [
+      /^bin\/weft status /,
+      (r) => {
+        const status = JSON.parse(r.stdout) as {
+          connections: object;
+          requests: { total: number };
+          applications: { hello: { processes: { running: number } } };
+        };
+        t.true(status.requests.total >= 2);
+        t.true(status.applications.hello.processes.running >= 1);
+      },
+    ],
     [/^bin\/weft health /, (r) => t.is(r.stdout, 'ready\n')],
-    [/^curl -X PUT -d '\{"max": 8, "spare": 2\}' --unix-socket \/var\/run\/control\.weft\.sock http:\/\/localhost\/config\/applications\/hello\/processes /, (r) =>
-      t.deepEqual(JSON.parse(r.stdout), { success: 'Reconfiguration done.' })],
-    [/^curl --unix-socket \/var\/run\/control\.weft\.sock http:\/\/localhost\/control\/applications\/hello\/restart$/, (r) =>
-      t.deepEqual(JSON.parse(r.stdout), { success: 'Ok' })],
-    [/^curl --unix-socket \/var\/run\/control\.weft\.sock http:\/\/localhost\/metrics /, (r) => {
-      const families = parseMetrics(r.stdout, 'prometheus');
-      t.true(sumOf(families, 'weft_http_requests_total') >= 2);
-    }],
+    [
+      /^curl -X PUT -d '\{"max": 8, "spare": 2\}' --unix-socket \/var\/run\/control\.weft\.sock http:\/\/localhost\/config\/applications\/hello\/processes /,
+      (r) => t.deepEqual(JSON.parse(r.stdout), { success: 'Reconfiguration done.' }),
+    ],
+    [
+      /^curl --unix-socket \/var\/run\/control\.weft\.sock http:\/\/localhost\/control\/applications\/hello\/restart$/,
+      (r) => t.deepEqual(JSON.parse(r.stdout), { success: 'Ok' }),
+    ],
+    [
+      /^curl --unix-socket \/var\/run\/control\.weft\.sock http:\/\/localhost\/metrics /,
+      (r) => {
+        const families = parseMetrics(r.stdout, 'prometheus');
+        t.true(sumOf(families, 'weft_http_requests_total') >= 2);
+      },
+    ],
   ];
   t.is(commands.length, expected.length + 1, commands.join('\n'));
   t.regex(commands[0], /^bin\/weftd --no-daemon --config examples\/hello\.json /);
@@ -191,5 +216,6 @@ test('the quick start, command by command, as the README shows it', async (t) =>
   process.kill(-weftd.pid!, 'SIGINT');
   t.is(await exited, 0);
   t.regex(err, /SIGINT received, exiting/);
-  for (const pid of children) t.false(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), `pid ${pid} is gone`);
+  for (const pid of children)
+    t.false(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), `pid ${pid} is gone`);
 });

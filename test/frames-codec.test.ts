@@ -90,9 +90,13 @@ test('request heads: what Node writes, Python reads back exactly (random request
       upgrade: i % 11 === 0,
     };
     const bytes = encodeRequestHead(request);
-    const body = request.body ? Buffer.concat([frameOf(FrameType.BODY, 0, Buffer.from('abc')), frameOf(FrameType.BODY, FrameFlag.LAST, Buffer.alloc(0))]) : Buffer.alloc(0);
+    const body = request.body
+      ? Buffer.concat([frameOf(FrameType.BODY, 0, Buffer.from('abc')), frameOf(FrameType.BODY, FrameFlag.LAST, Buffer.alloc(0))])
+      : Buffer.alloc(0);
     const all = Buffer.concat([bytes, body]);
-    const events = (await python({ op: 'parse', hex: all.toString('hex'), cuts: cuts(all.length, rnd) })) as Array<[string, Record<string, unknown>?]>;
+    const events = (await python({ op: 'parse', hex: all.toString('hex'), cuts: cuts(all.length, rnd) })) as Array<
+      [string, Record<string, unknown>?]
+    >;
     const head = events[0][1]!;
     t.is(events[0][0], 'head');
     t.is(head.method, request.method);
@@ -162,7 +166,15 @@ test('answers: what Python writes, Node reads back exactly (random answers, rand
     const flat = headers.flat();
     if (whole !== undefined) {
       const withLength = status === 204 ? flat : [...flat, 'Content-Length', String(Buffer.byteLength(whole, 'latin1'))];
-      t.deepEqual(joined, whole && status !== 204 ? [['head', status, withLength, false], ['body', whole, true]] : [['head', status, withLength, true]]);
+      t.deepEqual(
+        joined,
+        whole && status !== 204
+          ? [
+              ['head', status, withLength, false],
+              ['body', whole, true],
+            ]
+          : [['head', status, withLength, true]],
+      );
       continue;
     }
     const expected: unknown[] = [['head', status, flat, chunks.length === 0 && !abort]];
@@ -233,8 +245,19 @@ test('connection: an answer before the body is complete ends the request; the co
   const { connection, app, idle, received } = pair(t);
   const ex = collect();
   const request: FrameRequest = {
-    method: 'POST', target: '/', path: '/', query: '', version: '1.1', scheme: 'http', remoteAddress: '', remotePort: 0,
-    serverAddress: '', serverPort: 0, serverName: '', rawHeaders: [], body: true,
+    method: 'POST',
+    target: '/',
+    path: '/',
+    query: '',
+    version: '1.1',
+    scheme: 'http',
+    remoteAddress: '',
+    remotePort: 0,
+    serverAddress: '',
+    serverPort: 0,
+    serverName: '',
+    rawHeaders: [],
+    body: true,
   };
   const call = connection.start(request, ex);
   call.write(Buffer.from('part'));
@@ -255,7 +278,21 @@ test('connection: a client that leaves sends ABORT, the rest of the answer is dr
   const { connection, app, idle, received } = pair(t);
   const ex = collect();
   const call = connection.start(
-    { method: 'GET', target: '/', path: '/', query: '', version: '1.1', scheme: 'http', remoteAddress: '', remotePort: 0, serverAddress: '', serverPort: 0, serverName: '', rawHeaders: [], body: false },
+    {
+      method: 'GET',
+      target: '/',
+      path: '/',
+      query: '',
+      version: '1.1',
+      scheme: 'http',
+      remoteAddress: '',
+      remotePort: 0,
+      serverAddress: '',
+      serverPort: 0,
+      serverName: '',
+      rawHeaders: [],
+      body: false,
+    },
     ex,
   );
   app.write(answerHead(200, []));
@@ -268,10 +305,30 @@ test('connection: a client that leaves sends ABORT, the rest of the answer is dr
   t.true(connection.idle);
   // The app aborts an answer after its head: fail(started), and the connection goes on.
   const ex2 = collect();
-  connection.start({ method: 'GET', target: '/', path: '/', query: '', version: '1.1', scheme: 'http', remoteAddress: '', remotePort: 0, serverAddress: '', serverPort: 0, serverName: '', rawHeaders: [], body: false }, ex2);
+  connection.start(
+    {
+      method: 'GET',
+      target: '/',
+      path: '/',
+      query: '',
+      version: '1.1',
+      scheme: 'http',
+      remoteAddress: '',
+      remotePort: 0,
+      serverAddress: '',
+      serverPort: 0,
+      serverName: '',
+      rawHeaders: [],
+      body: false,
+    },
+    ex2,
+  );
   app.write(Buffer.concat([answerHead(200, []), frameOf(FrameType.ABORT, 0, Buffer.from('boom'))]));
   await ex2.done;
-  t.deepEqual(ex2.events, [['head', 200, []], ['fail', 'the application aborted its answer: boom', true]]);
+  t.deepEqual(ex2.events, [
+    ['head', 200, []],
+    ['fail', 'the application aborted its answer: boom', true],
+  ]);
   t.true(connection.idle);
 });
 
@@ -280,7 +337,22 @@ test('connection: a 101 hands the raw stream over with the bytes that came with 
   let handed: { socket: net.Socket; rest: Buffer } | undefined;
   const ex = { ...collect(), upgraded: (socket: net.Socket, rest: Buffer) => (handed = { socket, rest }) };
   connection.start(
-    { method: 'GET', target: '/', path: '/', query: '', version: '1.1', scheme: 'http', remoteAddress: '', remotePort: 0, serverAddress: '', serverPort: 0, serverName: '', rawHeaders: [], body: false, upgrade: true },
+    {
+      method: 'GET',
+      target: '/',
+      path: '/',
+      query: '',
+      version: '1.1',
+      scheme: 'http',
+      remoteAddress: '',
+      remotePort: 0,
+      serverAddress: '',
+      serverPort: 0,
+      serverName: '',
+      rawHeaders: [],
+      body: false,
+      upgrade: true,
+    },
     ex,
   );
   app.write(Buffer.concat([answerHead(101, ['Upgrade', 'websocket']), Buffer.from('raw bytes')]));
@@ -291,7 +363,24 @@ test('connection: a 101 hands the raw stream over with the bytes that came with 
 
   const other = pair(t);
   const ex2 = collect();
-  other.connection.start({ method: 'GET', target: '/', path: '/', query: '', version: '1.1', scheme: 'http', remoteAddress: '', remotePort: 0, serverAddress: '', serverPort: 0, serverName: '', rawHeaders: [], body: false }, ex2);
+  other.connection.start(
+    {
+      method: 'GET',
+      target: '/',
+      path: '/',
+      query: '',
+      version: '1.1',
+      scheme: 'http',
+      remoteAddress: '',
+      remotePort: 0,
+      serverAddress: '',
+      serverPort: 0,
+      serverName: '',
+      rawHeaders: [],
+      body: false,
+    },
+    ex2,
+  );
   other.app.write(Buffer.from([9, 0, 0, 0, 1, 0, 0, 0, 0]));
   await ex2.done;
   t.regex((ex2.events[0] as string[])[1], /malformed: an unknown frame type 9/);

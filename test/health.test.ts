@@ -92,7 +92,10 @@ test('settings.weft.health is validated like the rest, and a taken address fails
     [{ health: 'localhost:8081' }, 'The "health" address "localhost:8081" is invalid.'],
     [{ health: `*:${port}` }, `The "health" address "*:${port}" is taken by the listener "127.0.0.1:${port}".`],
     [{ prometheus: true }, 'Unknown parameter "prometheus".'],
-    [{ health: '*:9100', metrics: '127.0.0.1:9100' }, 'The "metrics" address "127.0.0.1:9100" overlaps the "health" address "*:9100": use the same address for both, or another port.'],
+    [
+      { health: '*:9100', metrics: '127.0.0.1:9100' },
+      'The "metrics" address "127.0.0.1:9100" overlaps the "health" address "*:9100": use the same address for both, or another port.',
+    ],
   ];
   for (const [value, detail] of cases) {
     const r = await put(value);

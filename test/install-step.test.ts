@@ -34,7 +34,11 @@ test('an install with the addon up to date builds nothing', (t) => {
 test('a build that fails leaves the working addon in place, and says so', (t) => {
   const before = fs.statSync(ADDON);
   // A compiler that always fails, as a broken toolchain would.
-  const r = spawnSync(process.execPath, [SCRIPT, '--force'], { cwd: root, env: env({ CXX: '/bin/false', CC: '/bin/false' }), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SCRIPT, '--force'], {
+    cwd: root,
+    env: env({ CXX: '/bin/false', CC: '/bin/false' }),
+    encoding: 'utf8',
+  });
   t.is(r.status, 1);
   t.regex(r.stderr, /building the native addon failed: node-gyp exited with 1\n/);
   t.regex(r.stderr, /the addon built earlier is still in place/);
@@ -43,5 +47,8 @@ test('a build that fails leaves the working addon in place, and says so', (t) =>
   t.is(after.mtimeMs, before.mtimeMs);
   t.true(loads());
   // Nothing half-built is left beside it.
-  t.deepEqual(fs.readdirSync(path.dirname(ADDON)).filter((n) => n.includes('.tmp')), []);
+  t.deepEqual(
+    fs.readdirSync(path.dirname(ADDON)).filter((n) => n.includes('.tmp')),
+    [],
+  );
 });

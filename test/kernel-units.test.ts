@@ -113,7 +113,7 @@ test('process types register under process.<type>; malformed and duplicate ids f
   t.is(t.throws(() => r.get('nope'))!.message, 'unknown process type "nope" (registered: router)');
 });
 
-test('log lines look like Unit\'s', (t) => {
+test("log lines look like Unit's", (t) => {
   const d = new Date(2026, 10, 27, 5, 3, 37);
   t.is(formatLogLine('info', 9265, 9265, 'unit 1.35.0 started', d), '2026/11/27 05:03:37 [info] 9265#9265 unit 1.35.0 started\n');
   t.is(formatLogLine('error', 1, 2, 'two\nlines\n', d), '2026/11/27 05:03:37 [error] 1#2 two\n    lines\n');
@@ -123,7 +123,12 @@ test('listener addresses parse as Unit parses them', (t) => {
   t.deepEqual(parseListenAddress('127.0.0.1:8080'), { kind: 'inet', host: '127.0.0.1', port: 8080, key: '127.0.0.1:8080' });
   t.deepEqual(parseListenAddress('*:80'), { kind: 'inet', host: '*', port: 80, key: '*:80' });
   t.deepEqual(parseListenAddress('[0:0::1]:443'), { kind: 'inet6', host: '::1', port: 443, key: '[::1]:443' });
-  t.deepEqual(parseListenAddress('unix:/run/app.sock'), { kind: 'unix', path: '/run/app.sock', abstract: false, key: 'unix:/run/app.sock' });
+  t.deepEqual(parseListenAddress('unix:/run/app.sock'), {
+    kind: 'unix',
+    path: '/run/app.sock',
+    abstract: false,
+    key: 'unix:/run/app.sock',
+  });
   t.deepEqual(parseListenAddress('unix:@weft'), { kind: 'unix', path: 'weft', abstract: true, key: 'unix:@weft' });
   const bad: Array<[string, RegExp]> = [
     ['8080', /the port is missing/],
@@ -154,7 +159,10 @@ test('the command line: defaults, values and errors', (t) => {
   t.is(r.options.titlePrefix, 'weft');
   const daemon = parseCommandLine([]);
   t.is(daemon.kind === 'run' && daemon.options.log, '/var/log/weft.log');
-  const relative = parseCommandLine(['--config', 'c.json', '--pid', 'run/w.pid', '--statedir', '/abs', '--control', 'unix:c.sock'], '/srv/site');
+  const relative = parseCommandLine(
+    ['--config', 'c.json', '--pid', 'run/w.pid', '--statedir', '/abs', '--control', 'unix:c.sock'],
+    '/srv/site',
+  );
   t.like(relative.kind === 'run' ? relative.options : {}, {
     config: '/srv/site/c.json',
     pid: '/srv/site/run/w.pid',

@@ -48,7 +48,7 @@ test('--log-format json --log -: every line on stderr is one JSON object, with t
     JSON.stringify({ type: 'node', script: path.join(apps, 'fails-at-start.js') }),
   );
   t.is(broken.status, 500);
-  await waitFor(() => w.output().includes('the database is not reachable'), 10000, 'the broken app\'s error in the log');
+  await waitFor(() => w.output().includes('the database is not reachable'), 10000, "the broken app's error in the log");
   t.is((await w.stop()).code, 0);
 
   const lines = w.output().split('\n').filter(Boolean);
@@ -65,22 +65,51 @@ test('--log-format json --log -: every line on stderr is one JSON object, with t
     t.true(Number.isInteger(r.pid) && Number.isInteger(r.tid));
   }
   const find = (pred: (r: Record) => boolean): Record | undefined => records.find(pred);
-  t.like(find((r) => r.message === 'router started'), { process: 'router', level: 'info' });
-  t.like(find((r) => r.message === 'controller started'), { process: 'controller' });
-  t.like(find((r) => /^weft [\d.]+ started$/.test(r.message)), { process: 'main', pid: w.pid });
-  t.like(find((r) => r.message === '"hello" prototype started'), { process: 'prototype', app: 'hello' });
-  t.like(find((r) => r.process === 'application' && r.app === 'hello'), { app: 'hello' });
+  t.like(
+    find((r) => r.message === 'router started'),
+    { process: 'router', level: 'info' },
+  );
+  t.like(
+    find((r) => r.message === 'controller started'),
+    { process: 'controller' },
+  );
+  t.like(
+    find((r) => /^weft [\d.]+ started$/.test(r.message)),
+    { process: 'main', pid: w.pid },
+  );
+  t.like(
+    find((r) => r.message === '"hello" prototype started'),
+    { process: 'prototype', app: 'hello' },
+  );
+  t.like(
+    find((r) => r.process === 'application' && r.app === 'hello'),
+    { app: 'hello' },
+  );
   const failure = find((r) => r.process === 'application' && r.app === 'broken' && r.level === 'error');
   t.like(failure, { code: ErrorCodes.APP_START });
   t.regex(failure!.message, /the database is not reachable/);
-  t.like(find((r) => r.message === 'SIGQUIT received, exiting'), { process: 'main', level: 'notice' });
+  t.like(
+    find((r) => r.message === 'SIGQUIT received, exiting'),
+    { process: 'main', level: 'notice' },
+  );
 });
 
-test('--log stdout: the log goes to weftd\'s stdout, in Unit\'s format by default', async (t) => {
+test("--log stdout: the log goes to weftd's stdout, in Unit's format by default", async (t) => {
   const dir = tempDir(t);
   const child = spawn(
     process.execPath,
-    [WEFTD, '--no-daemon', '--log', 'stdout', '--control', `unix:${path.join(dir, 'c.sock')}`, '--statedir', path.join(dir, 's'), '--pid', path.join(dir, 'p')],
+    [
+      WEFTD,
+      '--no-daemon',
+      '--log',
+      'stdout',
+      '--control',
+      `unix:${path.join(dir, 'c.sock')}`,
+      '--statedir',
+      path.join(dir, 's'),
+      '--pid',
+      path.join(dir, 'p'),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -110,6 +139,8 @@ test('--log and --log-format on the command line', (t) => {
   t.is(opts('--no-daemon').logFormat, 'unit');
   t.is(opts('--log-format', 'json').logFormat, 'json');
   t.throws(() => parseCommandLine(['--log', '-'], '/srv'), { message: 'option "--log -" requires "--no-daemon" (a daemon has no stderr)' });
-  t.throws(() => parseCommandLine(['--log', 'stdout'], '/srv'), { message: 'option "--log stdout" requires "--no-daemon" (a daemon has no stdout)' });
+  t.throws(() => parseCommandLine(['--log', 'stdout'], '/srv'), {
+    message: 'option "--log stdout" requires "--no-daemon" (a daemon has no stdout)',
+  });
   t.throws(() => parseCommandLine(['--log-format', 'xml'], '/srv'), { message: 'option "--log-format" requires one of unit, json' });
 });

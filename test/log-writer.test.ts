@@ -105,8 +105,14 @@ test('setFd: lines queued before go to the old file, later ones to the new one',
   t.true(w.stats().finished);
   const one = fs.readFileSync(path.join(dir, 'first.log'), 'utf8').split('\n').filter(Boolean);
   const two = fs.readFileSync(path.join(dir, 'second.log'), 'utf8').split('\n').filter(Boolean);
-  t.deepEqual(one, Array.from({ length: 1000 }, (_, i) => `one ${i}`));
-  t.deepEqual(two, Array.from({ length: 1000 }, (_, i) => `two ${i}`));
+  t.deepEqual(
+    one,
+    Array.from({ length: 1000 }, (_, i) => `one ${i}`),
+  );
+  t.deepEqual(
+    two,
+    Array.from({ length: 1000 }, (_, i) => `two ${i}`),
+  );
 });
 
 test('a full queue drops lines and says so; nothing blocks', async (t) => {

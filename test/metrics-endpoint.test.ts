@@ -40,7 +40,11 @@ test('requests, connections, application processes, reloads and process RSS/CPU,
   let plain = await scrape(w);
   for (let i = 0; i < 100; i++) {
     const now = parseMetrics(plain.text, 'prometheus');
-    if (sumOf(now, 'weft_http_requests_total') === requestsBefore + 12 && sampleValue(now, 'weft_http_connections_accepted_total') === acceptedBefore + 12) break;
+    if (
+      sumOf(now, 'weft_http_requests_total') === requestsBefore + 12 &&
+      sampleValue(now, 'weft_http_connections_accepted_total') === acceptedBefore + 12
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
     plain = await scrape(w);
   }
@@ -63,7 +67,10 @@ test('requests, connections, application processes, reloads and process RSS/CPU,
   const rss = samples(m, 'weft_process_resident_memory_bytes');
   const kinds = rss.map((s) => `${s.labels.process}${s.labels.app ? `/${s.labels.app}` : ''}`).sort();
   t.deepEqual(kinds, ['application/hello', 'application/hello', 'controller', 'main', 'prototype/hello', 'router']);
-  t.true(rss.every((s) => Number(s.value) > 1024 * 1024), 'every process has more than 1 MiB resident');
+  t.true(
+    rss.every((s) => Number(s.value) > 1024 * 1024),
+    'every process has more than 1 MiB resident',
+  );
   t.is(samples(m, 'weft_process_resident_memory_bytes').find((s) => s.labels.process === 'main')!.labels.pid, String(w.pid));
   t.true(samples(m, 'weft_process_cpu_seconds_total').every((s) => Number(s.value) > 0));
 
@@ -103,7 +110,8 @@ test('settings.weft.metrics serves /metrics over TCP for Prometheus, alone or be
     routes: [{ action: { return: 204 } }],
   });
   for (let i = 0; i < 3; i++) await request({ port }, '/');
-  const scrapeTcp = () => request({ port: metricsPort }, '/metrics', { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+  const scrapeTcp = () =>
+    request({ port: metricsPort }, '/metrics', { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
   let scraped = await scrapeTcp();
   for (let i = 0; i < 100 && sumOf(parseMetrics(scraped.text, 'openmetrics'), 'weft_http_requests_total') !== 3; i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -17,8 +17,16 @@ function example(): Registry {
   requests.labels({ listener: '*:8080', app: 'blog', code: '404' }).inc();
   // Label values that need escaping.
   requests.labels({ listener: 'unix:/run/a "b"\\c', app: 'multi\nline', code: '500' }).inc();
-  r.gauge({ name: 'weft_http_connections', help: 'Open connections.\nBy state.', labelNames: ['state'] }).labels({ state: 'idle' }).set(7);
-  const durations = r.histogram({ name: 'weft_http_request_duration_seconds', unit: 'seconds', help: 'Request duration.', buckets: [0.01, 0.1, 1], labelNames: ['app'] });
+  r.gauge({ name: 'weft_http_connections', help: 'Open connections.\nBy state.', labelNames: ['state'] })
+    .labels({ state: 'idle' })
+    .set(7);
+  const durations = r.histogram({
+    name: 'weft_http_request_duration_seconds',
+    unit: 'seconds',
+    help: 'Request duration.',
+    buckets: [0.01, 0.1, 1],
+    labelNames: ['app'],
+  });
   const blog = durations.labels({ app: 'blog' });
   for (const v of [0.005, 0.01, 0.05, 0.5, 3]) blog.observe(v);
   r.counter({ name: 'weft_process_cpu_seconds', unit: 'seconds', help: 'CPU.' }).inc(1.5);
@@ -53,7 +61,12 @@ for (const format of ['prometheus', 'openmetrics'] as const) {
 
 test('Accept chooses OpenMetrics as Prometheus asks for it, and text otherwise', (t) => {
   // What Prometheus 2.x sends.
-  t.is(negotiateFormat('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'), 'openmetrics');
+  t.is(
+    negotiateFormat(
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+    ),
+    'openmetrics',
+  );
   t.is(negotiateFormat('text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5'), 'prometheus');
   t.is(negotiateFormat(undefined), 'prometheus');
   t.is(negotiateFormat('*/*'), 'prometheus');

@@ -38,7 +38,11 @@ test('maps fds to the asked numbers and closes every other fd', async (t) => {
       fds: [null, null, null, fd3],
     });
     // ls itself holds one more fd for the directory it reads.
-    const fds = r.stdout.trim().split('\n').map(Number).sort((a, b) => a - b);
+    const fds = r.stdout
+      .trim()
+      .split('\n')
+      .map(Number)
+      .sort((a, b) => a - b);
     t.deepEqual(fds.slice(0, 4), [0, 1, 2, 3]);
     t.is(fds.length, 5, `unexpected fds: ${fds.join(' ')}`);
   } finally {

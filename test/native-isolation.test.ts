@@ -38,7 +38,10 @@ withNamespaces('uid and gid are mapped as requested', async (t) => {
     gidMap: [{ container: 1000, host: 65534, size: 1 }],
     credentials: { uid: 1000, gid: 1000, groups: [] },
   });
-  const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).join(' '));
   t.deepEqual(lines, ['1000', '1000', '1000 65534 1', '1000 65534 1', 'deny']);
 });
 
@@ -93,7 +96,13 @@ withNamespaces('rootfs: / is the rootfs, host-only files are absent, /proc is pr
   t.is(marker, 'inside');
   t.is(host, 'host-hidden');
   // Only this namespace's processes: sh (pid 1) and the ls/grep pipeline.
-  t.true(pids.trim().split(' ').every((p) => Number(p) < 20), `pids seen: ${pids}`);
+  t.true(
+    pids
+      .trim()
+      .split(' ')
+      .every((p) => Number(p) < 20),
+    `pids seen: ${pids}`,
+  );
   t.is(exe, '/usr/bin/dash');
   t.is(tmpCount.trim(), '0');
   t.is(readOnly, '1', 'runtime dirs are mounted read-only');
@@ -132,10 +141,9 @@ withNamespaces('without a mount namespace the rootfs is entered with chroot', as
   // Nothing can be mounted without a mount namespace of our own, so the
   // empty rootfs holds no shell: exec fails there, proving the root changed.
   const root = tempDir(t, 'weft-rootfs-');
-  const e = await t.throwsAsync(
-    createProcess({ file: '/bin/sh', args: ['sh', '-c', 'true'], rootfs: root, namespaces: { pid: true } }),
-    { instanceOf: SpawnError },
-  );
+  const e = await t.throwsAsync(createProcess({ file: '/bin/sh', args: ['sh', '-c', 'true'], rootfs: root, namespaces: { pid: true } }), {
+    instanceOf: SpawnError,
+  });
   t.is(e!.stage, 'exec');
   t.is(e!.errnoName, 'ENOENT');
 });

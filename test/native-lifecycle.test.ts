@@ -58,7 +58,10 @@ test.serial('execute() of a missing program throws with the errno', (t) => {
     t.regex(e!.message, /failed: ENOENT/);
     t.is((e as { code?: string }).code, 'WEFT_ERR_EXECUTE');
   }
-  t.deepEqual(childrenOf(process.pid).filter((c) => c.state === 'Z'), []);
+  t.deepEqual(
+    childrenOf(process.pid).filter((c) => c.state === 'Z'),
+    [],
+  );
 });
 
 test('children created with execute() and child_process coexist; each exit goes to its owner', async (t) => {
@@ -66,12 +69,17 @@ test('children created with execute() and child_process coexist; each exit goes 
   const ours = Array.from({ length: 20 }, (_, i) => execute({ file: 'sh', args: ['sh', '-c', `exit ${i}`] }));
   const theirs = Array.from(
     { length: 20 },
-    (_, i) =>
-      new Promise<number | null>((resolve) => spawn('sh', ['-c', `exit ${i + 20}`]).on('exit', (code) => resolve(code))),
+    (_, i) => new Promise<number | null>((resolve) => spawn('sh', ['-c', `exit ${i + 20}`]).on('exit', (code) => resolve(code))),
   );
   const codes = await Promise.all(ours.map((c) => c.exited.then((s) => s.code)));
-  t.deepEqual(codes, Array.from({ length: 20 }, (_, i) => i));
-  t.deepEqual(await Promise.all(theirs), Array.from({ length: 20 }, (_, i) => i + 20));
+  t.deepEqual(
+    codes,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  t.deepEqual(
+    await Promise.all(theirs),
+    Array.from({ length: 20 }, (_, i) => i + 20),
+  );
 });
 
 test('an exit is delivered even when nobody holds the handle', async (t) => {

@@ -23,7 +23,9 @@ function openSocket(url: string, protocols?: string[]): Promise<WebSocket> {
     const ws = new WebSocket(url, protocols);
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`status ${res.statusCode}`), { status: res.statusCode, res })));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error(`status ${res.statusCode}`), { status: res.statusCode, res })),
+    );
   });
 }
 
@@ -47,7 +49,10 @@ test('the http scope: every member, root_path from prefix, state from lifespan',
   t.is(scope.query_string, 'x=1%202');
   t.deepEqual(scope.client, ['127.0.0.1', (scope.client as [string, number])[1]]);
   t.deepEqual(scope.server, ['127.0.0.1', port]);
-  t.deepEqual((scope.headers as string[][]).find(([n]) => n === 'x-one'), ['x-one', 'a']);
+  t.deepEqual(
+    (scope.headers as string[][]).find(([n]) => n === 'x-one'),
+    ['x-one', 'a'],
+  );
   t.true((scope.headers as string[][]).every(([n]) => n === n.toLowerCase()));
   t.deepEqual(scope.state, { started: 'yes' });
 });
@@ -85,7 +90,10 @@ test('bodies stream both ways; http.disconnect when the client leaves', async (t
 test('8 MiB up and down, streamed with bounded memory', async (t) => {
   const { port } = await asgi(t);
   const baseline = (JSON.parse((await request({ port }, '/rss')).text) as { rss_kib: number }).rss_kib;
-  const up = JSON.parse((await request({ port }, '/upload', { method: 'POST', body: Buffer.alloc(8 << 20, 7) })).text) as { bytes: number; rss_kib: number };
+  const up = JSON.parse((await request({ port }, '/upload', { method: 'POST', body: Buffer.alloc(8 << 20, 7) })).text) as {
+    bytes: number;
+    rss_kib: number;
+  };
   t.is(up.bytes, 8 << 20);
   t.true(up.rss_kib - baseline < 4096, `RSS grew by ${up.rss_kib - baseline} KiB`);
   const down = await request({ port }, '/download?size=65536&chunks=128');
@@ -150,7 +158,7 @@ test('websocket denial: close before accept is 403; websocket.http.response answ
   t.is((custom as Error & { status: number }).status, 401);
 });
 
-test('websocket over HTTP/1.1 on an adopted connection (today\'s router tunnels the upgrade)', async (t) => {
+test("websocket over HTTP/1.1 on an adopted connection (today's router tunnels the upgrade)", async (t) => {
   const app = await startPython(t, { config: { module: 'asgi_app', callable: 'app' } });
   await app.ready;
   const socket = app.adopt('http');
@@ -213,7 +221,9 @@ test('ASGI 2 apps (a class made with the scope), factories, protocol detection',
   const made = await startPython(t, { config: { module: 'asgi_more', callable: 'make_app', factory: true } });
   await made.ready;
   t.is((await request({ port: (await framesRouter(t, made)).port }, '/')).text, 'made by the factory');
-  const forced = await startPython(t, { config: { module: 'asgi_more', callable: 'make_wsgi', factory: true, protocol: 'wsgi', prefix: '/p' } });
+  const forced = await startPython(t, {
+    config: { module: 'asgi_more', callable: 'make_wsgi', factory: true, protocol: 'wsgi', prefix: '/p' },
+  });
   await forced.ready;
   t.is((await request({ port: (await framesRouter(t, forced)).port }, '/p/q')).text, 'wsgi from a factory at /p|/q');
 });

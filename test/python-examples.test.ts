@@ -27,13 +27,22 @@ withFrameworks('examples/python.json: Flask and Starlette apps as the README sho
   t.deepEqual(Object.keys(config.listeners), ['127.0.0.1:8080', '127.0.0.1:8081']);
   const flask = await freePort();
   const starlette = await freePort();
-  config.listeners = { [`127.0.0.1:${flask}`]: config.listeners['127.0.0.1:8080'], [`127.0.0.1:${starlette}`]: config.listeners['127.0.0.1:8081'] };
+  config.listeners = {
+    [`127.0.0.1:${flask}`]: config.listeners['127.0.0.1:8080'],
+    [`127.0.0.1:${starlette}`]: config.listeners['127.0.0.1:8081'],
+  };
   t.is(process.cwd(), path.dirname(examples));
   await startWithConfig(t, config);
 
   t.regex((await request({ port: flask }, '/')).text, /^Hello from Flask in process \d+\n$/);
-  t.deepEqual(JSON.parse((await request({ port: flask }, '/hello/weft')).text), { greeting: 'Hello, weft!', script_root: '', path: '/hello/weft' });
-  t.deepEqual(JSON.parse((await request({ port: flask }, '/upload', { method: 'POST', body: Buffer.alloc(1 << 20) })).text), { bytes: 1 << 20 });
+  t.deepEqual(JSON.parse((await request({ port: flask }, '/hello/weft')).text), {
+    greeting: 'Hello, weft!',
+    script_root: '',
+    path: '/hello/weft',
+  });
+  t.deepEqual(JSON.parse((await request({ port: flask }, '/upload', { method: 'POST', body: Buffer.alloc(1 << 20) })).text), {
+    bytes: 1 << 20,
+  });
 
   t.is((await request({ port: starlette }, '/')).text, 'Hello from Starlette\n');
   t.deepEqual(JSON.parse((await request({ port: starlette }, '/items/42?x=1')).text), { id: '42', query: { x: '1' } });

@@ -26,7 +26,10 @@ test('a module that cannot be imported: ImportError with its traceback, code and
   const { app, error } = await failsToStart(t, { module: 'import_error' });
   t.is(error.message, 'Python failed to import module "import_error": ModuleNotFoundError: No module named \'not_a_module_anywhere\'');
   t.is(error.code, ErrorCodes.PYTHON_IMPORT);
-  t.regex(app.log, /\[error\] \d+#\d+ "py" application: Python failed to import module "import_error"[\s\S]*Traceback \(most recent call last\):[\s\S]*import_error\.py", line 1/);
+  t.regex(
+    app.log,
+    /\[error\] \d+#\d+ "py" application: Python failed to import module "import_error"[\s\S]*Traceback \(most recent call last\):[\s\S]*import_error\.py", line 1/,
+  );
   const missing = await failsToStart(t, { module: 'no_such_module' });
   t.regex(missing.error.message, /No module named 'no_such_module'/);
   const raising = await failsToStart(t, { module: 'raises_at_import' });
@@ -78,7 +81,7 @@ test('targets: several entry points, each with its prefix; mixing WSGI and ASGI 
     },
   });
   await app.ready;
-  const { port } = await framesRouter(t, app, (req) => (req.url ?? '').split('/')[1] === 'f' ? 'front' : (req.url ?? '').split('/')[1]);
+  const { port } = await framesRouter(t, app, (req) => ((req.url ?? '').split('/')[1] === 'f' ? 'front' : (req.url ?? '').split('/')[1]));
   t.is((await request({ port }, '/f/x')).text, 'front /f|/x');
   t.is((await request({ port }, '/back/y')).text, 'back |/back/y');
   t.is((await request({ port }, '/made/z')).text, 'wsgi from a factory at |/made/z');

@@ -71,13 +71,31 @@ const PY = (version: string): AppTypeSchema => {
   return { type: 'python', version, members: d?.members ?? {}, required: [] };
 };
 
-test('the config schema: Unit\'s python members, targets that can be passed to', (t) => {
+test("the config schema: Unit's python members, targets that can be passed to", (t) => {
   const types = [PY('3.11.2'), PY('3.12.1')];
   const ok = (app: object, pass = 'applications/py') =>
-    validateConfig({ listeners: { '*:80': { pass } }, applications: { py: { type: 'python 3.11', ...app } } }, { appTypes: types, certificates: new Set<string>() });
-  t.deepEqual(ok({ module: 'wsgi', callable: 'app', factory: true, home: '/venv', path: ['/srv'], prefix: '/api', protocol: 'asgi', threads: 4, thread_stack_size: 262144 }), { ok: true });
+    validateConfig(
+      { listeners: { '*:80': { pass } }, applications: { py: { type: 'python 3.11', ...app } } },
+      { appTypes: types, certificates: new Set<string>() },
+    );
+  t.deepEqual(
+    ok({
+      module: 'wsgi',
+      callable: 'app',
+      factory: true,
+      home: '/venv',
+      path: ['/srv'],
+      prefix: '/api',
+      protocol: 'asgi',
+      threads: 4,
+      thread_stack_size: 262144,
+    }),
+    { ok: true },
+  );
   t.deepEqual(ok({ path: '/srv', module: 'wsgi' }), { ok: true });
-  t.deepEqual(ok({ targets: { front: { module: 'f', prefix: '/f' }, back: { module: 'b', callable: 'app' } } }, 'applications/py/front'), { ok: true });
+  t.deepEqual(ok({ targets: { front: { module: 'f', prefix: '/f' }, back: { module: 'b', callable: 'app' } } }, 'applications/py/front'), {
+    ok: true,
+  });
   const bad = ok({ targets: { front: { module: 'f' } } }, 'applications/py/nope');
   t.false(bad.ok);
   const problems: Array<[object, string, RegExp]> = [
@@ -99,9 +117,12 @@ test('the config schema: Unit\'s python members, targets that can be passed to',
   t.is(resolveAppType('python3', types)?.version, '3.12.1');
 });
 
-test('a rootfs with language_deps binds the module\'s own directories read-only; without it, not', (t) => {
+test("a rootfs with language_deps binds the module's own directories read-only; without it, not", (t) => {
   const creds = { user: 'root', group: 'root', uid: 0, gid: 0, groups: [] };
-  const app = (automount?: object) => ({ type: 'python', isolation: { rootfs: '/srv/root', namespaces: { mount: true }, ...(automount ? { automount } : {}) } });
+  const app = (automount?: object) => ({
+    type: 'python',
+    isolation: { rootfs: '/srv/root', namespaces: { mount: true }, ...(automount ? { automount } : {}) },
+  });
   const bound = isolationOptions('py', app() as never, creds, [], undefined, ['/opt/python-3.12']);
   t.truthy(bound.mounts?.find((m) => m.source === '/opt/python-3.12' && m.target === '/opt/python-3.12' && m.readonly));
   const off = isolationOptions('py', app({ language_deps: false }) as never, creds, [], undefined, ['/opt/python-3.12']);

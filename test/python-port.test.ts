@@ -30,35 +30,35 @@ for (const [kind, config, page, text] of [
   ['WSGI', { module: 'wsgi_app' }, '/write', 'written then returned'],
   ['ASGI', { module: 'asgi_app', callable: 'app' }, '/stream', 'one two three'],
 ] as const) {
-test(`Node port <-> Python port: app.serve answered (listening fds closed: the router accepts for Python), unknown methods, big messages (${kind})`, async (t) => {
-  const app = await startPython(t, { config });
-  await app.ready;
-  const listener = listenSocket({ type: 'tcp', host: '127.0.0.1', port: 0 });
-  t.teardown(() => fs.closeSync(listener.fd));
-  const answer = await app.serve(
-    { listeners: [], engine: null, app: 'py', accessLog: false, serverHeader: 'Weft/test', requestLimit: 0, timeoutMs: 0 },
-    [dup(listener.fd)],
-  );
-  t.deepEqual((answer as { value: unknown }).value, {});
-  // It serves what a router hands over, in HTTP/1.1 as the router writes it.
-  const ask = async (): Promise<string> => {
-    const socket = app.adopt('http');
-    t.teardown(() => socket.destroy());
-    let got = '';
-    socket.on('data', (d: Buffer) => (got += d.toString()));
-    socket.write(`GET ${page} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    // The status line, then the body without its chunk framing.
-    const [head, ...rest] = got.split('\r\n\r\n');
-    return `${head.split('\r\n')[0]}\n${rest.join('\r\n\r\n').replace(/(^|\r\n)[0-9a-f]+\r\n/g, '')}`;
-  };
-  t.regex(await ask(), new RegExp(`^HTTP/1\\.1 200 OK\n${text}`));
-  const unknown = await t.throwsAsync(app.port.call(app.key, 'app.nothing' as never, {} as never), { instanceOf: RemoteError });
-  t.is(unknown.remoteCode, ErrorCodes.PORT);
-  // A notification of many frames is put together again (and ignored: no fd came with it).
-  t.true(app.port.notify(app.key, 'app.adopt', { slot: -1, transport: 'frames', padding: 'z'.repeat(200000) } as never));
-  t.regex(await ask(), new RegExp(text));
-});
+  test(`Node port <-> Python port: app.serve answered (listening fds closed: the router accepts for Python), unknown methods, big messages (${kind})`, async (t) => {
+    const app = await startPython(t, { config });
+    await app.ready;
+    const listener = listenSocket({ type: 'tcp', host: '127.0.0.1', port: 0 });
+    t.teardown(() => fs.closeSync(listener.fd));
+    const answer = await app.serve(
+      { listeners: [], engine: null, app: 'py', accessLog: false, serverHeader: 'Weft/test', requestLimit: 0, timeoutMs: 0 },
+      [dup(listener.fd)],
+    );
+    t.deepEqual((answer as { value: unknown }).value, {});
+    // It serves what a router hands over, in HTTP/1.1 as the router writes it.
+    const ask = async (): Promise<string> => {
+      const socket = app.adopt('http');
+      t.teardown(() => socket.destroy());
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString()));
+      socket.write(`GET ${page} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // The status line, then the body without its chunk framing.
+      const [head, ...rest] = got.split('\r\n\r\n');
+      return `${head.split('\r\n')[0]}\n${rest.join('\r\n\r\n').replace(/(^|\r\n)[0-9a-f]+\r\n/g, '')}`;
+    };
+    t.regex(await ask(), new RegExp(`^HTTP/1\\.1 200 OK\n${text}`));
+    const unknown = await t.throwsAsync(app.port.call(app.key, 'app.nothing' as never, {} as never), { instanceOf: RemoteError });
+    t.is(unknown.remoteCode, ErrorCodes.PORT);
+    // A notification of many frames is put together again (and ignored: no fd came with it).
+    t.true(app.port.notify(app.key, 'app.adopt', { slot: -1, transport: 'frames', padding: 'z'.repeat(200000) } as never));
+    t.regex(await ask(), new RegExp(text));
+  });
 }
 
 test('a channel that arrives as NEW_PORT serves like the first one; REMOVE_PID closes it', async (t) => {
@@ -66,7 +66,12 @@ test('a channel that arrives as NEW_PORT serves like the first one; REMOVE_PID c
   await app.ready;
   const [ours, theirs] = socketPair();
   const second = 0x6000_0001;
-  app.port.send(app.key, MessageType.NEW_PORT, { peer: { pid: second, type: 'router', cls: 'router', name: 'router 2' } }, { fds: [theirs] });
+  app.port.send(
+    app.key,
+    MessageType.NEW_PORT,
+    { peer: { pid: second, type: 'router', cls: 'router', name: 'router 2' } },
+    { fds: [theirs] },
+  );
   fs.closeSync(theirs);
   app.port.link({ pid: second, type: 'application', cls: 'app', name: 'py via 2' }, ours);
   const [mine, appEnd] = socketPair('stream');
@@ -78,7 +83,10 @@ test('a channel that arrives as NEW_PORT serves like the first one; REMOVE_PID c
   const body = await new Promise<string>((resolve, reject) => {
     let text = '';
     connection.start(
-      frameRequestOf({ url: '/write', method: 'GET', httpVersion: '1.1', rawHeaders: ['Host', 'x'], headers: { host: 'x' }, socket: {} } as never, ''),
+      frameRequestOf(
+        { url: '/write', method: 'GET', httpVersion: '1.1', rawHeaders: ['Host', 'x'], headers: { host: 'x' }, socket: {} } as never,
+        '',
+      ),
       { head: () => undefined, body: (c) => ((text += c.toString()), true), end: () => resolve(text), fail: (e) => reject(e) },
     );
   });

@@ -35,21 +35,19 @@ test('discovery: one module line per interpreter, python in /status, "type" pick
   });
   const line = /\[info\] \d+#\d+ module: python (3\.\d+\.\d+) "(\/[^"]+)"/.exec(w.log());
   t.truthy(line, w.log());
-  const modules = (await status(w, '/modules')) as Record<string, { version: string; lib: string } | Array<{ version: string; lib: string }>>;
+  const modules = (await status(w, '/modules')) as Record<
+    string,
+    { version: string; lib: string } | Array<{ version: string; lib: string }>
+  >;
   const python = [modules.python].flat();
   t.true(python.some((m) => m.version === line![1] && m.lib === line![2]));
   t.is((await request({ port }, '/write')).text, 'written then returned');
-  const refused = await controlRequest(
-    { socketPath: w.controlPath },
-    'PUT',
-    '/config/applications/w/type',
-    JSON.stringify('python 2.7'),
-  );
+  const refused = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config/applications/w/type', JSON.stringify('python 2.7'));
   t.is(refused.status, 400);
   t.regex(JSON.stringify(refused.body), /python 2\.7/);
 });
 
-test('a listener straight to a Python app and one through routes serve the same WSGI app (the router accepts both); the process title is Unit\'s shape', async (t) => {
+test("a listener straight to a Python app and one through routes serve the same WSGI app (the router accepts both); the process title is Unit's shape", async (t) => {
   const direct = await freePort();
   const routed = await freePort();
   const w = await startWithConfig(t, {
@@ -59,13 +57,17 @@ test('a listener straight to a Python app and one through routes serve the same 
   });
   for (const port of [direct, routed]) {
     const prefix = '';
-    const env = JSON.parse((await request({ port }, `${prefix}/environ?q=1`, { method: 'POST', body: 'abc', headers: { 'Content-Type': 'text/x' } })).text) as Record<string, string>;
+    const env = JSON.parse(
+      (await request({ port }, `${prefix}/environ?q=1`, { method: 'POST', body: 'abc', headers: { 'Content-Type': 'text/x' } })).text,
+    ) as Record<string, string>;
     t.is(env.PATH_INFO, `${prefix}/environ`);
     t.is(env.QUERY_STRING, 'q=1');
     t.is(env.CONTENT_LENGTH, '3');
     t.is(env.REMOTE_ADDR, '127.0.0.1');
     t.is(env.SERVER_PORT, String(port));
-    const echo = JSON.parse((await request({ port }, `${prefix}/echo?mode=readline`, { method: 'POST', body: 'a\nb' })).text) as { pieces: string[] };
+    const echo = JSON.parse((await request({ port }, `${prefix}/echo?mode=readline`, { method: 'POST', body: 'a\nb' })).text) as {
+      pieces: string[];
+    };
     t.deepEqual(echo.pieces, ['a\n', 'b']);
     const big = await request({ port }, `${prefix}/upload`, { method: 'POST', body: Buffer.alloc(3 << 20, 1) });
     t.is((JSON.parse(big.text) as { bytes: number }).bytes, 3 << 20);
@@ -158,7 +160,11 @@ test('processes {max, spare}, restart by generation, limits.requests, stdout to 
   await request({ port }, '/print');
   await w.waitForLog(/printed by the app/);
   // limits.requests: a process leaves after 3 requests, none of them failing.
-  await applyConfig(w, { type: 'python', path: pythonFixtures, module: 'wsgi_app', processes: 1, limits: { requests: 3 } }, '/config/applications/p');
+  await applyConfig(
+    w,
+    { type: 'python', path: pythonFixtures, module: 'wsgi_app', processes: 1, limits: { requests: 3 } },
+    '/config/applications/p',
+  );
   const pids = new Set<number>();
   for (let i = 0; i < 9; i++) {
     const r = await request({ port }, '/pid');
@@ -168,7 +174,7 @@ test('processes {max, spare}, restart by generation, limits.requests, stdout to 
   t.true(pids.size >= 3, `${pids.size} processes served 9 requests`);
 });
 
-withNamespaces('rootfs with language_deps: the interpreter and Weft\'s runtime are found inside', async (t) => {
+withNamespaces("rootfs with language_deps: the interpreter and Weft's runtime are found inside", async (t) => {
   const root = tempDir(t, 'weft-py-root-');
   fs.chmodSync(root, 0o755);
   fs.mkdirSync(path.join(root, 'srv'));

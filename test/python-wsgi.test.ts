@@ -22,7 +22,7 @@ test('environ: every CGI and wsgi member, headers folded, prefix split off', asy
   const { port } = await wsgi(t, { prefix: '/pre' });
   const r = await request({ port }, '/pre/environ?a=1&b=%20x', {
     method: 'POST',
-    headers: { 'Content-Type': 'text/plain', 'X-Two': 'one', Cookie: 'a=1', 'X_Under': 'dropped' },
+    headers: { 'Content-Type': 'text/plain', 'X-Two': 'one', Cookie: 'a=1', X_Under: 'dropped' },
     body: 'abc',
   });
   t.is(r.status, 200);
@@ -142,7 +142,9 @@ test('an exception in the app: traceback in the log, 500, the process goes on', 
   const r = await request({ port }, '/fail');
   t.is(r.status, 500);
   t.is(r.text, '<!DOCTYPE html><title>Error 500</title><p>Error 500.\r\n');
-  await app.waitForLog(/\[error\] \d+#\d+ "py" application: the app failed on GET \/fail:\n {4}Traceback \(most recent call last\):[\s\S]*ValueError: the app broke on purpose/);
+  await app.waitForLog(
+    /\[error\] \d+#\d+ "py" application: the app failed on GET \/fail:\n {4}Traceback \(most recent call last\):[\s\S]*ValueError: the app broke on purpose/,
+  );
   // After the head: the answer is aborted (the client sees it cut), close() still runs.
   await t.throwsAsync(request({ port }, '/fail-late'));
   t.deepEqual(JSON.parse((await request({ port }, '/closed')).text), ['late']);
@@ -203,7 +205,7 @@ test('keep-alive: many requests in sequence on one frames connection', async (t)
   t.is(router.opened(), 1);
 });
 
-test('HTTP/1.1 on an adopted connection (today\'s routed mode): pipelined requests, the client from x-weft-client', async (t) => {
+test("HTTP/1.1 on an adopted connection (today's routed mode): pipelined requests, the client from x-weft-client", async (t) => {
   const app = await startPython(t, { config: { module: 'wsgi_app' } });
   await app.ready;
   const socket = app.adopt('http');

@@ -120,7 +120,11 @@ async function waitShape(w: Weftd, expected: Record<string, number>, what: strin
 
 function inflight(s: Server, pid: number): Held {
   try {
-    const [direct, routed] = fs.readFileSync(path.join(s.inflightDir, String(pid)), 'utf8').trim().split(/\s+/).map(Number);
+    const [direct, routed] = fs
+      .readFileSync(path.join(s.inflightDir, String(pid)), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     return { direct, routed };
   } catch {
     return { direct: 0, routed: 0 };
@@ -237,7 +241,12 @@ async function killUnderLoad(
 ): Promise<void> {
   const s = await serve(t);
   const load = startClients(s);
-  t.teardown(() => load.stop().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    load.stop().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   await warmUp(t, load);
 
   const before = census(s.w.pid);
@@ -259,7 +268,11 @@ async function killUnderLoad(
   const failed = failuresSince(stats, 0) as unknown as Held;
   const at = stats.failures.map((f) => f.at - killedAt);
   const failuresAt: [number, number] | undefined = at.length ? [Math.min(...at), Math.max(...at)] : undefined;
-  await record(t, { scenario, failed, held, what, recoveryMs: recoveredAt && recoveredAt - killedAt, kinds: {}, requests: 0, failuresAt }, stats);
+  await record(
+    t,
+    { scenario, failed, held, what, recoveryMs: recoveredAt && recoveredAt - killedAt, kinds: {}, requests: 0, failuresAt },
+    stats,
+  );
 
   if (failure) throw failure;
   t.true(failed.direct <= held.direct, `direct clients: ${failed.direct} failed, the process held ${held.direct}`);
@@ -267,11 +280,16 @@ async function killUnderLoad(
   t.true(after.ok > 0, 'requests were served after recovery');
   const members = census(s.w.pid);
   t.deepEqual(shape(members), EXPECTED, describe(members));
-  t.deepEqual(orphans(before, members).map((m) => `${m.pid} ${m.title}`), [], 'no process of the old tree outlives it');
+  t.deepEqual(
+    orphans(before, members).map((m) => `${m.pid} ${m.title}`),
+    [],
+    'no process of the old tree outlives it',
+  );
   t.true(stats.maxSockets <= 2 * CLIENTS);
 }
 
-const sum = (list: Held[]): Held => list.reduce((a, b) => ({ direct: a.direct + b.direct, routed: a.routed + b.routed }), { direct: 0, routed: 0 });
+const sum = (list: Held[]): Held =>
+  list.reduce((a, b) => ({ direct: a.direct + b.direct, routed: a.routed + b.routed }), { direct: 0, routed: 0 });
 
 test.serial('kill -9 of one application process costs only what it held', async (t) => {
   await killUnderLoad(t, 'kill -9 application process', (members) => {
@@ -319,7 +337,12 @@ test.serial('kill -9 of the controller costs no request, and the control API com
 test.serial('an application restart under load fails no request and leaves only the new generation', async (t) => {
   const s = await serve(t);
   const load = startClients(s);
-  t.teardown(() => load.stop().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    load.stop().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   await warmUp(t, load);
   const before = census(s.w.pid);
   const oldApps = before.filter((m) => m.kind === 'prototype' || m.kind === 'application').map((m) => m.pid);
@@ -344,17 +367,37 @@ test.serial('an application restart under load fails no request and leaves only 
   }
   const stats = await load.stop();
   const failed = failuresSince(stats, 0) as unknown as Held;
-  await record(t, { scenario: 'restart under load', failed, held: { direct: 0, routed: 0 }, what: 'nothing is killed', recoveryMs: done && done - started, kinds: {}, requests: 0 }, stats);
+  await record(
+    t,
+    {
+      scenario: 'restart under load',
+      failed,
+      held: { direct: 0, routed: 0 },
+      what: 'nothing is killed',
+      recoveryMs: done && done - started,
+      kinds: {},
+      requests: 0,
+    },
+    stats,
+  );
   if (failure) throw failure;
   t.deepEqual(stats.byKind, {}, 'no failed request');
-  t.deepEqual(orphans(before, census(s.w.pid)).map((m) => `${m.pid} ${m.title}`), []);
+  t.deepEqual(
+    orphans(before, census(s.w.pid)).map((m) => `${m.pid} ${m.title}`),
+    [],
+  );
 });
 
 test.serial('reconfigurations under load (routes, listeners, the app itself) fail no request and leak nothing', async (t) => {
   const s = await serve(t);
   const extra = await freePort();
   const load = startClients(s);
-  t.teardown(() => load.stop().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    load.stop().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   await warmUp(t, load);
   const before = census(s.w.pid);
   const started = Date.now();
@@ -376,7 +419,8 @@ test.serial('reconfigurations under load (routes, listeners, the app itself) fai
         break;
       case 3: // the app itself: a new generation
         generation++;
-        (config as unknown as { applications: { a: { environment: Record<string, string> } } }).applications.a.environment.GENERATION = String(generation);
+        (config as unknown as { applications: { a: { environment: Record<string, string> } } }).applications.a.environment.GENERATION =
+          String(generation);
         break;
     }
     const r = await control(s.w.controlPath, 'PUT', '/config', JSON.stringify(config));
@@ -394,11 +438,26 @@ test.serial('reconfigurations under load (routes, listeners, the app itself) fai
   }
   const stats = await load.stop();
   const failed = failuresSince(stats, 0) as unknown as Held;
-  await record(t, { scenario: '24 reconfigurations under load', failed, held: { direct: 0, routed: 0 }, what: 'nothing is killed', recoveryMs: done && done - started, kinds: {}, requests: 0 }, stats);
+  await record(
+    t,
+    {
+      scenario: '24 reconfigurations under load',
+      failed,
+      held: { direct: 0, routed: 0 },
+      what: 'nothing is killed',
+      recoveryMs: done && done - started,
+      kinds: {},
+      requests: 0,
+    },
+    stats,
+  );
   t.deepEqual(answers, [], 'every reconfiguration was applied');
   if (failure) throw failure;
   t.deepEqual(stats.byKind, {}, 'no failed request');
-  t.deepEqual(orphans(before, census(s.w.pid)).map((m) => `${m.pid} ${m.title}`), []);
+  t.deepEqual(
+    orphans(before, census(s.w.pid)).map((m) => `${m.pid} ${m.title}`),
+    [],
+  );
 });
 
 test.serial('kill -9 of main leaves no orphan, and the next weftd starts on the same files', async (t) => {
@@ -409,9 +468,13 @@ test.serial('kill -9 of main leaves no orphan, and the next weftd starts on the 
   // Everything main started dies with it (PR_SET_PDEATHSIG), apps included.
   const deadline = Date.now() + scaled(10000);
   while (before.some((m) => isAlive(m.pid)) && Date.now() < deadline) await sleep(50);
-  t.deepEqual(before.filter((m) => isAlive(m.pid)).map((m) => `${m.pid} ${m.title}`), [], 'no orphan');
+  t.deepEqual(
+    before.filter((m) => isAlive(m.pid)).map((m) => `${m.pid} ${m.title}`),
+    [],
+    'no orphan',
+  );
   const again = await startWeftd(t, { dir: s.w.dir });
-  t.is(Number(fs.readFileSync(again.pidPath, 'utf8').trim()), again.pid, 'the pid file is the new main\'s');
+  t.is(Number(fs.readFileSync(again.pidPath, 'utf8').trim()), again.pid, "the pid file is the new main's");
   t.is((await control(again.controlPath, 'GET', '/config')).status, 200, 'the control socket is the new one');
   // The stored configuration comes back whole.
   await waitShape(again, EXPECTED, 'the stored configuration');

@@ -37,7 +37,10 @@ import type { Weftd } from './helpers/weftd.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HELLO = path.join(ROOT, 'test', 'fixtures', 'weft-apps', 'hello.js');
-const CORPUS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'corpus', 'valid-configs.json'), 'utf8')) as Array<{ name: string; config: unknown }>);
+const CORPUS = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'corpus', 'valid-configs.json'), 'utf8')) as Array<{
+  name: string;
+  config: unknown;
+}>;
 const RUNS = Number(process.env.WEFT_FUZZ_RUNS ?? 1000);
 const APP_RUNS = Number(process.env.WEFT_FUZZ_APP_RUNS ?? 50);
 const SEED = Number(process.env.WEFT_FUZZ_SEED ?? 20261203);
@@ -236,15 +239,80 @@ function mutate(base: Json, mutations: Mutation[]): { text: string; doc: Json | 
 function mutations(env: Env): fc.Arbitrary<Mutation[]> {
   // Values that mean something to the configuration, beside arbitrary JSON.
   const telling = fc.constantFrom<Json>(
-    -1, 0, 1, 2, 65536, 1e308, 0.5, '', '*', '!', '~(', '$uri', '$nope', 'routes', 'routes/nope', 'applications/nope',
-    'upstreams/fuzz', 'http://127.0.0.1:1', 'unix:/', '%2F', '127.0.0.1:0', 'x'.repeat(5000), 'é✓\u0000', null, true, false, [], {},
-    { return: 200 }, { pass: 'routes' }, [{ action: { return: 204 } }], { max: 1e9, spare: 1e9 }, { max: 2, spare: 3 },
+    -1,
+    0,
+    1,
+    2,
+    65536,
+    1e308,
+    0.5,
+    '',
+    '*',
+    '!',
+    '~(',
+    '$uri',
+    '$nope',
+    'routes',
+    'routes/nope',
+    'applications/nope',
+    'upstreams/fuzz',
+    'http://127.0.0.1:1',
+    'unix:/',
+    '%2F',
+    '127.0.0.1:0',
+    'x'.repeat(5000),
+    'é✓\u0000',
+    null,
+    true,
+    false,
+    [],
+    {},
+    { return: 200 },
+    { pass: 'routes' },
+    [{ action: { return: 204 } }],
+    { max: 1e9, spare: 1e9 },
+    { max: 2, spare: 3 },
   );
   const keys = fc.constantFrom(
-    'pass', 'match', 'action', 'return', 'share', 'proxy', 'processes', 'limits', 'uri', 'method', 'headers', 'tls', 'forwarded',
-    'fallback', 'rewrite', 'response_headers', 'settings', 'http', 'listeners', 'routes', 'upstreams', 'servers', 'weight',
-    'idle_timeout', 'max', 'spare', 'timeout', 'requests', 'location', 'index', '', 'x-fuzz', '%2F', 'applications/x',
-    ...env.ports.map((p) => `127.0.0.1:${p}`), '127.0.0.1:0', '[::1]:1', 'unix:@', '*:99999',
+    'pass',
+    'match',
+    'action',
+    'return',
+    'share',
+    'proxy',
+    'processes',
+    'limits',
+    'uri',
+    'method',
+    'headers',
+    'tls',
+    'forwarded',
+    'fallback',
+    'rewrite',
+    'response_headers',
+    'settings',
+    'http',
+    'listeners',
+    'routes',
+    'upstreams',
+    'servers',
+    'weight',
+    'idle_timeout',
+    'max',
+    'spare',
+    'timeout',
+    'requests',
+    'location',
+    'index',
+    '',
+    'x-fuzz',
+    '%2F',
+    'applications/x',
+    ...env.ports.map((p) => `127.0.0.1:${p}`),
+    '127.0.0.1:0',
+    '[::1]:1',
+    'unix:@',
+    '*:99999',
   );
   // Small JSON of every type (fc.jsonValue's long doubles are mostly refused as
   // "number too long", which would drown the other outcomes).
@@ -255,7 +323,11 @@ function mutations(env: Env): fc.Arbitrary<Mutation[]> {
     fc.boolean(),
     fc.constant(null),
   );
-  const small: fc.Arbitrary<Json> = fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), leaf, { maxKeys: 3 }));
+  const small: fc.Arbitrary<Json> = fc.oneof(
+    leaf,
+    fc.array(leaf, { maxLength: 3 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), leaf, { maxKeys: 3 }),
+  );
   const value = fc.oneof(telling, small);
   const at = fc.nat({ max: 10000 });
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -299,7 +371,8 @@ function excess(members: Member[], doc: Json | undefined): string[] {
     const protos = count((m) => m.kind === 'prototype' && m.app === name);
     const procs = count((m) => m.kind === 'application' && m.app === name);
     if (!asked.has(name)) problems.push(`app "${name}" is not configured but has ${protos} prototypes, ${procs} processes`);
-    else if (protos > 1 || procs > asked.get(name)!) problems.push(`app "${name}" asks for ${asked.get(name)} processes, has ${protos} prototypes, ${procs} processes`);
+    else if (protos > 1 || procs > asked.get(name)!)
+      problems.push(`app "${name}" asks for ${asked.get(name)} processes, has ${protos} prototypes, ${procs} processes`);
   }
   return problems;
 }
@@ -308,9 +381,12 @@ function answerProblem(status: number, body: unknown, text: string): string | nu
   const b = (body && typeof body === 'object' ? body : {}) as { success?: string; error?: string; detail?: unknown };
   if (/internal error/i.test(text)) return `an internal error: ${status} ${text}`;
   if (status === 200) return b.success === 'Reconfiguration done.' ? null : `200 without success: ${text}`;
-  if (status >= 400 && status < 500) return typeof b.detail === 'string' && b.detail.length > 0 ? null : `${status} without a detail: ${text}`;
+  if (status >= 400 && status < 500)
+    return typeof b.detail === 'string' && b.detail.length > 0 ? null : `${status} without a detail: ${text}`;
   if (status === 500) {
-    return b.error === 'Failed to apply new configuration.' && typeof b.detail === 'string' && b.detail.length > 0 ? null : `500 without a cause: ${text}`;
+    return b.error === 'Failed to apply new configuration.' && typeof b.detail === 'string' && b.detail.length > 0
+      ? null
+      : `500 without a cause: ${text}`;
   }
   return `unexpected status ${status}: ${text}`;
 }
@@ -332,7 +408,10 @@ function note(h: Harness, status: string, text: string): void {
   } catch {
     // not JSON
   }
-  key = `${status} ${key.replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 120)}`;
+  key = `${status} ${key
+    .replace(/\d+/g, 'N')
+    .replace(/"[^"]*"/g, '"…"')
+    .slice(0, 120)}`;
   h.stats.details[key] = (h.stats.details[key] ?? 0) + 1;
 }
 
@@ -399,11 +478,19 @@ async function runOnce(h: Harness, entry: number, withApps: boolean, muts: Mutat
   }
   if (accepted) {
     const listeners = now && typeof now === 'object' && !Array.isArray(now) ? (now as Record<string, Json>).listeners : undefined;
-    const tcp = listeners && typeof listeners === 'object' ? Object.keys(listeners).map((k) => /^127\.0\.0\.1:(\d+)$/.exec(k)).find((m) => m) : undefined;
+    const tcp =
+      listeners && typeof listeners === 'object'
+        ? Object.keys(listeners)
+            .map((k) => /^127\.0\.0\.1:(\d+)$/.exec(k))
+            .find((m) => m)
+        : undefined;
     if (tcp) {
       const port = Number(tcp[1]);
       const answer = await Promise.race([
-        request({ port }, '/').then((a) => `HTTP ${a.status}`, (e: Error) => `error ${e.message}`),
+        request({ port }, '/').then(
+          (a) => `HTTP ${a.status}`,
+          (e: Error) => `error ${e.message}`,
+        ),
         sleep(scaled(10000)).then(() => 'no answer'),
       ]);
       if (!answer.startsWith('HTTP')) problems.push(`listener 127.0.0.1:${port} of the accepted configuration: ${answer}`);
@@ -422,7 +509,12 @@ async function runOnce(h: Harness, entry: number, withApps: boolean, muts: Mutat
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
@@ -436,32 +528,46 @@ async function fuzz(t: ExecutionContext, title: string, runs: number, withApps: 
   let failedAt = 0;
   let shrinkSteps = 0;
   const started = Date.now();
-  const property = fc.asyncProperty(
-    fc.nat({ max: CORPUS.length - 1 }),
-    mutations(env),
-    async (entry, muts) => {
-      // Past the budget, keep the smallest counterexample found so far.
-      if (failedOnce && (++shrinkSteps > SHRINK_BUDGET || Date.now() - failedAt > SHRINK_MS)) return true;
-      h.stats.runs++;
-      const problems = await runOnce(h, entry, withApps, muts);
-      if (problems.length) {
-        if (!failedOnce) failedAt = Date.now();
-        failedOnce = true;
-        h.w = await fresh(t, h);
-        throw new Error(`corpus entry "${CORPUS[entry].name}", with apps: ${withApps}:\n${problems.join('\n')}`);
-      }
-    },
-  );
+  const property = fc.asyncProperty(fc.nat({ max: CORPUS.length - 1 }), mutations(env), async (entry, muts) => {
+    // Past the budget, keep the smallest counterexample found so far.
+    if (failedOnce && (++shrinkSteps > SHRINK_BUDGET || Date.now() - failedAt > SHRINK_MS)) return true;
+    h.stats.runs++;
+    const problems = await runOnce(h, entry, withApps, muts);
+    if (problems.length) {
+      if (!failedOnce) failedAt = Date.now();
+      failedOnce = true;
+      h.w = await fresh(t, h);
+      throw new Error(`corpus entry "${CORPUS[entry].name}", with apps: ${withApps}:\n${problems.join('\n')}`);
+    }
+  });
   const outcome = await fc.check(property, { numRuns: runs, seed: SEED, endOnFailure: false });
   const seconds = Math.round((Date.now() - started) / 1000);
-  const details = Object.fromEntries(Object.entries(h.stats.details).sort(([, a], [, b]) => b - a).slice(0, 15));
-  const summary = { test: title, runs: h.stats.runs, planned: runs, withApps, base: h.stats.base, statuses: h.stats.statuses, details, seconds, seed: SEED, failed: outcome.failed, load: machineLoad() };
+  const details = Object.fromEntries(
+    Object.entries(h.stats.details)
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 15),
+  );
+  const summary = {
+    test: title,
+    runs: h.stats.runs,
+    planned: runs,
+    withApps,
+    base: h.stats.base,
+    statuses: h.stats.statuses,
+    details,
+    seconds,
+    seed: SEED,
+    failed: outcome.failed,
+    load: machineLoad(),
+  };
   t.log(JSON.stringify(summary));
   await report(`fuzz ${withApps ? 'with apps' : 'without apps'}`, summary);
   if (outcome.failed) {
     const shrunk = outcome.counterexample as [number, Mutation[]] | null;
     const [entry, muts] = shrunk ?? [0, []];
-    t.log(`shrunk counterexample (seed ${SEED}, path ${outcome.counterexamplePath}): corpus entry ${entry} "${CORPUS[entry]?.name}", mutations ${JSON.stringify(muts)}`);
+    t.log(
+      `shrunk counterexample (seed ${SEED}, path ${outcome.counterexamplePath}): corpus entry ${entry} "${CORPUS[entry]?.name}", mutations ${JSON.stringify(muts)}`,
+    );
     t.fail(`${fc.defaultReportMessage(outcome)}\n${(outcome.errorInstance as Error | undefined)?.message ?? ''}`);
   } else {
     t.pass();
@@ -472,6 +578,9 @@ test.serial(`${RUNS} mutated configurations without applications: well-formed an
   await fuzz(t, 'without apps', RUNS, false);
 });
 
-test.serial(`${APP_RUNS} mutated configurations with at most ${MAX_APPS} apps of ${MAX_PROCESSES} processes: never more processes than asked`, async (t) => {
-  await fuzz(t, 'with apps', APP_RUNS, true);
-});
+test.serial(
+  `${APP_RUNS} mutated configurations with at most ${MAX_APPS} apps of ${MAX_PROCESSES} processes: never more processes than asked`,
+  async (t) => {
+    await fuzz(t, 'with apps', APP_RUNS, true);
+  },
+);

@@ -107,7 +107,8 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
       members = census(w.pid);
     }
     if (JSON.stringify(shape(members)) === expected) return true;
-    if (mismatches.length < 5) mismatches.push(`iteration ${i}: asked ${expected}, have ${JSON.stringify(shape(members))}:\n${describe(members)}`);
+    if (mismatches.length < 5)
+      mismatches.push(`iteration ${i}: asked ${expected}, have ${JSON.stringify(shape(members))}:\n${describe(members)}`);
     else mismatches.push(`iteration ${i}`);
     const total = Object.values(asked()).reduce((a, b) => a + b, 0);
     if (members.length > total + SAFETY_MARGIN && !appsStopped) {
@@ -129,12 +130,21 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
     }
   };
 
-  const expect = async (i: number, kind: string, method: string, at: string, body: string | undefined, status: number, detail?: RegExp): Promise<void> => {
+  const expect = async (
+    i: number,
+    kind: string,
+    method: string,
+    at: string,
+    body: string | undefined,
+    status: number,
+    detail?: RegExp,
+  ): Promise<void> => {
     kinds[kind] = (kinds[kind] ?? 0) + 1;
     const r = await control(w.controlPath, method, at, body, 60000);
     kindMs[kind] = (kindMs[kind] ?? 0) + r.ms;
     const d = (r.body as { detail?: string }).detail ?? '';
-    if (r.status !== status || (detail && !detail.test(d))) wrong.push(`iteration ${i} (${kind}): ${method} ${at} answered ${r.status} ${r.text.slice(0, 300)}`);
+    if (r.status !== status || (detail && !detail.test(d)))
+      wrong.push(`iteration ${i} (${kind}): ${method} ${at} answered ${r.status} ${r.text.slice(0, 300)}`);
   };
 
   await settle(0);
@@ -142,7 +152,7 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
   for (let i = 1; i <= ITERATIONS; i++) {
     let r = random();
     // Once apps leak past the safety margin, app changes become route changes.
-    if (appsStopped && (r >= 0.82 && r < 0.88 || r >= 0.99)) r = 0;
+    if (appsStopped && ((r >= 0.82 && r < 0.88) || r >= 0.99)) r = 0;
     let appsChanged = false;
     if (NEVER_LISTENS_AT.has(i) && !appsStopped) {
       await expect(i, 'app that never listens', 'PUT', '/config/applications/d', JSON.stringify(app('never-listens.js', 1)), 500, /listen/);
@@ -150,7 +160,14 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
     } else if (r < 0.55) {
       // Routes: a few steps in front of the pass, each new.
       const steps = Array.from({ length: 1 + (i % 4) }, (_, k) => ({ match: { uri: `/r${i}/${k}/*` }, action: { return: 200 + k } }));
-      await expect(i, 'routes', 'PUT', '/config/routes/main', JSON.stringify([...steps, { match: { uri: '*' }, action: { pass: 'applications/a' } }]), 200);
+      await expect(
+        i,
+        'routes',
+        'PUT',
+        '/config/routes/main',
+        JSON.stringify([...steps, { match: { uri: '*' }, action: { pass: 'applications/a' } }]),
+        200,
+      );
     } else if (r < 0.82) {
       // A listener added or removed, on a few addresses in turn (bind, unbind, bind again).
       const port = extras[Math.floor(random() * extras.length)];
@@ -175,11 +192,27 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
         await expect(i, 'app added', 'PUT', '/config/applications/b', JSON.stringify(app('hello.js', 1)), 200);
       }
     } else if (r < 0.93) {
-      await expect(i, 'port in use', 'PUT', `/config/listeners/127.0.0.1:${busyPort}`, JSON.stringify({ pass: 'routes/extra' }), 500, /EADDRINUSE/);
+      await expect(
+        i,
+        'port in use',
+        'PUT',
+        `/config/listeners/127.0.0.1:${busyPort}`,
+        JSON.stringify({ pass: 'routes/extra' }),
+        500,
+        /EADDRINUSE/,
+      );
     } else if (r < 0.99) {
       await expect(i, 'invalid JSON', 'PUT', '/config/routes/main', '[{"action": {"return": 200}', 400);
     } else {
-      await expect(i, 'app that crashes at start', 'PUT', '/config/applications/c', JSON.stringify(app('fails-at-start.js', 1)), 500, /failed to start/);
+      await expect(
+        i,
+        'app that crashes at start',
+        'PUT',
+        '/config/applications/c',
+        JSON.stringify(app('fails-at-start.js', 1)),
+        500,
+        /failed to start/,
+      );
       appsChanged = true;
     }
     if (appsChanged) await settle(i);
@@ -204,7 +237,16 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
       },
     ]),
   );
-  const summary = { iterations: done, seconds: Math.round(seconds), kinds, kindMs, slopes, mismatches: mismatches.length, appsStopped, load: machineLoad() };
+  const summary = {
+    iterations: done,
+    seconds: Math.round(seconds),
+    kinds,
+    kindMs,
+    slopes,
+    mismatches: mismatches.length,
+    appsStopped,
+    load: machineLoad(),
+  };
   t.log(JSON.stringify(summary, null, 2));
   await report('soak', { ...summary, samples });
 
@@ -213,7 +255,10 @@ test('2,000 reconfigurations: the process count stays exactly what is asked, fds
   t.is(appsStopped, null);
   t.is(done, ITERATIONS);
   // Resources held on EventEmitters leak too; Node says so on stderr, which is the log.
-  const warnings = w.log().split('\n').filter((l) => /MaxListenersExceededWarning|\[alert\]/.test(l));
+  const warnings = w
+    .log()
+    .split('\n')
+    .filter((l) => /MaxListenersExceededWarning|\[alert\]/.test(l));
   t.deepEqual(warnings.slice(0, 5), [], 'no alert and no listener leak warning in the log');
   const span = done - done * WARM_UP;
   for (const k of CORE) {

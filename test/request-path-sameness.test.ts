@@ -46,7 +46,9 @@ function exchange(port: number, request: string): Promise<Outcome> {
       const end = text.indexOf('\r\n\r\n');
       if (end < 0 || answered) return;
       const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
-      const complete = length ? text.length >= end + 4 + Number(length[1]) : /\r\n0\r\n\r\n$/.test(text) || !/chunked/i.test(text.slice(0, end));
+      const complete = length
+        ? text.length >= end + 4 + Number(length[1])
+        : /\r\n0\r\n\r\n$/.test(text) || !/chunked/i.test(text.slice(0, end));
       if (complete) {
         answered = true;
         clearTimeout(timer);

@@ -12,7 +12,7 @@ import { applyConfig, startWithConfig } from './helpers/router.js';
 import { startWeftd } from './helpers/weftd.js';
 import { tempDir } from './helpers/tmp.js';
 
-test('return: statuses, Location with variables, Unit\'s error page, Server header', async (t) => {
+test("return: statuses, Location with variables, Unit's error page, Server header", async (t) => {
   const port = await freePort();
   await startWithConfig(t, {
     listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
@@ -112,7 +112,7 @@ test('proxy: request and response streamed, hop-by-hop headers stay on their hop
   t.is(got.body, 'hello upstream');
   t.is(got.headers['x-client'], 'c');
   t.is(got.headers['x-private'], undefined, 'a header the client named in Connection is dropped');
-  t.is(got.headers.host, `127.0.0.1:${port}`, 'the Host header is the client\'s');
+  t.is(got.headers.host, `127.0.0.1:${port}`, "the Host header is the client's");
   t.is((await request({ port }, '/dead/x')).status, 502);
   const slow = await request({ port }, '/slow');
   t.is(slow.status, 504);
@@ -225,7 +225,7 @@ test('server_version: false hides the version', async (t) => {
   t.is((await request({ port }, '/')).headers.server, 'Weft');
 });
 
-test('return: any status 0-999 is sent as is, in Unit\'s form for one without a reason phrase', async (t) => {
+test("return: any status 0-999 is sent as is, in Unit's form for one without a reason phrase", async (t) => {
   const port = await freePort();
   await startWithConfig(t, {
     listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
@@ -266,7 +266,7 @@ test('return: Location percent-encoded as Unit (a second "?", and "#" or "?" in 
   t.is(await location('/var?to=http://h/%3Fx%3Fy'), 'http://h/?x%3Fy');
 });
 
-test('response_headers: only the action that answers, and never on an error of Weft\'s own', async (t) => {
+test("response_headers: only the action that answers, and never on an error of Weft's own", async (t) => {
   const dir = tempDir(t);
   fs.chmodSync(dir, 0o755);
   fs.writeFileSync(path.join(dir, 'here.txt'), 'here');
@@ -285,11 +285,11 @@ test('response_headers: only the action that answers, and never on an error of W
   });
   const chain = await request({ port }, '/chain');
   t.is(chain.headers['x-end'], 'yes');
-  t.is(chain.headers['x-passer'], undefined, 'the passing action\'s headers are not applied');
+  t.is(chain.headers['x-passer'], undefined, "the passing action's headers are not applied");
   t.is((await request({ port }, '/here.txt')).headers['x-foo'], 'share');
   const missing = await request({ port }, '/missing.txt');
   t.is(missing.status, 404);
-  t.is(missing.headers['x-foo'], undefined, 'a share\'s 404 is an error, without the action\'s headers');
+  t.is(missing.headers['x-foo'], undefined, "a share's 404 is an error, without the action's headers");
   const teapot = await request({ port }, '/teapot');
   t.is(teapot.status, 418);
   t.is(teapot.headers['x-foo'], 'return', 'a "return" answers: its headers apply');
@@ -344,10 +344,7 @@ test('share: a relative path (with "chroot": "") is read from weftd\'s working d
   const port = await freePort();
   const config = {
     listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-    routes: [
-      { match: { uri: '/one' }, action: { share: 'static/r.txt', chroot: '' } },
-      { action: { share: 'static$uri' } },
-    ],
+    routes: [{ match: { uri: '/one' }, action: { share: 'static/r.txt', chroot: '' } }, { action: { share: 'static$uri' } }],
   };
   const w = await startWeftd(t, { cwd: dir });
   await applyConfig(w, config);
@@ -376,7 +373,10 @@ test('match "if": a step matches when its template expands to a true value ("", 
 test('match "if" with a JavaScript (njs) template is refused at validation with its path', async (t) => {
   const port = await freePort();
   const w = await startWeftd(t);
-  const r = await applyConfig(w, { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [{ match: { if: '`${1 + 1}`' }, action: { return: 200 } }] }).then(
+  const r = await applyConfig(w, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ match: { if: '`${1 + 1}`' }, action: { return: 200 } }],
+  }).then(
     () => null,
     (e: Error) => e.message,
   );

@@ -32,20 +32,27 @@ test('the coding is chosen as Unit chooses it: highest q, the later of equals, "
   t.is(chooseCompressor('compress, deflate', both), 'identity', 'codings not configured are not chosen');
   t.is(chooseCompressor('gzip;q=0.5, *', both), 'identity', '"*" at a higher q is identity');
   t.is(chooseCompressor('br;q=2', both), 'identity', 'a q out of range is ignored');
-  t.is(chooseCompressor('compress, identity;q=0', both), 'not-acceptable', 'identity refused and nothing else: Unit\'s 406');
+  t.is(chooseCompressor('compress, identity;q=0', both), 'not-acceptable', "identity refused and nothing else: Unit's 406");
   t.is(chooseCompressor('*;q=0', both), 'not-acceptable');
   t.is(chooseCompressor('br, *;q=0', both), br);
 });
 
-test('validation: Unit\'s members; zstd only where Node\'s zlib has it', (t) => {
+test("validation: Unit's members; zstd only where Node's zlib has it", (t) => {
   const context = { appTypes: EXAMPLE_APP_TYPES, certificates: new Set<string>() };
-  const ok = { settings: { http: { compression: { types: ['text/*'], compressors: [{ encoding: 'gzip', level: 3, min_length: 10 }, { encoding: 'br' }] } } } };
+  const ok = {
+    settings: {
+      http: { compression: { types: ['text/*'], compressors: [{ encoding: 'gzip', level: 3, min_length: 10 }, { encoding: 'br' }] } },
+    },
+  };
   t.deepEqual(validateConfig(ok, context), { ok: true });
   const single = { settings: { http: { compression: { compressors: { encoding: 'deflate' } } } } };
   t.deepEqual(validateConfig(single, context), { ok: true });
   t.like(validateConfig({ settings: { http: { compression: { compressors: [{ encoding: 'lzma' }] } } } }, context), { ok: false });
   t.like(validateConfig({ settings: { http: { compression: { compressors: [{ level: 1 }] } } } }, context), { ok: false });
-  const zstd = validateConfig({ settings: { http: { compression: { compressors: [{ encoding: 'gzip' }, { encoding: 'zstd' }] } } } }, context);
+  const zstd = validateConfig(
+    { settings: { http: { compression: { compressors: [{ encoding: 'gzip' }, { encoding: 'zstd' }] } } } },
+    context,
+  );
   if (typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function') t.deepEqual(zstd, { ok: true });
   else t.like(zstd, { ok: false, path: '/settings/http/compression/compressors/1/encoding' });
 });
@@ -66,7 +73,10 @@ test('share, return and application answers are compressed for clients that ask,
       http: {
         compression: {
           types: ['text/*', 'application/json'],
-          compressors: [{ encoding: 'gzip', level: 9, min_length: 100 }, { encoding: 'br', level: 4 }],
+          compressors: [
+            { encoding: 'gzip', level: 9, min_length: 100 },
+            { encoding: 'br', level: 4 },
+          ],
         },
       },
     },
@@ -122,13 +132,15 @@ test('share, return and application answers are compressed for clients that ask,
   const refusedApp = await request({ port: direct }, '/info', { headers: { 'Accept-Encoding': '*;q=0' } });
   t.is(refusedApp.status, 406);
   t.is(refusedApp.text, '<!DOCTYPE html><title>Error 406</title><p>Error 406.\r\n');
-  t.is((await request({ port: direct }, '/info')).status, 200, 'the app\'s connection is still good');
+  t.is((await request({ port: direct }, '/info')).status, 200, "the app's connection is still good");
 
   const head = await request(target, '/static/big.txt', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
   t.is(head.headers['content-encoding'], undefined, 'HEAD: no body, no coding');
   t.is(head.headers['content-length'], String(big.length));
 
-  const notModified = await request(target, '/static/big.txt', { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': String(plain.headers.etag) } });
+  const notModified = await request(target, '/static/big.txt', {
+    headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': String(plain.headers.etag) },
+  });
   t.is(notModified.status, 304);
   t.is(notModified.headers['content-encoding'], undefined);
 
@@ -139,7 +151,10 @@ test('share, return and application answers are compressed for clients that ask,
   t.is(zlib.brotliDecompressSync(missing.body).toString(), '<!DOCTYPE html><title>Error 404</title><p>Error 404.\r\n');
 
   // Application answers, routed and on a listener passed to the app directly.
-  for (const [p, url] of [[port, '/app/x'], [direct, '/info']] as const) {
+  for (const [p, url] of [
+    [port, '/app/x'],
+    [direct, '/info'],
+  ] as const) {
     const app = await request({ port: p }, url, { headers: { 'Accept-Encoding': 'gzip' } });
     t.is(app.status, 200);
     t.is(app.headers['content-encoding'], 'gzip', `${url} on ${p}`);
@@ -151,7 +166,7 @@ test('share, return and application answers are compressed for clients that ask,
   }
 });
 
-test('proxied answers: compressed, unless already encoded; turning compression on moves an app\'s listener to the router', async (t) => {
+test("proxied answers: compressed, unless already encoded; turning compression on moves an app's listener to the router", async (t) => {
   const text = 'proxied text '.repeat(100);
   const { port: upstream } = await backend(t, (req, res) => {
     if (req.url === '/encoded') {

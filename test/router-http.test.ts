@@ -17,7 +17,6 @@ interface Server {
   upstreamHeaders: Array<Record<string, unknown>>;
 }
 
-
 // One weftd per test, each with short timeouts so slow clients are quick to test.
 async function server(t: Parameters<typeof startWithConfig>[0]): Promise<Server> {
   const upstreamHeaders: Array<Record<string, unknown>> = [];
@@ -83,7 +82,11 @@ test('the request target is decoded and normalised once before matching', async 
 test('malformed requests are refused with 400 (or 431) and the connection closed', async (t) => {
   const { port } = await server(t);
   const bad: Array<[string, string, number]> = [
-    ['Content-Length with Transfer-Encoding', 'POST /proxy/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST /proxy/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
     ['two different Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n', 400],
     ['a space in a header name', 'GET / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n', 400],
@@ -105,7 +108,7 @@ test('a request without Host is served, HTTP/1.0 or 1.1 (as Unit: $host is empty
   t.regex(await raw({ port }, 'GET /x HTTP/1.1\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
 });
 
-test('Unit\'s answers on both accepting paths (an application process\'s own listener and the router): bodies, versions, CONNECT, header limits', async (t) => {
+test("Unit's answers on both accepting paths (an application process's own listener and the router): bodies, versions, CONNECT, header limits", async (t) => {
   const direct = await freePort();
   const routed = await freePort();
   const w = await startWithConfig(t, {
@@ -128,13 +131,20 @@ test('Unit\'s answers on both accepting paths (an application process\'s own lis
     ['CONNECT', `CONNECT app.example:443 HTTP/1.1\r\n${H}\r\n\r\n`, 400],
     ['a field of 9000 bytes (over large_header_buffer_size)', `GET / HTTP/1.1\r\n${H}\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`, 431],
     ['a request line of 9000 bytes', `GET /${'a'.repeat(9000)} HTTP/1.1\r\n${H}\r\n\r\n`, 414],
-    ['a head over 4 x 8 KiB', `GET / HTTP/1.1\r\n${H}\r\n${[1, 2, 3, 4, 5].map((i) => `X-${i}: ${'b'.repeat(7000)}\r\n`).join('')}\r\n`, 431],
+    [
+      'a head over 4 x 8 KiB',
+      `GET / HTTP/1.1\r\n${H}\r\n${[1, 2, 3, 4, 5].map((i) => `X-${i}: ${'b'.repeat(7000)}\r\n`).join('')}\r\n`,
+      431,
+    ],
     ['CL+TE stays refused', `POST /x HTTP/1.1\r\n${H}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
     ['a NUL stays refused', `GET / HTTP/1.1\r\n${H}\r\nX-Nul: a\x00b\r\n\r\n`, 400],
   ];
   const check = async (label: string): Promise<void> => {
     for (const [what, text, status] of cases) {
-      for (const [name, port] of [['direct', direct], ['routed', routed]] as const) {
+      for (const [name, port] of [
+        ['direct', direct],
+        ['routed', routed],
+      ] as const) {
         const answer = await raw({ port }, text);
         t.regex(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${label} ${name}: ${what}`);
       }
@@ -183,7 +193,7 @@ test('idle_timeout closes a keep-alive connection that sends nothing more', asyn
 
 test('discard_unsafe_fields: header names beyond letters, digits and "-" are dropped', async (t) => {
   const s = await server(t);
-  await request({ port: s.port }, '/proxy/h', { headers: { 'X_Under': 'u', 'X-Fine': 'f' } });
+  await request({ port: s.port }, '/proxy/h', { headers: { X_Under: 'u', 'X-Fine': 'f' } });
   const seen = s.upstreamHeaders[s.upstreamHeaders.length - 1];
   t.is(seen['x-fine'], 'f');
   t.is(seen['x_under'], undefined);

@@ -22,11 +22,17 @@ test('the access log: Unit\'s default line, a custom format, a JSON format, and 
   });
   const log = path.join(w.dir, 'access.log');
   await applyConfig(w, log, '/config/access_log');
-  await raw({ port }, 'GET /redirect?x=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: tester/1.0\r\nReferer: http://ref/\r\nConnection: close\r\n\r\n');
+  await raw(
+    { port },
+    'GET /redirect?x=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: tester/1.0\r\nReferer: http://ref/\r\nConnection: close\r\n\r\n',
+  );
   await raw({ port }, 'GET /missing HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
   await waitForFileText(log, /missing.*\n/);
   const lines = readLog(log).trim().split('\n');
-  t.regex(lines[0], /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/redirect\?x=1 HTTP\/1\.1" 302 0 "http:\/\/ref\/" "tester\/1\.0"$/);
+  t.regex(
+    lines[0],
+    /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/redirect\?x=1 HTTP\/1\.1" 302 0 "http:\/\/ref\/" "tester\/1\.0"$/,
+  );
   t.regex(lines[1], /^127\.0\.0\.1 - - \[.+\] "GET \/missing HTTP\/1\.1" 404 54 "-" "-"$/);
 
   await applyConfig(w, { path: log, format: '$method $uri $status $header_x_id', if: '$arg_log' }, '/config/access_log');
@@ -34,7 +40,13 @@ test('the access log: Unit\'s default line, a custom format, a JSON format, and 
   await request({ port }, '/redirect?log=', {});
   await request({ port }, '/redirect', {});
   await waitForFileText(log, /GET \/redirect 302 abc\n/);
-  t.is(readLog(log).split('\n').filter((l) => l.startsWith('GET ')).length, 1, 'only the request with a truthy $arg_log');
+  t.is(
+    readLog(log)
+      .split('\n')
+      .filter((l) => l.startsWith('GET ')).length,
+    1,
+    'only the request with a truthy $arg_log',
+  );
 
   await applyConfig(w, { path: log, format: { uri: '$uri', status: '$status', agent: '$header_user_agent' } }, '/config/access_log');
   await request({ port }, '/json', { headers: { 'User-Agent': 'json "quoted"' } });
@@ -43,35 +55,37 @@ test('the access log: Unit\'s default line, a custom format, a JSON format, and 
 });
 
 for (const by of ['the router', 'an application process'] as const) {
-test(`SIGUSR1 reopens a rotated access log (written by ${by})`, async (t) => {
-  const port = await freePort();
-  const w = await startWithConfig(
-    t,
-    by === 'the router'
-      ? { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [{ action: { return: 204 } }] }
-      : {
-          listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
-          applications: { hello: { type: 'node', script: path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps', 'hello.js') } },
-        },
-  );
-  const log = path.join(w.dir, 'access.log');
-  await applyConfig(w, log, '/config/access_log');
-  await request({ port }, '/before');
-  await waitForFileText(log, /\/before/);
-  fs.renameSync(log, `${log}.1`);
-  const mark = w.log().length;
-  w.process.kill('SIGUSR1');
-  await w.waitForLog(/the log was reopened/, 5000, mark);
-  // The router asks main to reopen after the signal; lines reach the new
-  // file once the new fd has arrived.
-  await waitFor(() => fs.existsSync(log), 5000, 'the reopened access log');
-  for (let i = 0, end = Date.now() + scaled(2000); Date.now() < end && !readLog(log).includes('/after'); i++) {
-    await request({ port }, `/after-${i}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  t.regex(readLog(log), /\/after-\d+/);
-  t.regex(fs.readFileSync(`${log}.1`, 'utf8'), /\/before/);
-});
+  test(`SIGUSR1 reopens a rotated access log (written by ${by})`, async (t) => {
+    const port = await freePort();
+    const w = await startWithConfig(
+      t,
+      by === 'the router'
+        ? { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [{ action: { return: 204 } }] }
+        : {
+            listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/hello' } },
+            applications: {
+              hello: { type: 'node', script: path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps', 'hello.js') },
+            },
+          },
+    );
+    const log = path.join(w.dir, 'access.log');
+    await applyConfig(w, log, '/config/access_log');
+    await request({ port }, '/before');
+    await waitForFileText(log, /\/before/);
+    fs.renameSync(log, `${log}.1`);
+    const mark = w.log().length;
+    w.process.kill('SIGUSR1');
+    await w.waitForLog(/the log was reopened/, 5000, mark);
+    // The router asks main to reopen after the signal; lines reach the new
+    // file once the new fd has arrived.
+    await waitFor(() => fs.existsSync(log), 5000, 'the reopened access log');
+    for (let i = 0, end = Date.now() + scaled(2000); Date.now() < end && !readLog(log).includes('/after'); i++) {
+      await request({ port }, `/after-${i}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    t.regex(readLog(log), /\/after-\d+/);
+    t.regex(fs.readFileSync(`${log}.1`, 'utf8'), /\/before/);
+  });
 }
 
 test('/status counts connections and requests', async (t) => {
@@ -94,7 +108,7 @@ test('/status counts connections and requests', async (t) => {
   t.deepEqual(open.connections, { accepted: 1, active: 0, idle: 1, closed: 0 });
   agent.destroy();
   await raw({ port }, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-  for (const end = Date.now() + scaled(2000); Date.now() < end; ) {
+  for (const end = Date.now() + scaled(2000); Date.now() < end;) {
     const s = await status();
     if (s.connections.closed === 2) break;
     await new Promise((r) => setTimeout(r, 20));
@@ -186,7 +200,7 @@ function connection(t: { teardown(fn: () => void): void }, port: number) {
   };
 }
 
-test('a removed listener finishes requests in flight and answers 408 on its idle connections\' next request', async (t) => {
+test("a removed listener finishes requests in flight and answers 408 on its idle connections' next request", async (t) => {
   const removed = await freePort();
   const kept = await freePort();
   let arrived!: () => void;
@@ -222,7 +236,7 @@ test('a removed listener finishes requests in flight and answers 408 on its idle
   t.is((await request({ port: kept }, '/')).status, 204, 'the other listener is untouched');
 });
 
-test('a removed listener that an application\'s own processes accepted: its idle connection gets the same 408', async (t) => {
+test("a removed listener that an application's own processes accepted: its idle connection gets the same 408", async (t) => {
   const removed = await freePort();
   const kept = await freePort();
   const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');

@@ -22,11 +22,26 @@ import type { Weftd } from './helpers/weftd.js';
 function makeBundle(dir: string, name: string, cn: string, alt: string[]): string {
   const key = path.join(dir, `${name}.key`);
   const crt = path.join(dir, `${name}.crt`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', cn === '' ? '/' : `/CN=${cn}/O=Weft Test`,
-    ...(alt.length > 0 ? ['-addext', `subjectAltName=${alt.map((a) => `DNS:${a}`).join(',')}`] : []),
-    '-keyout', key, '-out', crt,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      cn === '' ? '/' : `/CN=${cn}/O=Weft Test`,
+      ...(alt.length > 0 ? ['-addext', `subjectAltName=${alt.map((a) => `DNS:${a}`).join(',')}`] : []),
+      '-keyout',
+      key,
+      '-out',
+      crt,
+    ],
+    { stdio: 'ignore' },
+  );
   return fs.readFileSync(crt, 'utf8') + fs.readFileSync(key, 'utf8');
 }
 
@@ -58,7 +73,10 @@ test('certificates: upload, inspect, use with SNI, refuse deletion in use, delet
   t.deepEqual((await put(w, '/certificates/one', one)).body, { success: 'Certificate chain uploaded.' });
   t.is((await put(w, '/certificates/two', two)).status, 200);
 
-  const info = (await get(w, '/certificates/one')).body as { key: string; chain: Array<{ subject: { common_name: string; alt_names: string[] } }> };
+  const info = (await get(w, '/certificates/one')).body as {
+    key: string;
+    chain: Array<{ subject: { common_name: string; alt_names: string[] } }>;
+  };
   t.is(info.key, 'RSA (2048 bits)');
   t.is(info.chain[0].subject.common_name, 'one.test');
   t.deepEqual(info.chain[0].subject.alt_names, ['one.test', 'www.one.test']);
@@ -72,10 +90,15 @@ test('certificates: upload, inspect, use with SNI, refuse deletion in use, delet
 
   // A listener naming a certificate that is not stored is invalid.
   const port = await freePort();
-  const missing = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: 'nope' } } },
-    routes: [],
-  }));
+  const missing = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: 'nope' } } },
+      routes: [],
+    }),
+  );
   t.is(missing.status, 400);
 
   await applyConfig(w, {
@@ -117,16 +140,26 @@ test('conf_commands Node cannot honour are refused at validation', async (t) => 
   const w = await startWeftd(t);
   await put(w, '/certificates/c', makeBundle(dir, 'c', 'c.test', ['c.test']));
   const port = await freePort();
-  const r = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: 'c', conf_commands: { Options: 'ServerPreference' } } } },
-    routes: [],
-  }));
+  const r = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: 'c', conf_commands: { Options: 'ServerPreference' } } } },
+      routes: [],
+    }),
+  );
   t.is(r.status, 400);
   t.regex((r.body as { detail: string }).detail, /not supported by Weft/);
-  const ok = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: 'c', conf_commands: { MinProtocol: 'TLSv1.3' } } } },
-    routes: [{ action: { return: 200 } }],
-  }));
+  const ok = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'routes', tls: { certificate: 'c', conf_commands: { MinProtocol: 'TLSv1.3' } } } },
+      routes: [{ action: { return: 200 } }],
+    }),
+  );
   t.is(ok.status, 200, ok.text);
   const tls12 = await new Promise<string>((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port, maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => resolve('connected'));
@@ -180,13 +213,18 @@ test('session tickets: "tickets": [] is tickets off, as false; true issues them'
   await put(w, '/certificates/c', makeBundle(dir, 'c', 'c.test', ['c.test']));
   const off = await freePort();
   const on = await freePort();
-  const r = await controlRequest({ socketPath: w.controlPath }, 'PUT', '/config', JSON.stringify({
-    listeners: {
-      [`127.0.0.1:${off}`]: { pass: 'routes', tls: { certificate: 'c', session: { tickets: [] } } },
-      [`127.0.0.1:${on}`]: { pass: 'routes', tls: { certificate: 'c', session: { tickets: true } } },
-    },
-    routes: [{ action: { return: 200 } }],
-  }));
+  const r = await controlRequest(
+    { socketPath: w.controlPath },
+    'PUT',
+    '/config',
+    JSON.stringify({
+      listeners: {
+        [`127.0.0.1:${off}`]: { pass: 'routes', tls: { certificate: 'c', session: { tickets: [] } } },
+        [`127.0.0.1:${on}`]: { pass: 'routes', tls: { certificate: 'c', session: { tickets: true } } },
+      },
+      routes: [{ action: { return: 200 } }],
+    }),
+  );
   t.is(r.status, 200, r.text);
   // TLS 1.2: a ticket, when issued, arrives with the handshake.
   const ticket = (port: number): Promise<boolean> =>

@@ -123,11 +123,7 @@ test('the first step that matches wins', (t) => {
   const a = { pass: 'applications/a' };
   const b = { pass: 'applications/b' };
   const c = { return: 404 };
-  const routes = compileRoutes([
-    { match: { uri: '/a*' }, action: a },
-    { match: { uri: '/ab*' }, action: b },
-    { action: c },
-  ]);
+  const routes = compileRoutes([{ match: { uri: '/a*' }, action: a }, { match: { uri: '/ab*' }, action: b }, { action: c }]);
   t.deepEqual(routes.match(undefined, request('/abc')), { matched: true, route: undefined, index: 0, action: a });
   t.deepEqual(routes.match(undefined, request('/b')), { matched: true, route: undefined, index: 2, action: c });
   const found = routes.match(undefined, request('/abc'));
@@ -238,17 +234,38 @@ test('arguments, cookies and addresses are parsed only when a route looks at the
 const ARGUMENTS: Array<[string, Array<[string, string]>, string]> = [
   ['', [], ''],
   ['a=1', [['a', '1']], 'a=1'],
-  ['a=1&b=2', [['a', '1'], ['b', '2']], 'a=1&b=2'],
+  [
+    'a=1&b=2',
+    [
+      ['a', '1'],
+      ['b', '2'],
+    ],
+    'a=1&b=2',
+  ],
   ['a', [['a', '']], 'a'],
   ['a=', [['a', '']], 'a='],
   ['=x', [['', 'x']], '=x'],
   ['=', [], '='],
   ['&&', [], '&&'],
-  ['&=&foo&==&', [['foo', ''], ['', '=']], '&=&foo&==&'],
+  [
+    '&=&foo&==&',
+    [
+      ['foo', ''],
+      ['', '='],
+    ],
+    '&=&foo&==&',
+  ],
   ['a=b=c', [['a', 'b=c']], 'a=b=c'],
   ['a+b=c+d', [['a b', 'c d']], 'a b=c d'],
   ['a%20b=c%2Bd', [['a b', 'c+d']], 'a b=c+d'],
-  ['a=%26&b=%3D', [['a', '&'], ['b', '=']], 'a=&&b=='],
+  [
+    'a=%26&b=%3D',
+    [
+      ['a', '&'],
+      ['b', '='],
+    ],
+    'a=&&b==',
+  ],
   ['%3D%3D%3D', [['===', '']], '==='],
   ['a=%', [['a', '%']], 'a=%'],
   ['a=%2', [['a', '%2']], 'a=%2'],
@@ -257,13 +274,23 @@ const ARGUMENTS: Array<[string, Array<[string, string]>, string]> = [
   ['%=%', [['%', '%']], '%=%'],
   ['a=%00', [['a', '\u0000']], 'a=\u0000'],
   ['%D0%AE=%d0%bd', [['\u00d0\u00ae', '\u00d0\u00bd']], '\u00d0\u00ae=\u00d0\u00bd'],
-  ['x=1&x=2', [['x', '1'], ['x', '2']], 'x=1&x=2'],
+  [
+    'x=1&x=2',
+    [
+      ['x', '1'],
+      ['x', '2'],
+    ],
+    'x=1&x=2',
+  ],
 ];
 
 for (const [query, pairs, decoded] of ARGUMENTS) {
   test(`arguments of ${show(query)}`, (t) => {
     const args = parseArguments(query);
-    t.deepEqual(args.names.map((n, i) => [n, args.values[i]]), pairs);
+    t.deepEqual(
+      args.names.map((n, i) => [n, args.values[i]]),
+      pairs,
+    );
     t.is(args.decoded, decoded);
     t.is(decodeQuery(query), decoded, 'decoding alone gives the same string');
   });
@@ -280,9 +307,27 @@ test('$arg_ takes the last argument of that name', (t) => {
 const COOKIES: Array<[string[], Array<[string, string]>]> = [
   [[], []],
   [['a=1'], [['a', '1']]],
-  [['a=1; b=2'], [['a', '1'], ['b', '2']]],
-  [['a=1;b=2'], [['a', '1'], ['b', '2']]],
-  [['a=1', 'b=2'], [['a', '1'], ['b', '2']]],
+  [
+    ['a=1; b=2'],
+    [
+      ['a', '1'],
+      ['b', '2'],
+    ],
+  ],
+  [
+    ['a=1;b=2'],
+    [
+      ['a', '1'],
+      ['b', '2'],
+    ],
+  ],
+  [
+    ['a=1', 'b=2'],
+    [
+      ['a', '1'],
+      ['b', '2'],
+    ],
+  ],
   [['   foo=bar=baz   '], [['foo', 'bar=baz']]],
   [['=foo=bar'], [['', 'foo=bar']]],
   [['foo'], []],
@@ -299,7 +344,10 @@ for (const [headers, pairs] of COOKIES) {
   test(`cookies of ${show(headers)}`, (t) => {
     const raw = headers.flatMap((h) => ['Cookie', h]);
     const cookies = parseCookies(['Host', 'x', ...raw]);
-    t.deepEqual(cookies.names.map((n, i) => [n, cookies.values[i]]), pairs);
+    t.deepEqual(
+      cookies.names.map((n, i) => [n, cookies.values[i]]),
+      pairs,
+    );
   });
 }
 

@@ -122,8 +122,37 @@ function random(seed: number): () => number {
 }
 
 const TOKENS = [
-  '/', '/', '/', '.', '.', '..', 'a', 'bc', '%2e', '%2E', '%2f', '%2F', '%25', '%3f', '%23', '%5c', '\\', '%00',
-  '%', '%4', '%zz', '?', '#', '%41', ';', '%c0%ae', '~', ' ', '%2e%2e', '/..', '/.',
+  '/',
+  '/',
+  '/',
+  '.',
+  '.',
+  '..',
+  'a',
+  'bc',
+  '%2e',
+  '%2E',
+  '%2f',
+  '%2F',
+  '%25',
+  '%3f',
+  '%23',
+  '%5c',
+  '\\',
+  '%00',
+  '%',
+  '%4',
+  '%zz',
+  '?',
+  '#',
+  '%41',
+  ';',
+  '%c0%ae',
+  '~',
+  ' ',
+  '%2e%2e',
+  '/..',
+  '/.',
 ];
 
 test('5000 random targets: the state machine agrees with the reference model, and every path stays contained', (t) => {
@@ -135,7 +164,10 @@ test('5000 random targets: the state machine agrees with the reference model, an
     for (let k = 0; k < count; k++) target += TOKENS[Math.floor(next() * TOKENS.length)];
     const ours = parseRequestTarget(target);
     const theirs = reference(target);
-    const same = ours.ok && theirs.ok ? ours.path === theirs.path && ours.query === theirs.query : !ours.ok && !theirs.ok && ours.reason === theirs.reason;
+    const same =
+      ours.ok && theirs.ok
+        ? ours.path === theirs.path && ours.query === theirs.query
+        : !ours.ok && !theirs.ok && ours.reason === theirs.reason;
     if (!same) {
       failures++;
       t.log(`${show(target)}: ${JSON.stringify(ours)} vs reference ${JSON.stringify(theirs)}`);

@@ -134,7 +134,7 @@ test('a cached file that becomes a symlink is refused (403) under follow_symlink
   t.false((await s.get('/a.txt')).body.toString().includes('root:'));
 });
 
-test('shares with other limits or MIME tables sharing one cache never see each other\'s answers', async (t) => {
+test("shares with other limits or MIME tables sharing one cache never see each other's answers", async (t) => {
   const root = tempDir(t, 'weft-share-shared-');
   fs.writeFileSync(path.join(root, 'real.txt'), 'real');
   fs.symlinkSync('real.txt', path.join(root, 'link.txt'));
@@ -150,7 +150,7 @@ test('shares with other limits or MIME tables sharing one cache never see each o
   t.is((await loose.get('/real.txt')).headers['content-type'], 'text/plain');
 });
 
-test('chroot with an absolute symlink: the check by real path misses, the reopen confirms, the jail\'s file stays', async (t) => {
+test("chroot with an absolute symlink: the check by real path misses, the reopen confirms, the jail's file stays", async (t) => {
   const jail = tempDir(t, 'weft-share-jailcache-');
   fs.mkdirSync(path.join(jail, 'etc'));
   fs.writeFileSync(path.join(jail, 'etc', 'passwd'), 'jail passwd');

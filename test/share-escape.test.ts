@@ -13,7 +13,7 @@ import { FALLBACK_STATUS, httpRequest, startShare } from './fixtures/share/harne
 import { tempDir } from './helpers/tmp.js';
 
 const SECRET = 'secret outside the share\n';
-const JAIL_PASSWD = 'the jail\'s own passwd\n';
+const JAIL_PASSWD = "the jail's own passwd\n";
 
 /**
  *   base/outside.txt                  SECRET
@@ -53,7 +53,7 @@ function corpus(t: Parameters<typeof tempDir>[0]): { base: string; jail: string;
 
 const etcPasswd = fs.readFileSync('/etc/passwd', 'utf8');
 
-test('no chroot, symlinks followed (Unit\'s default): links resolve anywhere, loops and magic links are 403', async (t) => {
+test("no chroot, symlinks followed (Unit's default): links resolve anywhere, loops and magic links are 403", async (t) => {
   const { www } = corpus(t);
   const s = await startShare(t, { share: `${www}$uri` });
   const body = async (target: string): Promise<[number, string]> => {
@@ -87,7 +87,7 @@ test('no chroot: ".." that the request put into the path is refused, however it 
   t.is((await s.get('/..dots..')).body.toString(), 'dots');
 });
 
-test('no chroot, follow_symlinks false: any symlink anywhere in the path is 403, the share\'s own prefix included', async (t) => {
+test("no chroot, follow_symlinks false: any symlink anywhere in the path is 403, the share's own prefix included", async (t) => {
   const { base, www } = corpus(t);
   const s = await startShare(t, { share: `${www}$uri`, follow_symlinks: false });
   t.is((await s.get('/a.txt')).body.toString(), 'inside');
@@ -221,7 +221,7 @@ test('traverse_mounts false: a path that crosses a mount point is 403, with or w
   if (fs.statSync('/').dev === fs.statSync(www).dev) t.is((await strict.get('/a.txt')).body.toString(), 'same mount');
 });
 
-test('EACCES: files and directories the server\'s user may not read are 403 (server runs as nobody)', async (t) => {
+test("EACCES: files and directories the server's user may not read are 403 (server runs as nobody)", async (t) => {
   if (process.getuid?.() !== 0) {
     t.log('skipped: needs root to start the server as another user');
     t.pass();

@@ -24,7 +24,7 @@ function site(t: Parameters<typeof tempDir>[0], files: Record<string, string | B
   return root;
 }
 
-test('a file: 200 with Unit\'s ETag, Last-Modified, Content-Type and Content-Length', async (t) => {
+test("a file: 200 with Unit's ETag, Last-Modified, Content-Type and Content-Length", async (t) => {
   const root = site(t, { 'a.html': 'hello' });
   const when = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
   fs.utimesSync(path.join(root, 'a.html'), when, when);
@@ -40,7 +40,7 @@ test('a file: 200 with Unit\'s ETag, Last-Modified, Content-Type and Content-Len
   t.deepEqual(s.outcomes, ['served']);
 });
 
-test('a missing file: 404 with Unit\'s error page, not logged', async (t) => {
+test("a missing file: 404 with Unit's error page, not logged", async (t) => {
   const root = site(t, {});
   const s = await startShare(t, { share: `${root}$uri` });
   const r = await s.get('/missing.html');
@@ -51,7 +51,7 @@ test('a missing file: 404 with Unit\'s error page, not logged', async (t) => {
   t.deepEqual(s.logs, []);
 });
 
-test('MIME types: Unit\'s table, extensions without case, unknown ones get no Content-Type', async (t) => {
+test("MIME types: Unit's table, extensions without case, unknown ones get no Content-Type", async (t) => {
   const root = site(t, {
     'a.css': 'x',
     'b.JS': 'x',
@@ -86,9 +86,13 @@ test('MIME types: Unit\'s table, extensions without case, unknown ones get no Co
 
 test('MIME types: settings.http.static.mime_types add whole names and override built-ins, without case', async (t) => {
   const root = site(t, { README: 'x', 'x.LOG': 'x', 'y.html': 'x', 'z.htm': 'x' });
-  const s = await startShare(t, { share: `${root}$uri` }, {
-    mimeTypes: { 'text/plain': ['README', '.log'], 'application/x-page': '.HTML' },
-  });
+  const s = await startShare(
+    t,
+    { share: `${root}$uri` },
+    {
+      mimeTypes: { 'text/plain': ['README', '.log'], 'application/x-page': '.HTML' },
+    },
+  );
   t.is((await s.get('/README')).headers['content-type'], 'text/plain');
   t.is((await s.get('/x.LOG')).headers['content-type'], 'text/plain');
   t.is((await s.get('/y.html')).headers['content-type'], 'application/x-page');

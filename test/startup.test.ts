@@ -22,7 +22,9 @@ interface InvalidEntry {
   path: string;
 }
 
-const invalid = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'corpus', 'invalid-configs.json'), 'utf8')) as InvalidEntry[];
+const invalid = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'corpus', 'invalid-configs.json'), 'utf8'),
+) as InvalidEntry[];
 
 function keptCopies(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^schema-[0-9a-f]+\.js$/.test(n)) : [];
@@ -71,7 +73,13 @@ test('with a --config, the modules are found, controller and router are up and t
   const app = path.join(dir, 'app.js');
   fs.writeFileSync(app, "require('http').createServer((q, s) => s.end('up')).listen(8080);\n");
   const file = path.join(dir, 'c.json');
-  fs.writeFileSync(file, JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: { a: { type: 'node', script: app } } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } },
+      applications: { a: { type: 'node', script: app } },
+    }),
+  );
   const w = await startWeftd(t, { args: ['--config', file] });
   const log = w.log();
   const started = log.search(/ weft \S+ started/);
@@ -91,7 +99,21 @@ test('a --config only an application type can reject (so only after discovery) f
   fs.writeFileSync(file, '{\n  "applications": {\n    "a": { "type": "node", "script": 1 }\n  }\n}\n');
   const r = await capture({
     file: process.execPath,
-    args: ['node', WEFTD, '--no-daemon', '--control', `unix:${dir}/c.sock`, '--pid', `${dir}/p`, '--statedir', `${dir}/s`, '--log', `${dir}/log`, '--config', file],
+    args: [
+      'node',
+      WEFTD,
+      '--no-daemon',
+      '--control',
+      `unix:${dir}/c.sock`,
+      '--pid',
+      `${dir}/p`,
+      '--statedir',
+      `${dir}/s`,
+      '--log',
+      `${dir}/log`,
+      '--config',
+      file,
+    ],
   });
   t.is(r.status.code, 1);
   t.regex(r.stderr, new RegExp(`^weftd: ${file.replace(/[.]/g, '\\.')}:3:\\d+: .*\\(at /applications/a/script\\)\\n$`));

@@ -88,7 +88,13 @@ test('READY=1 once the control socket and the listeners are up; RELOADING/READY 
   t.deepEqual(ready.probes, { [`tcp:127.0.0.1:${port}`]: true, [`unix:${control}`]: true });
   // No process main started inherits the socket (an app could speak for the service).
   for (const pid of descendants(w.pid)) {
-    t.false(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((e) => e.startsWith('NOTIFY_SOCKET=')), `pid ${pid}`);
+    t.false(
+      fs
+        .readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .some((e) => e.startsWith('NOTIFY_SOCKET=')),
+      `pid ${pid}`,
+    );
   }
 
   const before = process.hrtime.bigint() / 1000n;

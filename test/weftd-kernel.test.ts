@@ -27,7 +27,10 @@ test('a process type whose setup fails exits 1, and main logs why', async (t) =>
   t.truthy(pid);
   // The rest of the server is unharmed.
   t.deepEqual(
-    childrenOf(w.pid).filter((c) => c.state !== 'Z').map((c) => commandLine(c.pid)).sort(),
+    childrenOf(w.pid)
+      .filter((c) => c.state !== 'Z')
+      .map((c) => commandLine(c.pid))
+      .sort(),
     ['weft: controller', 'weft: router'],
   );
 });
@@ -41,9 +44,21 @@ test('the connection matrix holds: a discovery-class process talks only to main;
   const router = pidOf(w.pid, 'weft: router');
   const controller = pidOf(w.pid, 'weft: controller');
   t.deepEqual(unixPeers(lonely), [w.pid], 'discovery class: main only');
-  t.deepEqual(unixPeers(probe), [w.pid, router].sort((a, b) => a - b), 'app class: main and router');
-  t.deepEqual(unixPeers(controller), [w.pid, router].sort((a, b) => a - b), 'controller: main and router');
-  t.deepEqual(unixPeers(router), [w.pid, controller, probe].sort((a, b) => a - b), 'router: main, controller, apps');
+  t.deepEqual(
+    unixPeers(probe),
+    [w.pid, router].sort((a, b) => a - b),
+    'app class: main and router',
+  );
+  t.deepEqual(
+    unixPeers(controller),
+    [w.pid, router].sort((a, b) => a - b),
+    'controller: main and router',
+  );
+  t.deepEqual(
+    unixPeers(router),
+    [w.pid, controller, probe].sort((a, b) => a - b),
+    'router: main, controller, apps',
+  );
 });
 
 test('fd counts of main, router and controller do not grow across 200 start/stop cycles', async (t) => {
@@ -57,11 +72,17 @@ test('fd counts of main, router and controller do not grow across 200 start/stop
   await w.waitForLog(/test: cycles done/, 120000, mark);
   const after = [openFds(w.pid), openFds(router), openFds(controller)];
   t.deepEqual(after, before);
-  t.is(w.log().slice(mark).match(/probe started/g)?.length, 200);
+  t.is(
+    w
+      .log()
+      .slice(mark)
+      .match(/probe started/g)?.length,
+    200,
+  );
   t.notRegex(w.log(), /\[alert\]/);
 });
 
-test('a process\'s thread pool runs tasks on other threads', async (t) => {
+test("a process's thread pool runs tasks on other threads", async (t) => {
   const w = await startWeftd(t, scenario('threads'));
   const m = await w.waitForLog(/threads ran on: ([\d,]+)/);
   const ids = m[1].split(',').map(Number);

@@ -94,7 +94,18 @@ test('daemon mode returns once ready; the daemon is a session leader that writes
   const control = path.join(dir, 'control.sock');
   const r = await capture({
     file: process.execPath,
-    args: ['node', WEFTD, '--control', `unix:${control}`, '--pid', pidFile, '--log', path.join(dir, 'weft.log'), '--statedir', path.join(dir, 'state')],
+    args: [
+      'node',
+      WEFTD,
+      '--control',
+      `unix:${control}`,
+      '--pid',
+      pidFile,
+      '--log',
+      path.join(dir, 'weft.log'),
+      '--statedir',
+      path.join(dir, 'state'),
+    ],
   });
   t.deepEqual(r.status, { code: 0, signal: null }, r.stderr);
   // Ready means ready: the pid file and the socket exist when weftd returns.
@@ -122,11 +133,27 @@ test('relative paths mean what they meant where weftd was started, daemon or not
   const port = await freePort();
   fs.writeFileSync(
     path.join(dir, 'conf.json'),
-    JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/here' } }, applications: { here: { type: 'node', script: 'app.js' } } }),
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/here' } },
+      applications: { here: { type: 'node', script: 'app.js' } },
+    }),
   );
   const r = await capture({
     file: process.execPath,
-    args: ['node', WEFTD, '--control', 'unix:control.sock', '--pid', 'weft.pid', '--log', 'weft.log', '--statedir', 'state', '--config', 'conf.json'],
+    args: [
+      'node',
+      WEFTD,
+      '--control',
+      'unix:control.sock',
+      '--pid',
+      'weft.pid',
+      '--log',
+      'weft.log',
+      '--statedir',
+      'state',
+      '--config',
+      'conf.json',
+    ],
     cwd: dir,
   });
   t.deepEqual(r.status, { code: 0, signal: null }, r.stderr);
@@ -165,7 +192,10 @@ test('a daemon that cannot start makes weftd exit 1 with the reason', async (t) 
     ],
   });
   t.deepEqual(r.status, { code: 1, signal: null });
-  t.regex(r.stderr, /^weftd: cannot create the control socket: cannot listen on unix:\/.*\/not-a-dir\/control.sock: bind\(2\) failed: ENOTDIR\n$/);
+  t.regex(
+    r.stderr,
+    /^weftd: cannot create the control socket: cannot listen on unix:\/.*\/not-a-dir\/control.sock: bind\(2\) failed: ENOTDIR\n$/,
+  );
   t.false(fs.existsSync(path.join(dir, 'weft.pid')), 'no pid file left behind');
 });
 
@@ -232,7 +262,19 @@ test('an unknown engine name fails start-up with the list of known engines', asy
   const dir = tempDir(t);
   const r = await capture({
     file: process.execPath,
-    args: ['node', WEFTD, '--no-daemon', '--engine', 'epoll2', '--control', `unix:${path.join(dir, 'c.sock')}`, '--pid', path.join(dir, 'p'), '--statedir', dir],
+    args: [
+      'node',
+      WEFTD,
+      '--no-daemon',
+      '--engine',
+      'epoll2',
+      '--control',
+      `unix:${path.join(dir, 'c.sock')}`,
+      '--pid',
+      path.join(dir, 'p'),
+      '--statedir',
+      dir,
+    ],
   });
   t.is(r.status.code, 1);
   t.is(r.stderr, 'weftd: unknown engine "epoll2" (registered: "libuv")\n');

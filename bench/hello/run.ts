@@ -58,7 +58,10 @@ async function weft(kind: 'typical' | 'plain' | 'two-apps', processes: number): 
   const server = await weftServer((port, dir) => {
     const listener = `127.0.0.1:${port}`;
     if (kind === 'plain') {
-      return { listeners: { [listener]: { pass: 'applications/hello' } }, applications: { hello: { type: 'node', script: appScript, processes } } };
+      return {
+        listeners: { [listener]: { pass: 'applications/hello' } },
+        applications: { hello: { type: 'node', script: appScript, processes } },
+      };
     }
     if (kind === 'two-apps') {
       return {
@@ -129,7 +132,15 @@ async function main(): Promise<void> {
     for (const s of scenarios) {
       const key = `${s.name}|${load.name}`;
       const e = results.get(key);
-      rows.push([load.name, s.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), median(cpu.get(key)!).toFixed(0), e.errors]);
+      rows.push([
+        load.name,
+        s.name,
+        Math.round(median(e.rps)),
+        (median(e.rps) / base).toFixed(2),
+        median(e.p99).toFixed(2),
+        median(cpu.get(key)!).toFixed(0),
+        e.errors,
+      ]);
     }
   }
   console.log(`hello world, wrk -t1, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.availableParallelism()} cores\n`);

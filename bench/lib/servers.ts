@@ -68,7 +68,20 @@ export async function weftServer(
   fs.writeFileSync(file, JSON.stringify(config(port, dir)));
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin', 'weftd'), '--no-daemon', '--config', file, '--control', `unix:${dir}/control.sock`, '--statedir', `${dir}/state`, '--pid', `${dir}/pid`, '--log', `${dir}/log`],
+    [
+      path.join(repoRoot, 'bin', 'weftd'),
+      '--no-daemon',
+      '--config',
+      file,
+      '--control',
+      `unix:${dir}/control.sock`,
+      '--statedir',
+      `${dir}/state`,
+      '--pid',
+      `${dir}/pid`,
+      '--log',
+      `${dir}/log`,
+    ],
     { stdio: 'inherit' },
   );
   if (options.wait !== false) await waitForPort(port);

@@ -57,10 +57,16 @@ function perLineMicros(make: (fd: number) => Sink, dir: string): number {
 }
 
 /** 3000 lines into a pipe (a fifo) whose reader takes 4 KiB every 10 ms. */
-async function slowPipe(make: (fd: number) => Sink & { lost(): number }, dir: string, nonblocking: boolean): Promise<{ stallMs: number; lost: number }> {
+async function slowPipe(
+  make: (fd: number) => Sink & { lost(): number },
+  dir: string,
+  nonblocking: boolean,
+): Promise<{ stallMs: number; lost: number }> {
   const fifo = path.join(dir, `log-${process.hrtime.bigint()}.fifo`);
   execFileSync('mkfifo', [fifo]);
-  const reader = spawn('sh', ['-c', 'while dd bs=4096 count=1 status=none >/dev/null; do sleep 0.01; done < "$0"', fifo], { stdio: 'ignore' });
+  const reader = spawn('sh', ['-c', 'while dd bs=4096 count=1 status=none >/dev/null; do sleep 0.01; done < "$0"', fifo], {
+    stdio: 'ignore',
+  });
   // Blocking, as a log fd usually is (stderr inherited from a shell or a
   // supervisor); or O_NONBLOCK, as a pipe shared with another program can be.
   const held = fs.openSync(fifo, 'w');
@@ -105,9 +111,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(
-    formatTable(['writer', 'file: us per line', 'slow pipe: worst loop stall ms', 'O_NONBLOCK pipe: lines lost of 3000'], rows),
-  );
+  console.log(formatTable(['writer', 'file: us per line', 'slow pipe: worst loop stall ms', 'O_NONBLOCK pipe: lines lost of 3000'], rows));
 }
 
 void main();

@@ -94,7 +94,18 @@ const families: Array<{ name: string; baseline: Scenario; weft: Record<string, u
     name: 'wsgi',
     baseline: {
       name: 'gunicorn (1 sync worker)',
-      start: () => pythonServer('gunicorn', (port) => ['-w', '1', '-k', 'sync', '-b', `127.0.0.1:${port}`, '--log-level', 'warning', 'hello_wsgi:application']),
+      start: () =>
+        pythonServer('gunicorn', (port) => [
+          '-w',
+          '1',
+          '-k',
+          'sync',
+          '-b',
+          `127.0.0.1:${port}`,
+          '--log-level',
+          'warning',
+          'hello_wsgi:application',
+        ]),
     },
     weft: { module: 'hello_wsgi' },
   },
@@ -102,7 +113,19 @@ const families: Array<{ name: string; baseline: Scenario; weft: Record<string, u
     name: 'asgi',
     baseline: {
       name: 'uvicorn (1 worker)',
-      start: () => pythonServer('uvicorn', (port) => ['--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--log-level', 'warning', '--no-access-log', 'hello_asgi:app']),
+      start: () =>
+        pythonServer('uvicorn', (port) => [
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--workers',
+          '1',
+          '--log-level',
+          'warning',
+          '--no-access-log',
+          'hello_asgi:app',
+        ]),
     },
     weft: { module: 'hello_asgi', callable: 'app' },
   },
@@ -142,18 +165,23 @@ async function hello(): Promise<void> {
       rows.push([family, s.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), e.errors]);
     }
   }
-  console.log(`hello world, keep-alive c64, wrk -t1, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.cpus().length} cores\n`);
+  console.log(
+    `hello world, keep-alive c64, wrk -t1, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.cpus().length} cores\n`,
+  );
   console.log(formatTable(['protocol', 'server', 'req/s', 'ratio', 'p99 ms', 'errors'], rows));
 }
 
 /** Sends `size` bytes in 64 KiB pieces as the socket takes them. */
 function upload(port: number, size: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/upload', method: 'POST', headers: { 'Content-Length': size }, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(JSON.parse(text)));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/upload', method: 'POST', headers: { 'Content-Length': size }, agent: false },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(JSON.parse(text)));
+      },
+    );
     req.on('error', reject);
     const piece = Buffer.alloc(65536, 120);
     let sent = 0;
@@ -183,7 +211,8 @@ function download(port: number): Promise<number> {
 async function streaming(): Promise<void> {
   const server = await weft({ module: 'stream_app' }, 1, true);
   try {
-    const rss = (): Promise<{ VmRSS: number; VmHWM: number }> => getJson({ host: '127.0.0.1', port: server.port, path: '/rss', agent: false }) as never;
+    const rss = (): Promise<{ VmRSS: number; VmHWM: number }> =>
+      getJson({ host: '127.0.0.1', port: server.port, path: '/rss', agent: false }) as never;
     const before = await rss();
     const up = (await upload(server.port, 1 << 20)) as { bytes: number };
     const afterUp = await rss();

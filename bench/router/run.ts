@@ -105,7 +105,14 @@ async function main(): Promise<void> {
     const base = median(results.get(`${s.name}|${s.contenders[0].name}`).rps);
     for (const c of s.contenders) {
       const e = results.get(`${s.name}|${c.name}`);
-      rows.push([`${s.name} (c${s.connections})`, c.name, Math.round(median(e.rps)), (median(e.rps) / base).toFixed(2), median(e.p99).toFixed(2), e.errors]);
+      rows.push([
+        `${s.name} (c${s.connections})`,
+        c.name,
+        Math.round(median(e.rps)),
+        (median(e.rps) / base).toFixed(2),
+        median(e.p99).toFixed(2),
+        e.errors,
+      ]);
     }
   }
   console.log(`wrk -t1, keep-alive, ${seconds} s per run, median of ${rounds} interleaved rounds, ${os.cpus().length} cores\n`);

@@ -152,7 +152,7 @@ function regexMatcher(cache: boolean): Matcher {
     const [net, bits] = cidr.split('/');
     const toInt = (a: string): number => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
     const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-    return ((toInt(address) & mask) >>> 0) === ((toInt(net) & mask) >>> 0);
+    return (toInt(address) & mask) >>> 0 === (toInt(net) & mask) >>> 0;
   };
   return (p) => {
     const headers = new Map<string, string>();
@@ -229,4 +229,6 @@ console.log(
     ]),
   ),
 );
-console.log(`\n20-step route table, ${PREPARED.length} requests in rotation (first-step to fall-through), ${rounds} rounds of ${seconds}s, Node ${process.version}`);
+console.log(
+  `\n20-step route table, ${PREPARED.length} requests in rotation (first-step to fall-through), ${rounds} rounds of ${seconds}s, Node ${process.version}`,
+);

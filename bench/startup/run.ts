@@ -101,7 +101,15 @@ function pssByRole(server: BenchServer): Map<string, number> {
   const out = new Map<string, number>([['main', pssKb(server.pid)]]);
   for (const pid of descendants(server.pid)) {
     const t = title(pid);
-    const role = /router/.test(t) ? 'router' : /controller/.test(t) ? 'controller' : /prototype/.test(t) ? 'prototype' : /application/.test(t) ? 'application' : t.slice(0, 20);
+    const role = /router/.test(t)
+      ? 'router'
+      : /controller/.test(t)
+        ? 'controller'
+        : /prototype/.test(t)
+          ? 'prototype'
+          : /application/.test(t)
+            ? 'application'
+            : t.slice(0, 20);
     out.set(role, (out.get(role) ?? 0) + pssKb(pid));
   }
   return out;
@@ -142,11 +150,18 @@ async function start(apps: number): Promise<{ server: BenchServer & { controlSoc
   for (let i = 1; i < apps; i++) await freePort();
   let appPort = 0;
   const t0 = process.hrtime.bigint();
-  const server = await weftServer((port, dir) => {
-    appPort = port;
-    return config(apps)(port, dir, extra);
-  }, { wait: false });
-  const coldMs = await until(t0, () => request({ host: '127.0.0.1', port: appPort, path: '/' }), (a) => a.status === 200);
+  const server = await weftServer(
+    (port, dir) => {
+      appPort = port;
+      return config(apps)(port, dir, extra);
+    },
+    { wait: false },
+  );
+  const coldMs = await until(
+    t0,
+    () => request({ host: '127.0.0.1', port: appPort, path: '/' }),
+    (a) => a.status === 200,
+  );
   return { server, ports: { app: appPort, router: extra }, coldMs };
 }
 
@@ -168,14 +183,32 @@ async function main(): Promise<void> {
       for (const [role, kb] of pssByRole(server)) pss.set(role, [...(pss.get(role) ?? []), kb]);
 
       const routerAt = { host: '127.0.0.1', port: ports.router, path: '/' };
-      await until(process.hrtime.bigint(), () => request(routerAt), (a) => a.status === 200);
+      await until(
+        process.hrtime.bigint(),
+        () => request(routerAt),
+        (a) => a.status === 200,
+      );
       let t0 = process.hrtime.bigint();
       process.kill(pidOf(server, /: router/), 'SIGKILL');
-      add('router kill -9 -> serving again', await until(t0, () => request(routerAt), (a) => a.status === 200));
+      add(
+        'router kill -9 -> serving again',
+        await until(
+          t0,
+          () => request(routerAt),
+          (a) => a.status === 200,
+        ),
+      );
 
       t0 = process.hrtime.bigint();
       process.kill(pidOf(server, /: controller/), 'SIGKILL');
-      add('controller kill -9 -> API answers', await until(t0, () => control(server, 'GET', '/config'), (a) => a.status === 200));
+      add(
+        'controller kill -9 -> API answers',
+        await until(
+          t0,
+          () => control(server, 'GET', '/config'),
+          (a) => a.status === 200,
+        ),
+      );
 
       t0 = process.hrtime.bigint();
       const restarted = await control(server, 'GET', '/control/applications/hello/restart');
@@ -183,12 +216,22 @@ async function main(): Promise<void> {
       add('app restart -> new generation serves', Number(process.hrtime.bigint() - t0) / 1e6);
 
       // The first change a (new) controller validates, then one more: the steady state.
-      for (const [status, label] of [[204, 'PUT route, new controller'], [200, 'PUT route']] as const) {
+      for (const [status, label] of [
+        [204, 'PUT route, new controller'],
+        [200, 'PUT route'],
+      ] as const) {
         t0 = process.hrtime.bigint();
         const put = await control(server, 'PUT', '/config/routes/answer/0/action/return', String(status));
         if (put.status !== 200) throw new Error(`PUT: ${put.status} ${put.body}`);
         add(`${label} -> answered`, Number(process.hrtime.bigint() - t0) / 1e6);
-        add(`${label} -> new status served`, await until(t0, () => request(routerAt), (a) => a.status === status));
+        add(
+          `${label} -> new status served`,
+          await until(
+            t0,
+            () => request(routerAt),
+            (a) => a.status === status,
+          ),
+        );
       }
     } finally {
       await server.stop();
@@ -216,7 +259,13 @@ async function main(): Promise<void> {
     'PUT route, new controller -> answered': '<= 50',
     'PUT route -> answered': '<= 50',
   };
-  const rows = [...samples].map(([k, v]) => [k, median(v).toFixed(0), `${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}`, target[k] ?? '', unit[k] ?? '']);
+  const rows = [...samples].map(([k, v]) => [
+    k,
+    median(v).toFixed(0),
+    `${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}`,
+    target[k] ?? '',
+    unit[k] ?? '',
+  ]);
   console.log(`\n${rounds} rounds, load average ${load.map((l) => l.toFixed(1)).join(', ')} (2 cores, shared)\n`);
   console.log(formatTable(['ms', 'median', 'range', 'target', "Unit 1.35 (issue 15's figures)"], rows));
   const one = ['main', 'controller', 'router', 'prototype', 'application'].map((k) => median(pss.get(k) ?? [0]) / 1024);

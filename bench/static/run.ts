@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     }
     for (const mode of SERVERS) {
       for (const f of FILES) {
-        if (!(await fetch(ports[mode], `/${f.name}`)).equals(contents.get(f.name)!)) throw new Error(`${mode} sent wrong bytes for ${f.name}`);
+        if (!(await fetch(ports[mode], `/${f.name}`)).equals(contents.get(f.name)!))
+          throw new Error(`${mode} sent wrong bytes for ${f.name}`);
       }
     }
 
@@ -122,7 +123,11 @@ async function main(): Promise<void> {
         // Rotate the order each round so that no server always runs first.
         const order = SERVERS.map((_, i) => SERVERS[(i + round) % SERVERS.length]);
         for (const mode of order) {
-          const load = node('load.js', [String(ports[mode]), `/${f.name}`, String(f.connections), String(seconds), String(warmup), values.client!], 1);
+          const load = node(
+            'load.js',
+            [String(ports[mode]), `/${f.name}`, String(f.connections), String(seconds), String(warmup), values.client!],
+            1,
+          );
           const r = JSON.parse(await firstLine(load)) as { perSecond: number; errors: number };
           if (r.errors > 0) process.stderr.write(`warning: ${mode} ${f.label}: ${r.errors} errors\n`);
           const key = `${mode} ${f.name}`;

@@ -157,7 +157,9 @@ async function health(address: ControlAddress, live: boolean, timeoutMs: number)
     }
     if (reply.status !== 200) {
       const b = reply.body as { error?: string; detail?: string };
-      process.stdout.write(`not ${live ? 'live' : 'ready'}: ${path}: ${reply.status} ${b?.error ?? reply.text}${b?.detail ? `: ${b.detail}` : ''}\n`);
+      process.stdout.write(
+        `not ${live ? 'live' : 'ready'}: ${path}: ${reply.status} ${b?.error ?? reply.text}${b?.detail ? `: ${b.detail}` : ''}\n`,
+      );
       process.exit(1);
     }
     return reply.body;

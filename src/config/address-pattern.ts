@@ -76,10 +76,7 @@ function parsePorts(port: string | undefined): [number, number] | AddressPattern
   return [single, single];
 }
 
-function withPorts(
-  base: Omit<AddressPattern, 'ports'>,
-  port: string | undefined,
-): AddressPatternResult {
+function withPorts(base: Omit<AddressPattern, 'ports'>, port: string | undefined): AddressPatternResult {
   const ports = parsePorts(port);
   if (typeof ports === 'string') return { ok: false, error: ports };
   return { ok: true, pattern: { ...base, ports } };

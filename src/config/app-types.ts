@@ -61,9 +61,7 @@ export function compareVersions(a: string, b: string): number {
 
 /** Highest version first within a name, names in a stable order. */
 export function sortAppTypes(appTypes: readonly AppTypeSchema[]): AppTypeSchema[] {
-  return [...appTypes].sort((a, b) =>
-    a.type === b.type ? compareVersions(b.version, a.version) : a.type < b.type ? -1 : 1,
-  );
+  return [...appTypes].sort((a, b) => (a.type === b.type ? compareVersions(b.version, a.version) : a.type < b.type ? -1 : 1));
 }
 
 /** The plugin an application's "type" selects, or null. */

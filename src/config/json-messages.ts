@@ -4,7 +4,7 @@
 
 export const JSON_MESSAGES = {
   empty:
-    "An empty JSON payload isn't allowed.  It must be either a literal (null, true, or false), a number, a string (in double quotes \"\"), an array (with brackets []), or an object (with braces {}).",
+    'An empty JSON payload isn\'t allowed.  It must be either a literal (null, true, or false), a number, a string (in double quotes ""), an array (with brackets []), or an object (with braces {}).',
   value:
     'A valid JSON value is expected here.  It must be either a literal (null, true, or false), a number, a string (in double quotes ""), an array (with brackets []), or an object (with braces {}).',
   trailing: 'Unexpected character after the end of a valid JSON value.',
@@ -20,11 +20,10 @@ export const JSON_MESSAGES = {
   arraySeparator:
     'Either a closing bracket (]) or a comma (,) is expected here.  Each array must be enclosed in brackets and its members must be separated by commas.',
   control: 'Unexpected character.  All control characters in a JSON string must be escaped.',
-  backslash:
-    'Unexpected backslash.  A literal backslash in a JSON string must be escaped with a second backslash (\\\\).',
+  backslash: 'Unexpected backslash.  A literal backslash in a JSON string must be escaped with a second backslash (\\\\).',
   escape:
     'Invalid escape sequence.  An escape sequence in a JSON string must start with a backslash, followed by the lowercase letter u, followed by four hexadecimal digits (\\uXXXX).',
-  stringEnd: "Unexpected end of JSON payload.  There's a string without a final double quote (\").",
+  stringEnd: 'Unexpected end of JSON payload.  There\'s a string without a final double quote (").',
   loneSurrogate: 'Invalid JSON encoding sequence.  This 6-byte sequence does not represent a valid UTF character.',
   badPair: 'Invalid JSON encoding sequence.  This 12-byte sequence composes an illegal UTF-16 surrogate pair.',
   utf8: 'Invalid UTF-8 sequence.  JSON text must be encoded in UTF-8.',

@@ -33,9 +33,7 @@ export interface JsonLocation {
   column: number;
 }
 
-export type JsonParseResult =
-  | { ok: true; value: unknown }
-  | { ok: false; detail: string; location: JsonLocation };
+export type JsonParseResult = { ok: true; value: unknown } | { ok: false; detail: string; location: JsonLocation };
 
 export interface JsonParseOptions {
   /** Skip "//" and "/* *\/" comments between tokens, as Unit does. */
@@ -90,8 +88,17 @@ function hexValue(c: number): number {
 // Characters allowed right after a number (nxt_conf_json_parse_value).
 function endsNumber(c: number): boolean {
   return (
-    c === 0x20 || c === 0x09 || c === 0x0d || c === NEWLINE || c === COMMA || c === RBRACE ||
-    c === RBRACKET || c === LBRACE || c === LBRACKET || c === QUOTE || c === SLASH
+    c === 0x20 ||
+    c === 0x09 ||
+    c === 0x0d ||
+    c === NEWLINE ||
+    c === COMMA ||
+    c === RBRACE ||
+    c === RBRACKET ||
+    c === LBRACE ||
+    c === LBRACKET ||
+    c === QUOTE ||
+    c === SLASH
   );
 }
 
@@ -285,10 +292,7 @@ class Parser {
           p += 6;
           continue;
         }
-        if (
-          e !== QUOTE && e !== BACKSLASH && e !== SLASH && e !== 0x62 && e !== 0x66 &&
-          e !== 0x6e && e !== 0x72 && e !== 0x74
-        ) {
+        if (e !== QUOTE && e !== BACKSLASH && e !== SLASH && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
           throw new Failure(p, JSON_MESSAGES.backslash);
         }
         p += 2;

@@ -61,7 +61,8 @@ function trusted(file: string): boolean {
 
 // The generated code requires ajv's small runtime helpers only; nothing else may be reached.
 function runtimeRequire(id: string): unknown {
-  if (!/^ajv\/dist\/runtime\/[a-z0-9_]+$/.test(id)) throw new WeftError(ErrorCodes.CONFIG_INVALID, `generated schema code may not require "${id}"`);
+  if (!/^ajv\/dist\/runtime\/[a-z0-9_]+$/.test(id))
+    throw new WeftError(ErrorCodes.CONFIG_INVALID, `generated schema code may not require "${id}"`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(id);
 }

@@ -29,7 +29,7 @@ export interface Readiness {
 /** How many processes an application keeps running whatever the traffic (Unit's default: 1). */
 export function keptProcesses(app: { processes?: number | { spare?: number } }): number {
   const p = app.processes ?? 1;
-  return typeof p === 'number' ? p : p.spare ?? 0;
+  return typeof p === 'number' ? p : (p.spare ?? 0);
 }
 
 export function evaluateReadiness(config: ConfigView, status: StatusView): Readiness {

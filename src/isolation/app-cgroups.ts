@@ -87,7 +87,10 @@ export function createAppCgroup(relative: string, limits: CgroupLimits): AppCgro
     if (support.v2) {
       const dir = ensure(path.join(support.v2, clean));
       // Controllers must be enabled in every parent's subtree_control.
-      const wanted = [support.memory === 'v2' && limits.memory !== undefined ? 'memory' : null, support.pids === 'v2' && limits.pids !== undefined ? 'pids' : null].filter(Boolean) as string[];
+      const wanted = [
+        support.memory === 'v2' && limits.memory !== undefined ? 'memory' : null,
+        support.pids === 'v2' && limits.pids !== undefined ? 'pids' : null,
+      ].filter(Boolean) as string[];
       if (wanted.length > 0) {
         let parent = support.v2;
         for (const part of clean.split('/')) {
@@ -118,7 +121,10 @@ export function createAppCgroup(relative: string, limits: CgroupLimits): AppCgro
       dirs.push(dir);
     }
     if ((limits.memory !== undefined && !support.memory) || (limits.pids !== undefined && !support.pids)) {
-      throw new WeftError(ErrorCodes.CGROUP_UNSUPPORTED, `this host has no cgroup ${!support.memory && limits.memory !== undefined ? 'memory' : 'pids'} controller to limit an application with`);
+      throw new WeftError(
+        ErrorCodes.CGROUP_UNSUPPORTED,
+        `this host has no cgroup ${!support.memory && limits.memory !== undefined ? 'memory' : 'pids'} controller to limit an application with`,
+      );
     }
   } catch (e) {
     for (const dir of made.reverse()) fs.rmSync(dir, { recursive: false, force: true });

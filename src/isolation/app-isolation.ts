@@ -68,11 +68,11 @@ export function isolationOptions(
     // Weft's runtime runs the prototype and is preloaded into the app: it
     // must exist inside, whatever language_deps says.
     mounts.push({ type: 'bind', source: packageRoot, target: INSTALL_IN_ROOT, readonly: true, flags: ['rec'] });
-    if (modulesDir) mounts.push({ type: 'bind', source: path.resolve(modulesDir), target: MODULES_IN_ROOT, readonly: true, flags: ['rec'] });
+    if (modulesDir)
+      mounts.push({ type: 'bind', source: path.resolve(modulesDir), target: MODULES_IN_ROOT, readonly: true, flags: ['rec'] });
     out.rootfs = path.resolve(iso.rootfs);
     out.mounts = mounts;
   }
   if (cgroupDirs.length > 0) out.cgroups = cgroupDirs;
   return out;
 }
-

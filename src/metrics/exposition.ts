@@ -80,7 +80,10 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   let om = -1;
   let text = -1;
   for (const range of accept.split(',')) {
-    const [type, ...params] = range.trim().split(';').map((s) => s.trim());
+    const [type, ...params] = range
+      .trim()
+      .split(';')
+      .map((s) => s.trim());
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam === undefined ? 1 : Number(qParam.slice(2));
     if (!(q > 0)) continue;

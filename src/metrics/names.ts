@@ -20,7 +20,8 @@ export function familyName(name: string, type: MetricType, unit: string | undefi
     if (family.endsWith(suffix)) fail(`the metric name "${name}" must not end with "${suffix}" (the exposition adds it)`);
   }
   if (unit !== undefined) {
-    if (!/^[a-z][a-z0-9_]*$/.test(unit)) fail(`the unit "${unit}" of "${name}" must be a lower-case base unit such as "seconds" or "bytes"`);
+    if (!/^[a-z][a-z0-9_]*$/.test(unit))
+      fail(`the unit "${unit}" of "${name}" must be a lower-case base unit such as "seconds" or "bytes"`);
     if (!family.endsWith(`_${unit}`)) fail(`the metric "${name}" has the unit "${unit}", so its name must end with "_${unit}"`);
   }
   return family;
@@ -29,7 +30,8 @@ export function familyName(name: string, type: MetricType, unit: string | undefi
 export function checkLabelNames(metric: string, names: readonly string[], reserved: readonly string[] = []): void {
   const seen = new Set<string>();
   for (const name of names) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) fail(`the label "${name}" of "${metric}" must match ${LABEL_NAME} and not start with "__"`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__'))
+      fail(`the label "${name}" of "${metric}" must match ${LABEL_NAME} and not start with "__"`);
     if (reserved.includes(name)) fail(`the label "${name}" of "${metric}" is reserved`);
     if (seen.has(name)) fail(`the label "${name}" appears twice in "${metric}"`);
     seen.add(name);

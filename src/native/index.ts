@@ -2,22 +2,8 @@
 // from here, never from the .node file.
 export { Channel, socketPair } from './channel.js';
 export type { ChannelEvents } from './channel.js';
-export {
-  ChildProcessHandle,
-  createProcess,
-  NAMESPACE_NAMES,
-  resolveProgram,
-  signalName,
-} from './create-process.js';
-export type {
-  CreateProcessOptions,
-  Credentials,
-  ExitStatus,
-  IdMap,
-  MountSpec,
-  NamespaceName,
-  RlimitName,
-} from './create-process.js';
+export { ChildProcessHandle, createProcess, NAMESPACE_NAMES, resolveProgram, signalName } from './create-process.js';
+export type { CreateProcessOptions, Credentials, ExitStatus, IdMap, MountSpec, NamespaceName, RlimitName } from './create-process.js';
 export { automounts, languageDepMounts } from './automount.js';
 export type { AutomountOptions } from './automount.js';
 export { lookupGroup, lookupUser, resolveCredentials } from './credentials.js';

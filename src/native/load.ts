@@ -10,10 +10,7 @@ import type { NativeModule } from './native.js';
 const requireNative = createRequire(__filename);
 
 function load(): NativeModule {
-  const candidates = [
-    path.join(packageRoot, 'build', 'Release', 'weft.node'),
-    path.join(packageRoot, 'build', 'Debug', 'weft.node'),
-  ];
+  const candidates = [path.join(packageRoot, 'build', 'Release', 'weft.node'), path.join(packageRoot, 'build', 'Debug', 'weft.node')];
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {

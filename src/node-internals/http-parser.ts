@@ -85,7 +85,8 @@ function probe(): string | undefined {
     const r = parser.execute(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok', 'latin1'));
     if (r instanceof Error) return `it refused a valid answer: ${r.message}`;
     const expected = ['head 1.1 200 Content-Length|2|X-A|b false true', 'body ok', 'complete'];
-    if (seen.join(', ') !== expected.join(', ')) return `its callbacks changed: got [${seen.join(', ')}], expected [${expected.join(', ')}]`;
+    if (seen.join(', ') !== expected.join(', '))
+      return `its callbacks changed: got [${seen.join(', ')}], expected [${expected.join(', ')}]`;
     return undefined;
   } finally {
     parser.close();
@@ -100,7 +101,7 @@ export const httpParser: NodeInternal = {
   why: 'http.ClientRequest wraps the same parser with per-answer objects: 1.9-3.3x the CPU per answer read (bench/parser, Node 20-26)',
   missing: 'fallback',
   fallback:
-    "answers are read through http.ClientRequest (public API; 1.9 to 3.3x the CPU per answer read): routed applications, proxy and relay keep working, slower",
+    'answers are read through http.ClientRequest (public API; 1.9 to 3.3x the CPU per answer read): routed applications, proxy and relay keep working, slower',
   probe,
 };
 

@@ -23,7 +23,9 @@ export const outgoingHeader: NodeInternal = {
     const f = res as unknown as { _header?: unknown; _implicitHeader(): void };
     if (!('_header' in f)) return 'ServerResponse has no _header field';
     f._implicitHeader();
-    return typeof f._header === 'string' && f._header.startsWith('HTTP/1.1 200 OK\r\n') ? undefined : '_header does not hold the head once written';
+    return typeof f._header === 'string' && f._header.startsWith('HTTP/1.1 200 OK\r\n')
+      ? undefined
+      : '_header does not hold the head once written';
   },
 };
 
@@ -32,7 +34,7 @@ export const socketHttpMessage: NodeInternal = {
   name: 'net.Socket#_httpMessage',
   usedBy: ['router', 'application'],
   where: ['src/request/client-error.ts'],
-  why: "tells whether a response is already on its way when the parser refuses what followed; no public field says so",
+  why: 'tells whether a response is already on its way when the parser refuses what followed; no public field says so',
   missing: 'fallback',
   fallback: 'a malformed request pipelined behind one in progress may get its 400 before the answer in progress ends',
   probe: () => {
@@ -40,7 +42,9 @@ export const socketHttpMessage: NodeInternal = {
     try {
       const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as IncomingMessage);
       res.assignSocket(socket);
-      return (socket as unknown as { _httpMessage?: unknown })._httpMessage === res ? undefined : 'assignSocket() no longer sets socket._httpMessage';
+      return (socket as unknown as { _httpMessage?: unknown })._httpMessage === res
+        ? undefined
+        : 'assignSocket() no longer sets socket._httpMessage';
     } finally {
       socket.destroy();
     }

@@ -34,7 +34,8 @@ function probeOutHeaders(): string | undefined {
   if (key === undefined) return 'ServerResponse has no kOutHeaders symbol';
   const map = (res as unknown as Record<symbol, Record<string, unknown>>)[key];
   const entry = map?.['x-probe'];
-  if (!Array.isArray(entry) || entry[0] !== 'X-Probe' || entry[1] !== '1') return 'kOutHeaders no longer maps lower-case names to [name, value]';
+  if (!Array.isArray(entry) || entry[0] !== 'X-Probe' || entry[1] !== '1')
+    return 'kOutHeaders no longer maps lower-case names to [name, value]';
   return undefined;
 }
 

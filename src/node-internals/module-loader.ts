@@ -35,7 +35,8 @@ export const moduleRunMain: NodeInternal = {
   where: ['src/plugins/application/runtime/main-takeover.ts'],
   why: 'no public hook runs between the preloads and the main script; without it a failed load is only a dying process',
   missing: 'fallback',
-  fallback: "node runs the app's main script itself; a failure to load reaches main through 'uncaughtExceptionMonitor' (less exact: no file and line)",
+  fallback:
+    "node runs the app's main script itself; a failure to load reaches main through 'uncaughtExceptionMonitor' (less exact: no file and line)",
   probe: () => (typeof loader.runMain === 'function' ? undefined : `Module.runMain is ${typeof loader.runMain}, not a function`),
 };
 
@@ -62,7 +63,11 @@ export function hasRegisterHooks(): boolean {
 interface HookHandle {
   deregister?(): void;
 }
-type Resolve = (specifier: string, context: unknown, next: (s: string, c?: unknown) => { url: string }) => { url: string; shortCircuit?: boolean };
+type Resolve = (
+  specifier: string,
+  context: unknown,
+  next: (s: string, c?: unknown) => { url: string },
+) => { url: string; shortCircuit?: boolean };
 
 let coverResolve: boolean | undefined;
 

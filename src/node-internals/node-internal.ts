@@ -42,7 +42,12 @@ export interface NodeInternal {
 /** Internals hidden on purpose, to exercise the fallbacks (tests): ids, comma separated; "*" for all. */
 export const HIDE_ENV = 'WEFT_HIDE_NODE_INTERNALS';
 
-const hidden = new Set((process.env[HIDE_ENV] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+const hidden = new Set(
+  (process.env[HIDE_ENV] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
 
 const results = new Map<string, string | undefined>();
 

@@ -68,7 +68,10 @@ export function compileCompression(raw: RawCompression | undefined): Compression
  * identity, unless the header refuses it ("identity;q=0" or "*;q=0"):
  * then nothing is acceptable (Unit answers 406).
  */
-export function chooseCompressor(acceptEncoding: string | undefined, compressors: Compressor[]): Compressor | 'identity' | 'not-acceptable' {
+export function chooseCompressor(
+  acceptEncoding: string | undefined,
+  compressors: Compressor[],
+): Compressor | 'identity' | 'not-acceptable' {
   if (acceptEncoding === undefined) return 'identity';
   let chosen: Compressor | undefined;
   let weight = 0;

@@ -48,7 +48,7 @@ export function decideAction<S, P, C extends EngineView>(
   ctx.headerChanges = action.responseHeaders ? [action.responseHeaders] : NONE;
   switch (action.kind) {
     case 'return': {
-      const location = action.location ? action.location.constant ?? encodeLocation(action.location(ctx)) : undefined;
+      const location = action.location ? (action.location.constant ?? encodeLocation(action.location(ctx))) : undefined;
       return { kind: 'return', status: action.status, location };
     }
     case 'pass': {

@@ -58,7 +58,6 @@ export function upstreamPath(ctx: RequestContext): string {
   return ctx.route.query ? `${encoded}?${ctx.route.query}` : encoded;
 }
 
-
 /**
  * Proxies the request. Resolves 'unreachable' (having written nothing) when
  * the connection failed before any byte of the request body was sent, so an
@@ -73,7 +72,10 @@ export type BodyFraming = 'none' | 'length' | 'chunked';
  * (rewritten) target, the end-to-end fields except `dropped` (a lowercase
  * name), `extra` lines, and Transfer-Encoding when the body comes chunked.
  */
-export function forwardedHead(ctx: RequestContext, options: { dropped?: string; extra?: string } = {}): { head: string; body: BodyFraming } {
+export function forwardedHead(
+  ctx: RequestContext,
+  options: { dropped?: string; extra?: string } = {},
+): { head: string; body: BodyFraming } {
   const raw = ctx.rawHeaders;
   const dropped = hopByHop(raw);
   let body: BodyFraming = 'none';

@@ -20,7 +20,8 @@ import type { SocketEndpoint } from './routing/index.js';
 function safeName(name: string): boolean {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i) | 0x20;
-    if (!((c >= 0x61 && c <= 0x7a) || (name.charCodeAt(i) >= 0x30 && name.charCodeAt(i) <= 0x39) || name.charCodeAt(i) === 0x2d)) return false;
+    if (!((c >= 0x61 && c <= 0x7a) || (name.charCodeAt(i) >= 0x30 && name.charCodeAt(i) <= 0x39) || name.charCodeAt(i) === 0x2d))
+      return false;
   }
   return true;
 }

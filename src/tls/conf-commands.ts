@@ -5,7 +5,7 @@
 import type tls from 'node:tls';
 
 const PROTOCOLS: Record<string, tls.SecureVersion> = {
-  'TLSv1': 'TLSv1',
+  TLSv1: 'TLSv1',
   'TLSv1.1': 'TLSv1.1',
   'TLSv1.2': 'TLSv1.2',
   'TLSv1.3': 'TLSv1.3',
@@ -48,7 +48,15 @@ const COMMANDS: Record<string, Mapper> = {
   },
 };
 
-export const SUPPORTED_CONF_COMMANDS = ['CipherString', 'Ciphersuites', 'MinProtocol', 'MaxProtocol', 'Groups', 'Curves', 'SignatureAlgorithms'];
+export const SUPPORTED_CONF_COMMANDS = [
+  'CipherString',
+  'Ciphersuites',
+  'MinProtocol',
+  'MaxProtocol',
+  'Groups',
+  'Curves',
+  'SignatureAlgorithms',
+];
 
 /** Node TLS options for conf_commands, or the first problem (in the validator's words). */
 export function mapConfCommands(commands: Record<string, string>): { options: tls.SecureContextOptions } | { problem: string } {

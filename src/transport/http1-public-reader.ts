@@ -42,7 +42,13 @@ class StandInSocket extends Duplex {
 /** Whether the connection may carry another request after this answer (RFC 9112, 9.3). */
 function keepAliveOf(res: http.IncomingMessage): boolean {
   const connection = res.headers.connection;
-  const tokens = typeof connection === 'string' ? connection.toLowerCase().split(',').map((t) => t.trim()) : [];
+  const tokens =
+    typeof connection === 'string'
+      ? connection
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim())
+      : [];
   if (tokens.includes('close')) return false;
   if (res.httpVersionMajor === 1 && res.httpVersionMinor === 0) return tokens.includes('keep-alive');
   return true;

@@ -16,13 +16,7 @@ export class NoAnswer extends Error {
 }
 
 /** One request over the control socket; rejects with NoAnswer after `timeoutMs` (scaled by load). */
-export function control(
-  socketPath: string,
-  method: string,
-  path: string,
-  body?: string,
-  timeoutMs = 30000,
-): Promise<ControlAnswer> {
+export function control(socketPath: string, method: string, path: string, body?: string, timeoutMs = 30000): Promise<ControlAnswer> {
   const limit = scaled(timeoutMs);
   const started = Date.now();
   return new Promise((resolve, reject) => {

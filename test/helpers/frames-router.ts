@@ -59,7 +59,11 @@ export function frameRequestOf(req: http.IncomingMessage, appTarget: string, upg
     serverName: host.replace(/:\d+$/, '') || (socket.localAddress ?? ''),
     appTarget,
     rawHeaders: headers,
-    body: !upgrade && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined),
+    body:
+      !upgrade &&
+      (req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined),
     upgrade,
   };
 }
@@ -72,7 +76,11 @@ export interface FramesRouter {
   idle(): number;
 }
 
-export async function framesRouter(t: ExecutionContext, app: PythonApp, appTarget: (req: http.IncomingMessage) => string = () => ''): Promise<FramesRouter> {
+export async function framesRouter(
+  t: ExecutionContext,
+  app: PythonApp,
+  appTarget: (req: http.IncomingMessage) => string = () => '',
+): Promise<FramesRouter> {
   const idle: FrameConnection[] = [];
   let opened = 0;
   const acquire = (): FrameConnection => {

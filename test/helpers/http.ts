@@ -50,7 +50,11 @@ export function request(
 }
 
 /** Sends bytes as they are and collects everything until the server closes (or `untilText` appears). */
-export async function raw(target: Target, data: string | Buffer, options: { untilText?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function raw(
+  target: Target,
+  data: string | Buffer,
+  options: { untilText?: string; timeoutMs?: number } = {},
+): Promise<string> {
   return (await exchange(target, data, options)).text;
 }
 
@@ -69,10 +73,13 @@ export function exchange(
     const s = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host ?? '127.0.0.1');
     let text = '';
     // The default is a bound for an idle machine (an answer that never comes), scaled by load.
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve({ text, endedBy: 'client' });
-    }, options.timeoutMs ?? scaled(10000));
+    const timer = setTimeout(
+      () => {
+        s.destroy();
+        resolve({ text, endedBy: 'client' });
+      },
+      options.timeoutMs ?? scaled(10000),
+    );
     s.on('connect', () => s.write(data));
     s.on('data', (d: Buffer) => {
       text += d.toString('latin1');

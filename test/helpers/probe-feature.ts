@@ -4,9 +4,7 @@ import { createProcess } from '../../src/native/index.js';
 async function main(): Promise<void> {
   const name = process.argv[2];
   const namespaces =
-    name === 'user-namespace'
-      ? { user: true }
-      : { user: true, mount: true, pid: true, net: true, uts: true, ipc: true, cgroup: true };
+    name === 'user-namespace' ? { user: true } : { user: true, mount: true, pid: true, net: true, uts: true, ipc: true, cgroup: true };
   const child = await createProcess({
     file: '/bin/true',
     args: ['true'],

@@ -85,7 +85,16 @@ export function unixPeers(pid: number): number[] {
   const parsed = lines
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f.length >= 9)
-    .map((f) => ({ local: f[5], peer: f[7], pids: [...f.slice(8).join(' ').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) }));
+    .map((f) => ({
+      local: f[5],
+      peer: f[7],
+      pids: [
+        ...f
+          .slice(8)
+          .join(' ')
+          .matchAll(/pid=(\d+)/g),
+      ].map((m) => Number(m[1])),
+    }));
   for (const p of parsed) owner.set(p.local, p.pids);
   const peers = new Set<number>();
   for (const p of parsed) {

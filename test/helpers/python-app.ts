@@ -181,7 +181,14 @@ export async function startPython(t: ExecutionContext, options: StartOptions): P
   prototypeSetup(config, ctx);
   const spec = launch(config, ctx);
   const [routerEnd, appEnd] = socketPair();
-  const boot = { name: options.name ?? 'py', titlePrefix: 'weft', channelFd: 3, mainPid: process.pid, logLevel: options.logLevel ?? 'info', startTimeoutMs: 30000 };
+  const boot = {
+    name: options.name ?? 'py',
+    titlePrefix: 'weft',
+    channelFd: 3,
+    mainPid: process.pid,
+    logLevel: options.logLevel ?? 'info',
+    startTimeoutMs: 30000,
+  };
   let child: ChildProcess;
   try {
     child = spawn(spec.file, spec.args.slice(1), {

@@ -163,7 +163,9 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     const started = /\[info\] \d+#\d+ (weft|unit) [\d.]+ started|"message":"(weft|unit) [\d.]+ started"/;
     await Promise.race([
       // (both waits scale with the machine's load inside)
-      options.logArgs ? waitFor(() => started.test(output), 30000, `"started" in weftd's output:\n${output}`) : weftd.waitForLog(started, 30000, logStart),
+      options.logArgs
+        ? waitFor(() => started.test(output), 30000, `"started" in weftd's output:\n${output}`)
+        : weftd.waitForLog(started, 30000, logStart),
       exited.then((s) => {
         throw new Error(`weftd exited early (${JSON.stringify(s)}):\n${output}\n${weftd.log()}`);
       }),

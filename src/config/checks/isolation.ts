@@ -114,10 +114,7 @@ export const ISOLATION_RULES: readonly IsolationRule[] = [
       const map = subject.isolation.uidmap ?? [];
       const user = userOf(subject);
       if (map.length === 0 || user === null || covers(map, user.uid)) return null;
-      return problem(
-        `"uidmap" field has no "container" entry for user "${user.name}" (uid ${user.uid})`,
-        at(subject.path, 'uidmap'),
-      );
+      return problem(`"uidmap" field has no "container" entry for user "${user.name}" (uid ${user.uid})`, at(subject.path, 'uidmap'));
     },
   },
   {

@@ -10,10 +10,7 @@ export const checkProcesses: Check = (config) => {
     const processes = app.processes;
     if (typeof processes !== 'object') continue;
     if ((processes.spare ?? 0) > (processes.max ?? 1)) {
-      return problem(
-        'The "spare" number must be less than or equal to "max".',
-        childPointer(childPointer(path, 'processes'), 'spare'),
-      );
+      return problem('The "spare" number must be less than or equal to "max".', childPointer(childPointer(path, 'processes'), 'spare'));
     }
   }
   return null;

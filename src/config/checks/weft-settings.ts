@@ -28,7 +28,8 @@ function checkAddress(config: WeftConfig, member: 'health' | 'metrics', text: st
   } catch {
     return problem(`The "${member}" address "${text}" is invalid.`, path);
   }
-  if (address.kind === 'unix') return problem(`The "${member}" address "${text}" must be an IP address and a port, not a unix socket.`, path);
+  if (address.kind === 'unix')
+    return problem(`The "${member}" address "${text}" must be an IP address and a port, not a unix socket.`, path);
   for (const listener of listeners(config)) {
     let other: ListenAddress;
     try {

@@ -90,7 +90,7 @@ export class Logger {
 
   #line(level: LogLevel, message: string, fields: LogFields | undefined): string {
     if (this.#format === 'json') {
-      const all = this.#context && fields ? { ...this.#context, ...fields } : this.#context ?? fields;
+      const all = this.#context && fields ? { ...this.#context, ...fields } : (this.#context ?? fields);
       return formatJsonLine(level, this.#pid, this.#tid, message, all);
     }
     return formatLogLine(level, this.#pid, this.#tid, message);

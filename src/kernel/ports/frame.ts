@@ -21,13 +21,7 @@ export interface FrameHeader {
   total: number;
 }
 
-export function encodeFrames(
-  type: MessageTypeId,
-  stream: number,
-  replyPort: number,
-  payload: Buffer,
-  maxFrame: number,
-): Buffer[] {
+export function encodeFrames(type: MessageTypeId, stream: number, replyPort: number, payload: Buffer, maxFrame: number): Buffer[] {
   const room = maxFrame - HEADER_SIZE;
   const frames: Buffer[] = [];
   let offset = 0;

@@ -27,9 +27,7 @@ export const MessageType = {
 export type MessageTypeName = keyof typeof MessageType;
 export type MessageTypeId = (typeof MessageType)[MessageTypeName];
 
-const NAMES = new Map<number, MessageTypeName>(
-  Object.entries(MessageType).map(([name, id]) => [id, name as MessageTypeName]),
-);
+const NAMES = new Map<number, MessageTypeName>(Object.entries(MessageType).map(([name, id]) => [id, name as MessageTypeName]));
 
 export function messageTypeName(id: number): string {
   return NAMES.get(id) ?? `unknown(${id})`;

@@ -137,7 +137,8 @@ export class Port extends EventEmitter<PortEvents> {
       const stream = this.#rpc.register(
         pid,
         {
-          ready: (m) => resolve({ value: (decodeJson<{ result: ResultOf<M> }>(m) ?? { result: undefined as ResultOf<M> }).result, fds: m.fds }),
+          ready: (m) =>
+            resolve({ value: (decodeJson<{ result: ResultOf<M> }>(m) ?? { result: undefined as ResultOf<M> }).result, fds: m.fds }),
           error: (m, reason) => {
             if (m) {
               m.fds.forEach((fd) => fs.closeSync(fd));
@@ -176,8 +177,7 @@ export class Port extends EventEmitter<PortEvents> {
       pid,
       {
         ready: (m) => settle.resolve(m),
-        error: (m, reason) =>
-          settle.reject(m ? new RemoteError('answer', decodeJson<RemoteErrorShape>(m)) : reason),
+        error: (m, reason) => settle.reject(m ? new RemoteError('answer', decodeJson<RemoteErrorShape>(m)) : reason),
       },
       timeoutMs,
     );

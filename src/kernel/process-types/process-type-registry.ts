@@ -21,10 +21,7 @@ export class ProcessTypeRegistry {
   get(type: string): ProcessTypeDefinition {
     const def = this.#types.get(type);
     if (!def) {
-      throw new WeftError(
-        ErrorCodes.PROCESS_TYPE,
-        `unknown process type "${type}" (registered: ${[...this.#types.keys()].join(', ')})`,
-      );
+      throw new WeftError(ErrorCodes.PROCESS_TYPE, `unknown process type "${type}" (registered: ${[...this.#types.keys()].join(', ')})`);
     }
     return def;
   }

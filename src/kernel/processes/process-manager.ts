@@ -61,7 +61,6 @@ interface Child {
   ready: { resolve: (e: ProcessEntry) => void; reject: (e: Error) => void } | undefined;
 }
 
-
 export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
   #o: ProcessManagerOptions;
   #children = new Map<number, Child>();

@@ -90,7 +90,10 @@ declare module '../../kernel/ports/methods.js' {
      * a generation whose first process is up when this answers (or it fails
      * with why, and nothing is left of them).
      */
-    'main.apps-prepare': { params: { applications: Record<string, unknown> }; result: { token: number; serving: Record<string, AppServing> } };
+    'main.apps-prepare': {
+      params: { applications: Record<string, unknown> };
+      result: { token: number; serving: Record<string, AppServing> };
+    };
     /** router -> main: the configuration is in force; applications it no longer has retire. */
     'main.apps-commit': { params: AppsCommitParams; result: Record<string, never> };
     /** router -> main: the configuration was not applied: what apps-prepare started goes. */

@@ -109,7 +109,8 @@ export class WeftEndpoints {
   async #handle(endpoint: Endpoint, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const feature: Feature | undefined = path === '/live' || path === '/ready' ? 'health' : path === '/metrics' ? 'metrics' : undefined;
-    if (feature === undefined || !endpoint.features.has(feature)) return send(req, res, 404, { error: "Value doesn't exist." }, this.#deps.version);
+    if (feature === undefined || !endpoint.features.has(feature))
+      return send(req, res, 404, { error: "Value doesn't exist." }, this.#deps.version);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, { error: "Method isn't allowed." }, this.#deps.version);
     if (path === '/metrics') {
       try {
@@ -146,7 +147,14 @@ function headerValue(h: string | string[] | undefined): string | undefined {
   return Array.isArray(h) ? h.join(', ') : h;
 }
 
-function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown, version: string, contentType = 'application/json'): void {
+function send(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  version: string,
+  contentType = 'application/json',
+): void {
   const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
   res.writeHead(status, {
     Server: `Weft/${version}`,

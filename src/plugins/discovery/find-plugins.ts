@@ -62,7 +62,11 @@ export function findPlugins(dirs: string[]): Found {
           if (!d || typeof d.type !== 'string' || typeof d.version !== 'string') {
             throw new WeftError(ErrorCodes.PLUGIN, 'it exports no descriptor with a "type" and a "version"');
           }
-          if (!/^[a-z][a-z_-]*$/.test(d.type)) throw new WeftError(ErrorCodes.PLUGIN, `its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`);
+          if (!/^[a-z][a-z_-]*$/.test(d.type))
+            throw new WeftError(
+              ErrorCodes.PLUGIN,
+              `its type "${d.type}" must be lower-case letters, "_" and "-" (a digit would read as a version)`,
+            );
           const key = `${d.type} ${d.version}`;
           if (seen.has(key)) continue;
           seen.add(key);

@@ -51,7 +51,11 @@ export function writeFileAtomic(file: string, data: string | Buffer, options: { 
  * load) never block the caller's event loop. Callers keep writes to one file
  * in order themselves (the temporary file's name is per process).
  */
-export async function writeFileAtomicAsync(file: string, data: string | Buffer, options: { mode?: number; keepBackup?: boolean } = {}): Promise<void> {
+export async function writeFileAtomicAsync(
+  file: string,
+  data: string | Buffer,
+  options: { mode?: number; keepBackup?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const handle = await fsp.open(tmp, 'w', options.mode ?? 0o600);

@@ -81,7 +81,8 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
   const threads = v.threads === undefined ? DEFAULTS.threads : Number(v.threads);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) fail('option "--threads" requires a number from 1 to 64');
   const stopTimeout = v['stop-timeout'] === undefined ? DEFAULTS.stopTimeout : Number(v['stop-timeout']);
-  if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600) fail('option "--stop-timeout" requires a number of seconds from 0 to 3600');
+  if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600)
+    fail('option "--stop-timeout" requires a number of seconds from 0 to 3600');
   const level = (v['log-level'] as string | undefined) ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(level as LogLevel)) fail(`option "--log-level" requires one of ${LOG_LEVELS.join(', ')}`);
   const format = (v['log-format'] as string | undefined) ?? DEFAULTS.logFormat;
@@ -91,7 +92,8 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
   // a file of that name is "./stdout". A daemon has neither.
   const logArg = v.log as string | undefined;
   const logStream = logArg !== undefined && LOG_STREAMS.has(logArg);
-  if (logStream && !noDaemon) fail(`option "--log ${logArg}" requires "--no-daemon" (a daemon has no ${logArg === 'stdout' ? 'stdout' : 'stderr'})`);
+  if (logStream && !noDaemon)
+    fail(`option "--log ${logArg}" requires "--no-daemon" (a daemon has no ${logArg === 'stdout' ? 'stdout' : 'stderr'})`);
   const prefix = (v['title-prefix'] as string | undefined) ?? DEFAULTS.titlePrefix;
   if (!/^[\w.-]{1,32}$/.test(prefix)) fail('option "--title-prefix" requires 1 to 32 letters, digits, "_", "-" or "."');
   // Relative paths mean what they meant where weftd was started, daemon or not.
@@ -112,7 +114,7 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
       controlUser: v['control-user'] as string | undefined,
       controlGroup: v['control-group'] as string | undefined,
       pid: file('pid') ?? DEFAULTS.pid,
-      log: logStream ? LOG_STREAMS.get(logArg!) : file('log') ?? (noDaemon ? undefined : DEFAULTS.daemonLog),
+      log: logStream ? LOG_STREAMS.get(logArg!) : (file('log') ?? (noDaemon ? undefined : DEFAULTS.daemonLog)),
       logFormat: format as LogFormat,
       modulesDir: file('modulesdir'),
       stateDir: file('statedir') ?? DEFAULTS.stateDir,

@@ -264,7 +264,10 @@ export class MainProcess {
         for (const key of fresh) this.listenSockets.release(key);
         throw e;
       }
-      return withFds({ ports: sockets.map((s) => s.port) }, sockets.map((s) => s.fd));
+      return withFds(
+        { ports: sockets.map((s) => s.port) },
+        sockets.map((s) => s.fd),
+      );
     });
     this.#apps = new AppRegistry({
       port: this.port,

@@ -3,9 +3,7 @@ import type { ModuleInfo } from '../discovery/protocol.js';
 
 /** What the controller tells main around applying a configuration (main tells systemd). */
 export type ReconfigurationNotice =
-  | { phase: 'begin' }
-  | { phase: 'end'; ok: true; listeners: number; applications: number }
-  | { phase: 'end'; ok: false; detail: string };
+  { phase: 'begin' } | { phase: 'end'; ok: true; listeners: number; applications: number } | { phase: 'end'; ok: false; detail: string };
 
 export interface ListenRequest {
   /** Unit listener addresses ("127.0.0.1:8080", "unix:/path"). */

@@ -14,7 +14,6 @@ import type { ReconfigurationNotice } from './protocol.js';
 
 export const NOTIFY_SOCKET_ENV = 'NOTIFY_SOCKET';
 
-
 /** "2 listeners, 1 application" */
 export function describeConfig(listeners: number, applications: number): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

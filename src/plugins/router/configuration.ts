@@ -93,7 +93,8 @@ export class Configuration implements EngineView {
     this.routes = this.engine.routes;
     this.actions = this.engine.actions;
     // A TLS listener's kind is set in prepare(), once its bundles are read.
-    for (const [address, l] of Object.entries(raw.listeners ?? {})) this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
+    for (const [address, l] of Object.entries(raw.listeners ?? {}))
+      this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
     for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
     this.directory = env.directory;
     for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
@@ -166,7 +167,9 @@ export class Configuration implements EngineView {
       direct: Object.fromEntries(this.direct),
       // What application processes need to route: no TLS bundles, no upstreams; app names only.
       engine: {
-        listeners: Object.fromEntries(Object.entries(raw.listeners ?? {}).map(([a, l]) => [a, { pass: listenerPass(l), forwarded: l.forwarded }])),
+        listeners: Object.fromEntries(
+          Object.entries(raw.listeners ?? {}).map(([a, l]) => [a, { pass: listenerPass(l), forwarded: l.forwarded }]),
+        ),
         routes: raw.routes,
         applications: Object.fromEntries(Object.keys(raw.applications ?? {}).map((name) => [name, {}])),
         settings: raw.settings,

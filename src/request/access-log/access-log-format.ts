@@ -15,14 +15,16 @@ export interface CompiledFormat {
 }
 
 export function compileFormat(config: AccessLogConfig, path: string): CompiledFormat {
-  const format = typeof config === 'string' ? DEFAULT_FORMAT : config.format ?? DEFAULT_FORMAT;
+  const format = typeof config === 'string' ? DEFAULT_FORMAT : (config.format ?? DEFAULT_FORMAT);
   const condition = typeof config === 'string' || config.if === undefined ? () => true : compileCondition(config.if, `${path}/if`);
   if (typeof format === 'string') {
     const template = compileTemplate(format, `${path}/format`, { logging: true });
     // Byte strings (request bytes) are written as they came.
     return { line: (ctx) => `${template(ctx)}\n`, wanted: condition };
   }
-  const fields = Object.entries(format).map(([name, value]) => [name, compileTemplate(value, `${path}/format/${name}`, { logging: true })] as const);
+  const fields = Object.entries(format).map(
+    ([name, value]) => [name, compileTemplate(value, `${path}/format/${name}`, { logging: true })] as const,
+  );
   return {
     line: (ctx) => {
       const record: Record<string, string> = {};

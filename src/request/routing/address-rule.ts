@@ -35,13 +35,7 @@ class AddressPatternMatcher {
       case Kind.Any:
         return (a.family === Family.V4 || a.family === Family.V6) && a.port >= this.portStart && a.port <= this.portEnd;
       case Kind.V4:
-        return (
-          a.family === Family.V4 &&
-          a.port >= this.portStart &&
-          a.port <= this.portEnd &&
-          a.w0 >= this.start[0] &&
-          a.w0 <= this.end[0]
-        );
+        return a.family === Family.V4 && a.port >= this.portStart && a.port <= this.portEnd && a.w0 >= this.start[0] && a.w0 <= this.end[0];
       case Kind.V6:
         return (
           a.family === Family.V6 &&

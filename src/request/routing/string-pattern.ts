@@ -8,14 +8,7 @@
 // one by one for "uri", "query" and "arguments", so "%2A" is a literal "*"
 // and "%21" a literal "!".
 import { compileRoutePattern } from '../../config/regex.js';
-import {
-  asciiLower,
-  asciiUpper,
-  equalsFolded,
-  indexOfFolded,
-  startsWithFolded,
-  toByteString,
-} from './byte-string.js';
+import { asciiLower, asciiUpper, equalsFolded, indexOfFolded, startsWithFolded, toByteString } from './byte-string.js';
 import { decodePercent } from './percent.js';
 import { PatternError } from './route-compile-error.js';
 
@@ -124,8 +117,7 @@ function insensitive(pieces: string[]): StringTest {
   if (middle.length === 0) {
     if (prefix === '' && suffix === '') return always;
     if (suffix === '') return (v) => startsWithFolded(v, prefix, 0);
-    return (v) =>
-      v.length >= min && startsWithFolded(v, prefix, 0) && startsWithFolded(v, suffix, v.length - suffix.length);
+    return (v) => v.length >= min && startsWithFolded(v, prefix, 0) && startsWithFolded(v, suffix, v.length - suffix.length);
   }
   const finders = middle.map(finderFolded);
   if (prefix === '' && suffix === '' && middle.length === 1) {

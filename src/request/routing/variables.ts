@@ -188,11 +188,15 @@ export function compileTemplate(text: string, path = '', options: { logging?: bo
     const [a, b, d] = fns;
     return finish((c) => a(c) + b(c) + d(c), undefined, text);
   }
-  return finish((c) => {
-    let out = '';
-    for (let i = 0; i < fns.length; i++) out += fns[i](c);
-    return out;
-  }, undefined, text);
+  return finish(
+    (c) => {
+      let out = '';
+      for (let i = 0; i < fns.length; i++) out += fns[i](c);
+      return out;
+    },
+    undefined,
+    text,
+  );
 }
 
 const FALSY = new Set(['', '0', 'false', 'null', 'undefined']);

@@ -129,7 +129,8 @@ export class FrameConnection implements AnswerSink {
       try {
         this.#decoder.feed(data);
       } catch (e) {
-        const error = e instanceof AnswerProtocolError ? new FrameAnswerError(`the application's answer is malformed: ${e.message}`) : (e as Error);
+        const error =
+          e instanceof AnswerProtocolError ? new FrameAnswerError(`the application's answer is malformed: ${e.message}`) : (e as Error);
         this.#broken(error);
         return;
       }

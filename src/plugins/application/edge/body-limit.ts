@@ -16,7 +16,12 @@ function refuse(res: ServerResponse, status: number, serverHeader: string): void
   res.on('error', () => undefined);
   const body = errorPage(status);
   res.shouldKeepAlive = false;
-  res.writeHead(status, { Server: serverHeader, 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.writeHead(status, {
+    Server: serverHeader,
+    'Content-Type': 'text/html',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
   res.end(body);
 }
 

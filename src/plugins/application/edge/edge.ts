@@ -214,6 +214,8 @@ function applyHeaderChanges(ctx: RequestContext): void {
     }
     this.statusCode = status;
     for (const changes of ctx.headerChanges) changes.apply(ctx);
-    return reason === undefined ? writeHead.call(this, status) : (writeHead as (s: number, r: string) => ServerResponse).call(this, status, reason);
+    return reason === undefined
+      ? writeHead.call(this, status)
+      : (writeHead as (s: number, r: string) => ServerResponse).call(this, status, reason);
   } as typeof res.writeHead;
 }

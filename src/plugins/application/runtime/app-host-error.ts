@@ -24,11 +24,7 @@ export class AppHostError extends WeftError {
   /** 1-based line, when known (syntax errors, the frame that threw). */
   readonly line: number | undefined;
 
-  constructor(
-    code: AppHostErrorCode,
-    message: string,
-    options: { cause?: unknown; file?: string; line?: number } = {},
-  ) {
+  constructor(code: AppHostErrorCode, message: string, options: { cause?: unknown; file?: string; line?: number } = {}) {
     super(code, message, { cause: options.cause });
     this.file = options.file;
     this.line = options.line;

@@ -81,7 +81,10 @@ export class AppHost {
     // runs: a missing one is a coded refusal now, not a TypeError in the app.
     checkNodeInternals('application', (message) => this.#log('warn', message));
     if (responseClassKey() === undefined) {
-      throw new AppHostError(AppHostErrorCodes.UNSUPPORTED_NODE, `Node ${process.version} keeps no http.Server response class Weft can extend`);
+      throw new AppHostError(
+        AppHostErrorCodes.UNSUPPORTED_NODE,
+        `Node ${process.version} keeps no http.Server response class Weft can extend`,
+      );
     }
     // The classes as they are now: an app may later replace http's exports (Unit's recipe did).
     const HttpServer = http.Server;

@@ -106,7 +106,11 @@ export function loadFailure(entry: string, format: ModuleFormat, error: unknown)
     );
   }
   let hint = '';
-  if ((error as { code?: unknown })?.code === 'ERR_MODULE_NOT_FOUND' && /'unit-http[/']/.test(describe(error)) && !unitHttpMappedForImport()) {
+  if (
+    (error as { code?: unknown })?.code === 'ERR_MODULE_NOT_FOUND' &&
+    /'unit-http[/']/.test(describe(error)) &&
+    !unitHttpMappedForImport()
+  ) {
     hint = '; Weft provides unit-http to ES modules when the entry script imports it: import it there, or use node:http';
   }
   const at = thrownAt(error);

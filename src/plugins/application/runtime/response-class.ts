@@ -82,7 +82,8 @@ function hasServer(res: ServerResponse, headers: unknown): boolean {
 /** Makes `server`'s responses report to `events` and carry Weft's Server header. Throws on a Node without the slot. */
 export function installResponseClass(server: http.Server, events: ResponseEvents): void {
   const key = responseClassKey(server);
-  if (key === undefined) throw new WeftError(ErrorCodes.NODE_INTERNAL, "this Node's http.Server keeps no ServerResponse class Weft can extend");
+  if (key === undefined)
+    throw new WeftError(ErrorCodes.NODE_INTERNAL, "this Node's http.Server keeps no ServerResponse class Weft can extend");
   const slots = server as unknown as Record<symbol, ResponseClass>;
   const Base = slots[key];
   const store = (Base.prototype as unknown as { _storeHeader: StoreHeader })._storeHeader;

@@ -3,7 +3,7 @@
 // WebSocket library that attaches to a Node server works; say so instead of
 // a bare "Cannot find module".
 const error = new Error(
-  'unit-http/websocket (NGINX Unit\'s WebSocket API) is not provided by Weft: WebSocket upgrades reach the app\'s own ' +
+  "unit-http/websocket (NGINX Unit's WebSocket API) is not provided by Weft: WebSocket upgrades reach the app's own " +
     'HTTP server, so attach a WebSocket library to it instead, e.g. the ws package: new WebSocketServer({ server })',
 );
 (error as Error & { code: string }).code = 'ERR_UNIT_HTTP_WEBSOCKET';

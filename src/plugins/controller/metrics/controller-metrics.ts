@@ -18,7 +18,9 @@ export class ControllerMetrics {
     });
     this.#success = reloads.labels({ result: 'success' });
     this.#failure = reloads.labels({ result: 'failure' });
-    this.#lastOk = this.registry.gauge({ name: 'weft_config_last_reload_successful', help: 'Whether the last configuration applied (1) or failed (0).' }).labels();
+    this.#lastOk = this.registry
+      .gauge({ name: 'weft_config_last_reload_successful', help: 'Whether the last configuration applied (1) or failed (0).' })
+      .labels();
     this.#lastOkTime = this.registry
       .gauge({
         name: 'weft_config_last_reload_success_timestamp_seconds',

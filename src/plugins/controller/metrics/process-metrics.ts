@@ -26,9 +26,24 @@ export function classifyTitle(command: string, prefix: string): WeftProcess | nu
 export function processMetrics(mainPid: number, titlePrefix: string): MetricsSnapshot {
   const r = new Registry();
   const labelNames = ['process', 'app', 'pid'];
-  const rss = r.gauge({ name: 'weft_process_resident_memory_bytes', unit: 'bytes', help: 'Resident memory of a Weft process.', labelNames });
-  const cpu = r.counter({ name: 'weft_process_cpu_seconds_total', unit: 'seconds', help: 'User and system CPU time of a Weft process.', labelNames });
-  const start = r.gauge({ name: 'weft_process_start_time_seconds', unit: 'seconds', help: 'Start time of a Weft process since the epoch.', labelNames });
+  const rss = r.gauge({
+    name: 'weft_process_resident_memory_bytes',
+    unit: 'bytes',
+    help: 'Resident memory of a Weft process.',
+    labelNames,
+  });
+  const cpu = r.counter({
+    name: 'weft_process_cpu_seconds_total',
+    unit: 'seconds',
+    help: 'User and system CPU time of a Weft process.',
+    labelNames,
+  });
+  const start = r.gauge({
+    name: 'weft_process_start_time_seconds',
+    unit: 'seconds',
+    help: 'Start time of a Weft process since the epoch.',
+    labelNames,
+  });
   for (const pid of processTree(mainPid)) {
     const p = readProcess(pid);
     const what = p && classifyTitle(p.command, titlePrefix);

@@ -8,7 +8,10 @@ import type { MetricsSnapshot } from '../../../metrics/index.js';
 
 export type MetricsSource = () => MetricsSnapshot | Promise<MetricsSnapshot>;
 
-export async function scrape(sources: readonly MetricsSource[], accept: string | undefined): Promise<{ contentType: string; text: string }> {
+export async function scrape(
+  sources: readonly MetricsSource[],
+  accept: string | undefined,
+): Promise<{ contentType: string; text: string }> {
   const snapshots = await Promise.all(sources.map((source) => source()));
   const format = negotiateFormat(accept);
   return { contentType: CONTENT_TYPES[format], text: renderExposition(mergeSnapshots(snapshots), format) };

@@ -13,7 +13,11 @@ export class AppMetrics {
 
   constructor() {
     const labelNames = ['app'];
-    this.#started = this.registry.counter({ name: 'weft_application_process_starts_total', help: 'Application processes started (serving).', labelNames });
+    this.#started = this.registry.counter({
+      name: 'weft_application_process_starts_total',
+      help: 'Application processes started (serving).',
+      labelNames,
+    });
     this.#crashes = this.registry.counter({
       name: 'weft_application_crashes_total',
       help: 'Application processes that exited unasked, or could not start.',
@@ -25,7 +29,11 @@ export class AppMetrics {
       help: 'When a process of the application last crashed, in seconds since the epoch (time since: now minus this).',
       labelNames,
     });
-    this.#restarts = this.registry.counter({ name: 'weft_application_restarts_total', help: 'Graceful restarts asked through the control API.', labelNames });
+    this.#restarts = this.registry.counter({
+      name: 'weft_application_restarts_total',
+      help: 'Graceful restarts asked through the control API.',
+      labelNames,
+    });
   }
 
   started(app: string): void {

@@ -222,7 +222,8 @@ export class AppRegistry {
       throw failed.reason;
     }
     // The router died (or gave up) while these started.
-    if (!this.#prepared.has(token)) throw new WeftError(ErrorCodes.APP_UNKNOWN, 'the configuration was abandoned while its applications started');
+    if (!this.#prepared.has(token))
+      throw new WeftError(ErrorCodes.APP_UNKNOWN, 'the configuration was abandoned while its applications started');
     return token;
   }
 
@@ -250,7 +251,10 @@ export class AppRegistry {
     this.#prepared.delete(token);
     for (const [name, s] of this.#supervisors) if (p.next.get(name) !== s) s.retire();
     this.#supervisors = p.next;
-    const logFd = this.#accessLogFd(engine.access_log, Object.values(direct).some((a) => a.length > 0));
+    const logFd = this.#accessLogFd(
+      engine.access_log,
+      Object.values(direct).some((a) => a.length > 0),
+    );
     for (const [name, s] of p.next) {
       const listeners: string[] = [];
       const fds: number[] = [];
@@ -333,7 +337,9 @@ export class AppRegistry {
     const [ours, theirs] = socketPair();
     try {
       port.send(record.key, MessageType.NEW_PORT, { peer: routerInfo }, { fds: [theirs] });
-      port.notify(router, 'router.app-process', { app, key: record.key, generation: record.generation, name: `"${app}" application` }, [ours]);
+      port.notify(router, 'router.app-process', { app, key: record.key, generation: record.generation, name: `"${app}" application` }, [
+        ours,
+      ]);
     } finally {
       fs.closeSync(ours);
       fs.closeSync(theirs);

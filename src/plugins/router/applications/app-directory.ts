@@ -181,7 +181,8 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
     const ready = entry.ready();
     const idle = ready.find((p) => p.active === 0);
     if (idle) return Promise.resolve(taken(idle));
-    if (entry.failing !== null && ready.length === 0) return Promise.reject(new WeftError(ErrorCodes.APP_UNAVAILABLE, `it cannot start: ${entry.failing}`));
+    if (entry.failing !== null && ready.length === 0)
+      return Promise.reject(new WeftError(ErrorCodes.APP_UNAVAILABLE, `it cannot start: ${entry.failing}`));
     if (ready.length > 0 && ready.length >= limits.max) return Promise.resolve(taken(leastBusy(ready)));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -210,7 +211,7 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
   /** Main hears when requests start waiting and when none wait any more (it paces the starts itself). */
   #report(entry: AppEntry): void {
     const waiting = entry.waiters.length;
-    if ((waiting > 0) === (entry.reported > 0)) return;
+    if (waiting > 0 === entry.reported > 0) return;
     entry.reported = waiting;
     this.#port.notify(this.#mainPid, 'main.app-demand', { app: entry.name, waiting });
   }

@@ -42,7 +42,11 @@ function frameRequest(ctx: RequestContext, appTarget: string | undefined, upgrad
     serverName: ctx.host || (socket.localAddress ?? ''),
     appTarget: appTarget ?? '',
     rawHeaders: headers,
-    body: !upgrade && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined),
+    body:
+      !upgrade &&
+      (req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined),
     upgrade,
   };
 }

@@ -17,9 +17,9 @@ import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
 import { handleRequest } from './handle-request.js';
 
-
 export function onClientError(state: RouterState) {
-  return (error: NodeJS.ErrnoException, socket: net.Socket): void => answerClientError(error, socket, state.current?.serverHeader ?? 'Weft');
+  return (error: NodeJS.ErrnoException, socket: net.Socket): void =>
+    answerClientError(error, socket, state.current?.serverHeader ?? 'Weft');
 }
 
 export function serverFactory(state: RouterState): ServerFactory {
@@ -97,7 +97,6 @@ export function serverFactory(state: RouterState): ServerFactory {
     return server;
   };
 }
-
 
 /**
  * Connections of a TLS listener still in their handshake when the listener

@@ -104,7 +104,9 @@ export class ListenerSet {
   }
 
   servers(): Array<net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number }> {
-    return [...this.#held.values()].map((h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number });
+    return [...this.#held.values()].map(
+      (h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number },
+    );
   }
 
   /** Gets the sockets this set of listeners needs; throws with main's reason (address, errno). */

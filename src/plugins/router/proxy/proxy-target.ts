@@ -30,9 +30,9 @@ export function parseProxyUrl(url: string): Omit<ProxyTarget, 'pool'> | null {
   return { url, host, port };
 }
 
-
 export function compileProxyTarget(url: string, path: string): ProxyTarget {
   const parsed = parseProxyUrl(url);
-  if (!parsed) throw new RouteCompileError(path, `"${url}" is not a proxy address (http://host:port, http://[v6]:port or http://unix:/path)`);
+  if (!parsed)
+    throw new RouteCompileError(path, `"${url}" is not a proxy address (http://host:port, http://[v6]:port or http://unix:/path)`);
   return { ...parsed, pool: new ConnectionPool(parsed) };
 }

@@ -17,7 +17,9 @@ export function tunnelUpgrade(ctx: RequestContext, target: ProxyTarget): Promise
   const upgrade = ctx.upgrade!;
   return new Promise((resolve) => {
     const upstream = target.socketPath ? net.connect(target.socketPath) : net.connect(target.port!, target.host);
-    upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(new WeftError(ErrorCodes.UPSTREAM_TIMEOUT, 'the upstream did not accept in time')));
+    upstream.setTimeout(CONNECT_TIMEOUT_MS, () =>
+      upstream.destroy(new WeftError(ErrorCodes.UPSTREAM_TIMEOUT, 'the upstream did not accept in time')),
+    );
     let connected = false;
     upstream.once('connect', () => {
       connected = true;

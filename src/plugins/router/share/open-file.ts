@@ -24,8 +24,7 @@ export interface ResolveLimits {
 
 export type OpenResult =
   /** `realPath`: the same file named from the real root (byte string), for a later stat. */
-  | { ok: true; fd: number; realPath: string }
-  | { ok: false; status: 403 | 404 | 500; errno: string; message: string };
+  { ok: true; fd: number; realPath: string } | { ok: false; status: 403 | 404 | 500; errno: string; message: string };
 
 const NOT_FOUND = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ENXIO']);
 const FORBIDDEN = new Set(['EACCES', 'ELOOP', 'EXDEV']);

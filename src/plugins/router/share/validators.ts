@@ -32,12 +32,7 @@ function matchesAnyTag(header: string, etag: string): boolean {
 }
 
 /** True when the client's copy is current and a 304 is the answer. */
-export function notModified(
-  headers: IncomingHttpHeaders,
-  etag: string,
-  lastModified: string,
-  mtimeSeconds: number,
-): boolean {
+export function notModified(headers: IncomingHttpHeaders, etag: string, lastModified: string, mtimeSeconds: number): boolean {
   const inm = headers['if-none-match'];
   if (inm !== undefined) return matchesAnyTag(inm, etag);
   const ims = headers['if-modified-since'];

@@ -43,7 +43,11 @@ export function certificateNames(config: TlsConfig): string[] {
   return Array.isArray(config.certificate) ? config.certificate : [config.certificate];
 }
 
-export function tlsSetup(config: TlsConfig, bundles: Record<string, string>, createContext: (o: tls.SecureContextOptions) => tls.SecureContext): TlsServerSetup {
+export function tlsSetup(
+  config: TlsConfig,
+  bundles: Record<string, string>,
+  createContext: (o: tls.SecureContextOptions) => tls.SecureContext,
+): TlsServerSetup {
   const mapped = mapConfCommands(config.conf_commands ?? {});
   if ('problem' in mapped) throw new WeftError(ErrorCodes.TLS_SETUP, mapped.problem);
   const base = mapped.options;
@@ -69,13 +73,21 @@ export function tlsSetup(config: TlsConfig, bundles: Record<string, string>, cre
   } else if (typeof tickets === 'string' || Array.isArray(tickets)) {
     // Unit rotates through several keys; Node takes one 48-byte key: the first.
     const key = Buffer.from(Array.isArray(tickets) ? tickets[0] : tickets, 'base64');
-    if (key.length !== 48) throw new WeftError(ErrorCodes.TLS_SETUP, `a TLS ticket key must be 48 bytes (base64 of 48 bytes); Node's TLS cannot use a ${key.length}-byte key`);
+    if (key.length !== 48)
+      throw new WeftError(
+        ErrorCodes.TLS_SETUP,
+        `a TLS ticket key must be 48 bytes (base64 of 48 bytes); Node's TLS cannot use a ${key.length}-byte key`,
+      );
     options.ticketKeys = key;
   }
   const kind = `tls:${crypto
     .createHash('sha256')
     .update(JSON.stringify(config))
-    .update(certificateNames(config).map((n) => bundles[n]).join('\n'))
+    .update(
+      certificateNames(config)
+        .map((n) => bundles[n])
+        .join('\n'),
+    )
     .digest('hex')}`;
   return { kind, options, sessionCacheSize: session.cache_size ?? 0 };
 }

@@ -8,34 +8,11 @@
 // atomically, under one directory per ava run), and never given twice.
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
-const PREFIX = 'weft-test-ports-';
-const claims = path.join(os.tmpdir(), `${PREFIX}${process.ppid}`);
-let swept = false;
+import { runDir } from './run-dirs.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Claims of earlier runs whose ava is gone. */
-function sweep(): void {
-  swept = true;
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    const pid = Number(name.slice(PREFIX.length));
-    if (name.startsWith(PREFIX) && Number.isInteger(pid) && !alive(pid)) {
-      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
-    }
-  }
-}
-
-function claim(port: number): boolean {
+function claim(claims: string, port: number): boolean {
   try {
     fs.mkdirSync(path.join(claims, String(port)));
     return true;
@@ -57,11 +34,10 @@ function kernelPort(host: string): Promise<number> {
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  if (!swept) sweep();
-  fs.mkdirSync(claims, { recursive: true });
+  const claims = runDir('weft-test-ports-');
   for (let i = 0; i < 50; i++) {
     const port = await kernelPort(host);
-    if (claim(port)) return port;
+    if (claim(claims, port)) return port;
   }
   throw new Error('no unclaimed port after 50 tries');
 }

@@ -11,36 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { sleep } from './machine.js';
-
-const PREFIX = 'weft-test-slots-';
-const root = path.join(os.tmpdir(), `${PREFIX}${process.ppid}`);
-let swept = false;
+import { isAlive } from './processes.js';
+import { runDir } from './run-dirs.js';
 
 /** WEFT_TEST_WEFTD_SLOTS, or two trees per core (at least 2). */
 export function slotCount(): number {
   const n = Number(process.env.WEFT_TEST_WEFTD_SLOTS);
   if (Number.isInteger(n) && n > 0) return n;
   return Math.max(2, 2 * os.cpus().length);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Slot directories of earlier runs whose ava is gone. */
-function sweep(): void {
-  swept = true;
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    const pid = Number(name.slice(PREFIX.length));
-    if (name.startsWith(PREFIX) && Number.isInteger(pid) && !alive(pid)) {
-      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
-    }
-  }
 }
 
 /** Takes back a slot whose owner died without releasing it. */
@@ -58,7 +36,7 @@ function reclaim(slot: string): void {
     }
     return;
   }
-  if (!alive(owner)) fs.rmSync(slot, { recursive: true, force: true });
+  if (!isAlive(owner)) fs.rmSync(slot, { recursive: true, force: true });
 }
 
 function tryTake(slot: string): boolean {
@@ -78,8 +56,7 @@ function tryTake(slot: string): boolean {
  * timeout catches a run where none ever does.
  */
 export async function takeSlot(): Promise<() => void> {
-  if (!swept) sweep();
-  fs.mkdirSync(root, { recursive: true });
+  const root = runDir('weft-test-slots-');
   const slots = Array.from({ length: slotCount() }, (_, i) => path.join(root, `slot-${i}`));
   for (let round = 0; ; round++) {
     for (const slot of slots) {

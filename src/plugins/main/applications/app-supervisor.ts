@@ -28,8 +28,7 @@ interface AppConfig {
 
 /** How long a stopping process may take to finish its requests. */
 export const STOP_GRACE_MS = 5000;
-/** How long a process that reported its own start failure has to exit before SIGKILL. */
-const EXIT_GRACE_MS = 2000;
+/** How long a process told to go (SIGTERM, or its own failure) has before SIGKILL. */
 const KILL_GRACE_MS = 3000;
 /** Unit's default for how long an app may take to start; Weft's limits.start_timeout changes it. */
 export const DEFAULT_START_TIMEOUT_S = 30;
@@ -206,15 +205,10 @@ export class AppSupervisor {
       const message = reason.startsWith('did not listen')
         ? `application "${this.name}" ${reason}`
         : `application "${this.name}" failed to start: ${reason}`;
-      if (record && record.state !== 'gone') {
-        // One that said why it failed is exiting on its own, its last log
-        // lines on their way out: a moment before SIGKILL (a hung one was
-        // killed already by #readyWithin).
-        const failed = record;
-        setTimeout(() => {
-          if (failed.state !== 'gone') gen.kill(failed, 'SIGKILL');
-        }, EXIT_GRACE_MS).unref();
-      }
+      // One that said why it failed is exiting on its own, its last log
+      // lines on their way out: a moment before SIGKILL (a hung one was
+      // killed already by #readyWithin).
+      if (record && record.state !== 'gone') this.#killSoon(gen, record);
       if (loud) throw new WeftError(ErrorCodes.APP_PROCESS, message);
       if (!gen.stopping && !this.#retired) {
         this.#log.error(message);
@@ -408,9 +402,14 @@ export class AppSupervisor {
     record.state = 'stopping';
     this.#env.state(this.name, record);
     gen.kill(record, 'SIGTERM');
+    this.#killSoon(gen, record);
+    this.#fill();
+  }
+
+  /** SIGKILL unless the process is gone within KILL_GRACE_MS. */
+  #killSoon(gen: AppGeneration, record: AppProcessRecord): void {
     const kill = setTimeout(() => gen.kill(record, 'SIGKILL'), KILL_GRACE_MS);
     void record.finished.then(() => clearTimeout(kill));
-    this.#fill();
   }
 
   #reapIdle(): void {

@@ -7,12 +7,11 @@ import path from 'node:path';
 import test from 'ava';
 
 import { controlRequest } from '../src/cli/control-client.js';
-import { capture } from './helpers/capture.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { childrenOf, commandLine, isAlive, waitFor } from './helpers/processes.js';
 import { tempDir } from './helpers/tmp.js';
-import { startWeftd, WEFTD } from './helpers/weftd.js';
+import { runWeftdToExit, startWeftd } from './helpers/weftd.js';
 import type { Weftd } from './helpers/weftd.js';
 
 const put = (w: Weftd, p: string, body: unknown) => controlRequest({ socketPath: w.controlPath }, 'PUT', p, JSON.stringify(body));
@@ -74,31 +73,10 @@ test('--config: the file wins at start; API changes go to the state dir; --confi
   t.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), config(213));
 });
 
-async function runWeftd(t: Parameters<typeof tempDir>[0], extra: string[]) {
-  const dir = tempDir(t);
-  return capture({
-    file: process.execPath,
-    args: [
-      'node',
-      WEFTD,
-      '--no-daemon',
-      '--control',
-      `unix:${dir}/c.sock`,
-      '--pid',
-      `${dir}/p`,
-      '--statedir',
-      `${dir}/s`,
-      '--log',
-      `${dir}/log`,
-      ...extra,
-    ],
-  });
-}
-
 test('an invalid --config makes weftd exit 1 with the file, line, column and detail', async (t) => {
   const dir = tempDir(t);
   const file = writeConfig(dir, '{\n  "routes": {\n    "main": [{ "action": { "return": "x" } }]\n  }\n}\n');
-  const r = await runWeftd(t, ['--config', file]);
+  const r = await runWeftdToExit(t, ['--config', file]);
   t.is(r.status.code, 1);
   t.is(
     r.stderr,
@@ -109,7 +87,7 @@ test('an invalid --config makes weftd exit 1 with the file, line, column and det
 test('a --config that is not JSON makes weftd exit 1 with the location', async (t) => {
   const dir = tempDir(t);
   const file = writeConfig(dir, '{\n  "routes": [\n    {"action": }\n  ]\n}');
-  const r = await runWeftd(t, ['--config', file]);
+  const r = await runWeftdToExit(t, ['--config', file]);
   t.is(r.status.code, 1);
   t.regex(r.stderr, new RegExp(`^weftd: ${file.replace(/[.]/g, '\\.')}:3:16: `));
 });
@@ -177,7 +155,7 @@ test('a --config that cannot be applied makes weftd exit 1 with the reason', asy
   const port = (blocker.address() as import('node:net').AddressInfo).port;
   const dir = tempDir(t);
   const file = writeConfig(dir, { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes/main' } }, ...config(200) });
-  const r = await runWeftd(t, ['--config', file]);
+  const r = await runWeftdToExit(t, ['--config', file]);
   t.is(r.status.code, 1);
   t.is(
     r.stderr,

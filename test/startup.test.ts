@@ -10,10 +10,9 @@ import test from 'ava';
 import { EXAMPLE_APP_TYPES } from '../src/config/example-app-types.js';
 import { buildValidator } from '../src/config/schema.js';
 import { setSchemaCodeDir } from '../src/config/schema-code-cache.js';
-import { capture } from './helpers/capture.js';
 import { freePort } from './helpers/ports.js';
 import { tempDir } from './helpers/tmp.js';
-import { startWeftd, WEFTD } from './helpers/weftd.js';
+import { runWeftdToExit, startWeftd } from './helpers/weftd.js';
 
 interface InvalidEntry {
   name: string;
@@ -94,27 +93,10 @@ test('with a --config, the modules are found, controller and router are up and t
 });
 
 test('a --config only an application type can reject (so only after discovery) fails the start with its location, and nothing else fails', async (t) => {
-  const dir = tempDir(t);
-  const file = path.join(dir, 'c.json');
+  const file = path.join(tempDir(t), 'c.json');
   fs.writeFileSync(file, '{\n  "applications": {\n    "a": { "type": "node", "script": 1 }\n  }\n}\n');
-  const r = await capture({
-    file: process.execPath,
-    args: [
-      'node',
-      WEFTD,
-      '--no-daemon',
-      '--control',
-      `unix:${dir}/c.sock`,
-      '--pid',
-      `${dir}/p`,
-      '--statedir',
-      `${dir}/s`,
-      '--log',
-      `${dir}/log`,
-      '--config',
-      file,
-    ],
-  });
+  const r = await runWeftdToExit(t, ['--config', file]);
+  const { dir } = r;
   t.is(r.status.code, 1);
   t.regex(r.stderr, new RegExp(`^weftd: ${file.replace(/[.]/g, '\\.')}:3:\\d+: .*\\(at /applications/a/script\\)\\n$`));
   const log = fs.readFileSync(`${dir}/log`, 'utf8');

@@ -10,6 +10,8 @@ import path from 'node:path';
 
 import type { ExecutionContext } from 'ava';
 
+import { capture } from './capture.js';
+import type { Captured } from './capture.js';
 import { scaled } from './machine.js';
 import { childrenOf, isAlive, waitFor } from './processes.js';
 import { tempDir } from './tmp.js';
@@ -172,4 +174,16 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
     ]);
   }
   return weftd;
+}
+
+/**
+ * weftd in the foreground with files of its own in a temp dir (control
+ * socket c.sock, pid file p, state dir s, log), run to its exit: for starts
+ * that must fail. Returns what it printed, its exit and the dir.
+ */
+export async function runWeftdToExit(t: ExecutionContext, extra: string[]): Promise<Captured & { dir: string }> {
+  const dir = tempDir(t);
+  const args = ['--no-daemon', '--control', `unix:${dir}/c.sock`, '--pid', `${dir}/p`, '--statedir', `${dir}/s`, '--log', `${dir}/log`];
+  const r = await capture({ file: process.execPath, args: ['node', WEFTD, ...args, ...extra] });
+  return { ...r, dir };
 }

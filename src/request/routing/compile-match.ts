@@ -52,6 +52,18 @@ export function compileStringRule(value: unknown, caseRule: CaseRule, decoding: 
   return combinePatterns(value.map((v, i) => one(v, pathStep(path, i))));
 }
 
+/** Every value under `name` passes, and there is one (arguments and cookies: parallel name and value arrays). */
+function everyNamed(table: { names: readonly string[]; values: readonly string[] }, name: string, test: StringTest): boolean {
+  const { names, values } = table;
+  let seen = false;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== name) continue;
+    if (!test(values[i])) return false;
+    seen = true;
+  }
+  return seen;
+}
+
 /**
  * A share's "types" (nxt_http_route_types_rule_create): MIME type patterns,
  * ASCII case-insensitive, nothing decoded, with the usual "!" and "~".
@@ -80,27 +92,9 @@ function fieldTest(table: Table, name: string, test: StringTest): RequestTest {
         return seen;
       };
     case Table.Arguments:
-      return (req) => {
-        const { names, values } = req.arguments();
-        let seen = false;
-        for (let i = 0; i < names.length; i++) {
-          if (names[i] !== name) continue;
-          if (!test(values[i])) return false;
-          seen = true;
-        }
-        return seen;
-      };
+      return (req) => everyNamed(req.arguments(), name, test);
     case Table.Cookies:
-      return (req) => {
-        const { names, values } = req.cookies();
-        let seen = false;
-        for (let i = 0; i < names.length; i++) {
-          if (names[i] !== name) continue;
-          if (!test(values[i])) return false;
-          seen = true;
-        }
-        return seen;
-      };
+      return (req) => everyNamed(req.cookies(), name, test);
   }
 }
 

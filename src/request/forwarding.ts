@@ -58,12 +58,6 @@ export function upstreamPath(ctx: RequestContext): string {
   return ctx.route.query ? `${encoded}?${ctx.route.query}` : encoded;
 }
 
-/**
- * Proxies the request. Resolves 'unreachable' (having written nothing) when
- * the connection failed before any byte of the request body was sent, so an
- * upstream group may try another server.
- */
-
 /** How a request's body is framed on the next hop. */
 export type BodyFraming = 'none' | 'length' | 'chunked';
 

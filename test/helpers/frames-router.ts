@@ -8,6 +8,7 @@ import type net from 'node:net';
 
 import type { ExecutionContext } from 'ava';
 
+import { requestHasBody } from '../../src/transport/frames/index.js';
 import type { FrameConnection, FrameExchange, FrameRequest } from '../../src/transport/frames/index.js';
 import type { PythonApp } from './python-app.js';
 
@@ -59,11 +60,7 @@ export function frameRequestOf(req: http.IncomingMessage, appTarget: string, upg
     serverName: host.replace(/:\d+$/, '') || (socket.localAddress ?? ''),
     appTarget,
     rawHeaders: headers,
-    body:
-      !upgrade &&
-      (req.headers['content-length'] !== undefined
-        ? req.headers['content-length'] !== '0'
-        : req.headers['transfer-encoding'] !== undefined),
+    body: requestHasBody(req.headers, upgrade),
     upgrade,
   };
 }

@@ -2,7 +2,7 @@
 // plugins/python/PROTOCOL.md.
 export { FrameCall, FrameConnection, FrameAnswerError } from './frame-connection.js';
 export type { FrameExchange } from './frame-connection.js';
-export { encodeRequestHead } from './request-head.js';
+export { encodeRequestHead, requestHasBody } from './request-head.js';
 export type { FrameRequest } from './request-head.js';
 export { AnswerDecoder, AnswerProtocolError } from './answer-decoder.js';
 export type { AnswerSink } from './answer-decoder.js';

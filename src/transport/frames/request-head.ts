@@ -40,6 +40,17 @@ export interface FrameRequest {
   upgrade?: boolean;
 }
 
+/**
+ * Whether a request's body frames follow its head: a non-zero
+ * Content-Length or any Transfer-Encoding, never for an upgrade (its bytes
+ * after the head are the new protocol's).
+ */
+export function requestHasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }, upgrade: boolean): boolean {
+  if (upgrade) return false;
+  const length = headers['content-length'];
+  return length !== undefined ? length !== '0' : headers['transfer-encoding'] !== undefined;
+}
+
 export function encodeRequestHead(r: FrameRequest): Buffer {
   const h = r.rawHeaders;
   let s =

@@ -11,6 +11,7 @@ import { watchBody } from '../../../request/body-timeout.js';
 import { errorResponse } from '../../../request/error-response.js';
 import { endToEndHeaders, hopByHop, upstreamPath } from '../../../request/forwarding.js';
 import type { RequestContext } from '../../../request/request-context.js';
+import { requestHasBody } from '../../../transport/frames/index.js';
 import type { FrameExchange, FrameRequest } from '../../../transport/frames/index.js';
 import type { ForwardOutcome } from './app-request.js';
 import type { AppProcess } from './app-process.js';
@@ -42,11 +43,7 @@ function frameRequest(ctx: RequestContext, appTarget: string | undefined, upgrad
     serverName: ctx.host || (socket.localAddress ?? ''),
     appTarget: appTarget ?? '',
     rawHeaders: headers,
-    body:
-      !upgrade &&
-      (req.headers['content-length'] !== undefined
-        ? req.headers['content-length'] !== '0'
-        : req.headers['transfer-encoding'] !== undefined),
+    body: requestHasBody(req.headers, upgrade),
     upgrade,
   };
 }

@@ -3,6 +3,7 @@
 // app's isolation, before credentials drop; and how each application
 // process is started. The prototype loads the plugin's module to use them.
 import type { Application } from '../../config/types.js';
+import type { ModuleInfo } from '../discovery/protocol.js';
 
 export interface LaunchSpec {
   /** Program to exec (absolute, as seen inside the app's root). */
@@ -22,27 +23,8 @@ export interface PluginContext {
   module?: { type: string; version: string; data?: Record<string, unknown> };
 }
 
-/** One module a plugin serves, as discovery reads it. */
-export interface PluginDescriptor {
-  type: string;
-  version: string;
-  members: Record<string, Record<string, unknown>>;
-  required: string[];
-  /** The file the log and /status show (Unit's "lib"), e.g. the interpreter; the plugin's own file when absent. */
-  lib?: string;
-  /** JSON the prototype hands back in PluginContext.module.data. */
-  data?: Record<string, unknown>;
-  /** Host directories the module needs inside a rootfs (bound with language_deps). */
-  deps?: string[];
-  /**
-   * How its processes take requests. `engine`: they run Weft's request
-   * engine, so they may accept a listener themselves (Node apps: the
-   * runtime preloaded into them); otherwise the router accepts for them.
-   * `transport`: what a router speaks to them on a connection ("http":
-   * HTTP/1.1, the default; "frames": Weft's frames, src/transport/frames/).
-   */
-  serving?: { engine: boolean; transport: 'http' | 'frames' };
-}
+/** One module a plugin serves, as discovery reads it (what discovery reports is this and the plugin's file). */
+export type PluginDescriptor = Omit<ModuleInfo, 'file'>;
 
 export interface AppPlugin {
   /** The one module the plugin serves... */

@@ -4,7 +4,7 @@
 // for users; test/node-internals.test.ts checks each probe on the running
 // Node and that each fallback serves.
 import { httpParser } from './http-parser.js';
-import { addHeaderLine, outgoingHeader, socketHandleFd, socketHttpMessage } from './http-private-fields.js';
+import { addHeaderLine, outgoingHeader, serverCheckingInterval, socketHandleFd, socketHttpMessage } from './http-private-fields.js';
 import { outHeaders, serverResponseClass } from './http-server-response.js';
 import { moduleLoad, moduleResolveFilename, moduleRunMain } from './module-loader.js';
 import { netServerFields } from './net-server-fields.js';
@@ -22,4 +22,5 @@ export const NODE_INTERNALS: readonly NodeInternal[] = [
   socketHttpMessage,
   addHeaderLine,
   socketHandleFd,
+  serverCheckingInterval,
 ];

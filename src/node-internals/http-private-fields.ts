@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 
 import { socketPair } from '../native/index.js';
+import { usable } from './node-internal.js';
 import type { NodeInternal } from './node-internal.js';
 
 export const outgoingHeader: NodeInternal = {
@@ -91,3 +92,35 @@ export const socketHandleFd: NodeInternal = {
     }
   },
 };
+
+const CHECKING_INTERVAL = 'http.server.connectionsCheckingInterval';
+
+function checkingIntervalOf(server: object): symbol | undefined {
+  return Object.getOwnPropertySymbols(server).find((sym) => sym.description === CHECKING_INTERVAL);
+}
+
+export const serverCheckingInterval: NodeInternal = {
+  id: 'server-connections-checking-interval',
+  name: `http.Server[Symbol(${CHECKING_INTERVAL})]`,
+  usedBy: ['router'],
+  where: ['src/plugins/router/listeners/listener-set.ts'],
+  why: "a removed listener's server is closed with net.Server's close (http.Server's would drop the idle keep-alive connections Unit answers 408), and only http.Server's close stops Node's timer that checks its connections' timeouts",
+  missing: 'fallback',
+  fallback: "a removed listener's server keeps its timer (one wake-up every 30 s, no request affected) until the router ends",
+  probe: () => {
+    const server = http.createServer();
+    // The timer is made when the server starts listening.
+    server.emit('listening');
+    const sym = checkingIntervalOf(server);
+    if (sym === undefined) return 'http.Server keeps no connections-checking timer under that symbol';
+    clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[sym]);
+    return undefined;
+  },
+};
+
+/** Stops Node's check of a server's connection timeouts (what http.Server's close does besides closing idle connections). */
+export function stopConnectionsChecking(server: net.Server): void {
+  if (!usable(serverCheckingInterval)) return;
+  const sym = checkingIntervalOf(server);
+  if (sym !== undefined) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[sym]);
+}

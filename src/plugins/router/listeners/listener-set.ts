@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { Port } from '../../../kernel/ports/port.js';
 import { dup } from '../../../native/index.js';
 import '../../main/protocol.js';
+import { stopConnectionsChecking } from '../../../node-internals/http-private-fields.js';
 
 export interface ListenerSpec {
   /** Unit's address text, e.g. "127.0.0.1:8080". */
@@ -45,10 +46,7 @@ export interface Prepared {
 function retire(server: net.Server): void {
   if (server.listening) net.Server.prototype.close.call(server);
   (server as RetiringServer)[ON_RETIRE]?.();
-  server.once('close', () => {
-    const interval = Object.getOwnPropertySymbols(server).find((sym) => sym.description === 'http.server.connectionsCheckingInterval');
-    if (interval) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[interval]);
-  });
+  server.once('close', () => stopConnectionsChecking(server));
 }
 
 /** A server's own step when its listener is removed (set by whoever made it). */

@@ -6,7 +6,8 @@ import { ErrorCodes, WeftError } from '../src/errors.js';
 import { Lifecycle } from '../src/kernel/lifecycle/lifecycle.js';
 import { parseListenAddress } from '../src/kernel/listen/address.js';
 import { formatLogLine } from '../src/kernel/log/format.js';
-import { connects } from '../src/kernel/processes/connection-matrix.js';
+import { ConnectionMatrix } from '../src/kernel/processes/connection-matrix.js';
+import { processTypeRegistry } from '../src/plugins/index.js';
 import { ProcessTable } from '../src/kernel/processes/process-table.js';
 import { ProcessTypeRegistry } from '../src/kernel/process-types/process-type-registry.js';
 import { ServiceRegistry } from '../src/kernel/services/service-registry.js';
@@ -82,7 +83,9 @@ test('process table: reference counting keeps an exited entry while it is used',
   t.is(table.get(10), undefined);
 });
 
-test('connection matrix as in REFERENCE.md', (t) => {
+test("connection matrix as in REFERENCE.md, from the rows Weft's process types declare", (t) => {
+  const matrix = processTypeRegistry().matrix();
+  const connects = (a: string, b: string): boolean => matrix.connects(a, b);
   const classes = ['main', 'discovery', 'controller', 'router', 'app'] as const;
   const expected = [
     [1, 1, 1, 1, 1],
@@ -93,6 +96,21 @@ test('connection matrix as in REFERENCE.md', (t) => {
   ];
   const actual = classes.map((from) => classes.map((to) => (connects(from, to) ? 1 : 0)));
   t.deepEqual(actual, expected);
+  t.deepEqual(matrix.peersOf('router').sort(), ['app', 'controller']);
+});
+
+test('a channel needs both rows to name each other; rows of one class add up', (t) => {
+  const m = new ConnectionMatrix([
+    { cls: 'a', peers: ['b'] },
+    { cls: 'b', peers: [] },
+    { cls: 'c', peers: ['a'] },
+    { cls: 'a', peers: ['c'] },
+  ]);
+  t.false(m.connects('a', 'b'), 'b does not name a');
+  t.true(m.connects('a', 'c'));
+  t.true(m.connects('c', 'a'));
+  t.true(m.connects('b', 'main'), 'main connects to every class');
+  t.deepEqual(m.peersOf('a'), ['c']);
 });
 
 test('process types register under process.<type>; malformed and duplicate ids fail loudly', (t) => {
@@ -101,11 +119,12 @@ test('process types register under process.<type>; malformed and duplicate ids f
     id: 'process.router',
     type: 'router',
     cls: 'router' as const,
+    peers: [],
     handshake: 'ready' as const,
     restart: true,
     privileged: false,
     name: () => 'router',
-    load: async () => ({}),
+    load: async () => ({ register: () => undefined }),
   };
   r.register(def);
   t.throws(() => r.register(def), { message: 'process type "router" is registered twice' });

@@ -6,23 +6,23 @@
 // that is in its hooks.
 import fs from 'node:fs';
 
+import type { DependencyContainer } from 'tsyringe';
+
 import { ErrorCodes, WeftError } from '../../errors.js';
 import { dup2, setProcessTitle } from '../../native/index.js';
 import { createProcessContainer } from '../container.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
-import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { Logger } from '../log/logger.js';
 import { decodeJson } from '../ports/message.js';
 import type { Message } from '../ports/message.js';
 import { MessageType } from '../ports/message-type.js';
 import { Port } from '../ports/port.js';
-import { connects } from '../processes/connection-matrix.js';
+import type { ConnectionMatrix } from '../processes/connection-matrix.js';
 import type { ProcessInfo } from '../processes/process-table.js';
 import type { ProcessContext, ProcessTypeDefinition } from '../process-types/process-type.js';
 import type { ProcessTypeRegistry } from '../process-types/process-type-registry.js';
 import { Runtime } from '../runtime.js';
-import { ENGINE } from '../tokens.js';
-import { ThreadPool } from '../threads/thread-pool.js';
+import { ENGINE, LIFECYCLE, LOGGER, PORT, PROCESS_HOOKS, resolve, RUNTIME, THREAD_POOL } from '../tokens.js';
 import '../ports/kernel-methods.js';
 import type { BootInfo } from './boot-info.js';
 import { MAIN_CHANNEL_FD } from './boot-info.js';
@@ -62,7 +62,7 @@ export async function bootProcess(boot: BootInfo, types: ProcessTypeRegistry, se
   });
 
   try {
-    await runBoot(boot, def, port, mainInfo, services);
+    await runBoot(boot, def, port, mainInfo, services, types);
   } catch (e) {
     // main logs why the process died; the reason travels with a last message.
     const reason = e instanceof Error ? e.message : String(e);
@@ -78,6 +78,7 @@ async function runBoot(
   port: Port,
   mainInfo: ProcessInfo,
   services: ServiceRegistry,
+  types: ProcessTypeRegistry,
 ): Promise<void> {
   const log = port.log;
   const { pid } = await waitForBoot(port);
@@ -87,19 +88,18 @@ async function runBoot(
   runtime.processes.add(mainInfo, 'ready');
   setProcessTitle(runtime.title);
 
-  const container = createProcessContainer({ runtime, log, port, services });
-  const ctx: ProcessContext = {
-    container,
-    runtime,
-    log,
-    port,
-    engine: container.resolve(ENGINE),
-    threads: container.resolve(ThreadPool),
-    lifecycle: container.resolve(Lifecycle),
-  };
-  installKernelHandlers(ctx, def);
+  const matrix = types.matrix();
+  const container = createProcessContainer({ runtime, log, port, services, matrix });
+  // Installed before the type's code loads; once it has, QUIT stops the
+  // type's lifecycle with the services its module registered.
+  let ctx = contextOf(container);
+  installKernelHandlers(() => ctx, def, matrix);
 
-  const hooks = await def.load();
+  const scope = container.createChildContainer();
+  (await def.load()).register(scope);
+  for (const register of types.registrationsOf(def.type)) register(scope);
+  ctx = contextOf(scope);
+  const hooks = resolve(scope, PROCESS_HOOKS);
   installSignals(ctx, hooks.signals ?? {});
   // Registered first, so it stops last: the type may use threads while stopping.
   ctx.lifecycle.register({ name: 'thread pool', stop: () => ctx.threads.shutdown() });
@@ -125,13 +125,25 @@ async function runBoot(
   log.info(`${runtime.name} started`);
 }
 
-function installKernelHandlers(ctx: ProcessContext, def: ProcessTypeDefinition): void {
-  const { port, runtime, log } = ctx;
+function contextOf(container: DependencyContainer): ProcessContext {
+  return {
+    container,
+    runtime: resolve(container, RUNTIME),
+    log: resolve(container, LOGGER),
+    port: resolve(container, PORT),
+    engine: resolve(container, ENGINE),
+    threads: resolve(container, THREAD_POOL),
+    lifecycle: resolve(container, LIFECYCLE),
+  };
+}
+
+function installKernelHandlers(current: () => ProcessContext, def: ProcessTypeDefinition, matrix: ConnectionMatrix): void {
+  const { port, runtime, log } = current();
   port.onMessage(MessageType.NEW_PORT, (m: Message) => {
     const { peer } = decodeJson<NewPortPayload>(m);
     const [fd] = m.fds;
     // Channels the matrix does not name are refused, whoever sends them.
-    if (fd === undefined || !connects(def.cls, peer.cls)) {
+    if (fd === undefined || !matrix.connects(def.cls, peer.cls)) {
       m.fds.forEach((f) => fs.closeSync(f));
       log.alert(`refused a channel from ${runtime.name} to ${peer.name} (pid ${peer.pid})`);
       return;
@@ -144,7 +156,7 @@ function installKernelHandlers(ctx: ProcessContext, def: ProcessTypeDefinition):
     port.unlink(pid);
     runtime.processes.exited(pid);
   });
-  port.onMessage(MessageType.QUIT, () => void quit(ctx, 'quit'));
+  port.onMessage(MessageType.QUIT, () => void quit(current(), 'quit'));
   port.onMessage(MessageType.CHANGE_FILE, (m) => {
     // The log was reopened by main: point fd 2 at the new file.
     const [fd] = m.fds;

@@ -14,8 +14,13 @@ import type { ProcessEntry } from '../processes/process-table.js';
 import type { Runtime } from '../runtime.js';
 import type { ThreadPool } from '../threads/thread-pool.js';
 
-/** Everything a process type's hooks get, inside the new process. */
+/**
+ * Everything a process type's hooks get, inside the new process: the
+ * services registered in the type's own container (its module's, over the
+ * kernel's), resolved once at boot.
+ */
 export interface ProcessContext {
+  /** The type's own container (a child of the process's). */
   container: DependencyContainer;
   runtime: Runtime;
   log: Logger;
@@ -37,6 +42,19 @@ export interface ProcessHooks {
   signals?: Partial<Record<NodeJS.Signals, (ctx: ProcessContext) => void>>;
 }
 
+/**
+ * A process type's code, loaded only in processes of that type. It
+ * registers its services and its hooks (under PROCESS_HOOKS) in the
+ * container boot gives it; a test registers other implementations in the
+ * same container to replace any of them.
+ */
+export interface ProcessModule {
+  register: Registration;
+}
+
+/** Registers services in a process type's container. */
+export type Registration = (container: DependencyContainer) => void;
+
 /** What main needs to know to start and supervise the type. */
 export interface MainSide {
   /** Extra creation options (namespaces, credentials...) for this process. */
@@ -56,8 +74,10 @@ export interface ProcessTypeDefinition {
   /** Registry id: "process.<type>". */
   id: string;
   type: string;
-  /** Its row in the connection matrix. */
+  /** Its class in the connection matrix... */
   cls: ProcessClass;
+  /** ...and its row: the classes it keeps channels to (main is implied). */
+  peers: readonly ProcessClass[];
   /** Core types go READY at once; others send CREATED and wait for main. */
   handshake: 'ready' | 'created';
   /** Main restarts it (with backoff) when it dies. */
@@ -66,7 +86,7 @@ export interface ProcessTypeDefinition {
   privileged: boolean;
   /** The name in the title, e.g. "router" or "\"blog\" application". */
   name(processOptions: unknown): string;
-  /** Loads the child-side hooks (so main does not load every type's code). */
-  load(): Promise<ProcessHooks>;
+  /** Loads the child-side module (so main does not load every type's code). */
+  load(): Promise<ProcessModule>;
   main?: MainSide;
 }

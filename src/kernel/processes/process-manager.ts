@@ -20,7 +20,7 @@ import type { ProcessTypeDefinition } from '../process-types/process-type.js';
 import type { ProcessTypeRegistry } from '../process-types/process-type-registry.js';
 import type { Runtime } from '../runtime.js';
 import { Backoff } from './backoff.js';
-import { connects } from './connection-matrix.js';
+import type { ConnectionMatrix } from './connection-matrix.js';
 import type { ProcessEntry } from './process-table.js';
 
 import '../ports/kernel-methods.js';
@@ -68,10 +68,12 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
   #backoff = new Map<string, Backoff>();
   #restartTimers = new Set<NodeJS.Timeout>();
   #devNull: number;
+  #matrix: ConnectionMatrix;
 
   constructor(options: ProcessManagerOptions) {
     super();
     this.#o = options;
+    this.#matrix = options.types.matrix();
     this.#devNull = fs.openSync('/dev/null', 'r+');
     const { port } = options;
     port.onMessage(MessageType.READY, (m) => this.#onReady(m));
@@ -221,7 +223,7 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     for (const other of this.#children.values()) {
       const peer = other.entry;
       if (peer.pid === entry.pid || peer.state !== 'ready') continue;
-      if (!connects(entry.cls, peer.cls) || !connects(peer.cls, entry.cls)) continue;
+      if (!this.#matrix.connects(entry.cls, peer.cls)) continue;
       const [a, b] = socketPair();
       try {
         port.send(entry.pid, MessageType.NEW_PORT, { peer: peer.info() }, { fds: [a] });
@@ -246,7 +248,7 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     if (!wasReady && child.failure) log.error(`${entry.name} failed to start: ${child.failure}`);
     // Peers holding a channel to it drop it.
     for (const other of this.#children.values()) {
-      if (connects(other.entry.cls, entry.cls)) port.send(other.entry.pid, MessageType.REMOVE_PID, { pid: entry.pid });
+      if (this.#matrix.connects(other.entry.cls, entry.cls)) port.send(other.entry.pid, MessageType.REMOVE_PID, { pid: entry.pid });
     }
     if (child.ready) {
       const why = child.failure ?? `it exited ${how}`;

@@ -4,6 +4,7 @@
 // starts the application processes (inside the same isolation, as its
 // children) whenever the router asks for one.
 import type { ProcessTypeDefinition } from '../../kernel/process-types/process-type.js';
+import { hooksModule } from '../../kernel/process-types/hooks-module.js';
 import { defaultEntry } from '../../kernel/processes/process-manager.js';
 import { insidePath, isolationOptions } from '../../isolation/app-isolation.js';
 import type { PrototypeOptions } from './protocol.js';
@@ -13,12 +14,13 @@ export const prototypeProcess: ProcessTypeDefinition = {
   id: 'process.prototype',
   type: 'prototype',
   cls: 'app',
+  peers: ['router'],
   handshake: 'created',
   restart: false,
   // Credentials come from the application's config, not from --user.
   privileged: true,
   name: (o) => `"${(o as PrototypeOptions).app}" prototype`,
-  load: async () => (await import('./prototype-hooks.js')).prototypeHooks,
+  load: async () => hooksModule((await import('./prototype-hooks.js')).prototypeHooks),
   main: {
     spawnOptions: (o) => {
       const p = o as PrototypeOptions;

@@ -24,7 +24,8 @@ import { processMetrics } from './metrics/process-metrics.js';
 import { mergeSnapshots } from '../../metrics/index.js';
 import { scrape } from './metrics/scrape.js';
 import { statusMetrics } from './metrics/status-metrics.js';
-import { makeValidator } from '../../config/config-validator.js';
+import { resolve } from '../../kernel/tokens.js';
+import { VALIDATOR_FACTORY } from './controller-tokens.js';
 import { ErrorCodes, WeftError } from '../../errors.js';
 import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
 
@@ -56,6 +57,7 @@ export const controllerHooks: ProcessHooks = {
   async setup(ctx) {
     const { port, runtime } = ctx;
     const main = runtime.mainPid;
+    const makeValidator = resolve(ctx.container, VALIDATOR_FACTORY);
     // main compiled the schema for these modules before answering conf-get: the code is there to load.
     setSchemaCodeDir(schemaCodeDir(runtime.options.stateDir));
     const { value: start } = await port.call(main, 'main.conf-get', {});

@@ -12,9 +12,10 @@ export const controllerProcess: ProcessTypeDefinition = {
   id: 'process.controller',
   type: 'controller',
   cls: 'controller',
+  peers: ['router'],
   handshake: 'ready',
   restart: true,
   privileged: false,
   name: () => 'controller',
-  load: async () => (await import('./controller-hooks.js')).controllerHooks,
+  load: async () => (await import('./controller-module.js')).controllerModule,
 };

@@ -7,9 +7,10 @@ export const discoveryProcess: ProcessTypeDefinition = {
   id: 'process.discovery',
   type: 'discovery',
   cls: 'discovery',
+  peers: [],
   handshake: 'ready',
   restart: false,
   privileged: false,
   name: () => 'discovery',
-  load: async () => (await import('./discovery-hooks.js')).discoveryHooks,
+  load: async () => (await import('./discovery-module.js')).discoveryModule,
 };

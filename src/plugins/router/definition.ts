@@ -6,9 +6,10 @@ export const routerProcess: ProcessTypeDefinition = {
   id: 'process.router',
   type: 'router',
   cls: 'router',
+  peers: ['controller', 'app'],
   handshake: 'ready',
   restart: true,
   privileged: false,
   name: () => 'router',
-  load: async () => (await import('./router-hooks.js')).routerHooks,
+  load: async () => (await import('./router-module.js')).routerModule,
 };

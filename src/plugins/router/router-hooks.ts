@@ -1,46 +1,50 @@
 // The router process: receives configurations from the controller and
-// serves all client traffic.
+// serves all client traffic. Its hooks get the router state and the port
+// by injection (router-module.ts registers them).
+import { inject, injectable } from 'tsyringe';
+
+import type { Logger } from '../../kernel/log/logger.js';
+import type { Port } from '../../kernel/ports/port.js';
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
+import { LOGGER, PORT } from '../../kernel/tokens.js';
 import { checkNodeInternals } from '../../node-internals/check.js';
-import { serverFactory } from './http/server-factory.js';
 import './protocol.js';
 import '../application/protocol.js';
-import { RouterState } from './router-state.js';
+import type { RouterState } from './router-state.js';
+import { ROUTER_STATE } from './router-tokens.js';
 
-let state: RouterState | undefined;
+@injectable()
+export class RouterHooks implements ProcessHooks {
+  constructor(
+    @inject(PORT) private readonly port: Port,
+    @inject(LOGGER) private readonly log: Logger,
+    @inject(ROUTER_STATE) private readonly router: RouterState,
+  ) {}
 
-export const routerHooks: ProcessHooks = {
-  setup(ctx) {
+  setup(): void {
+    const { port, log, router } = this;
     // The router needs no Node internal to load or serve; those it uses on
     // the request path have public fallbacks, reported here once.
-    checkNodeInternals('router', (message, code) => ctx.log.warn(message, { code }));
-    const router = new RouterState({
-      port: ctx.port,
-      mainPid: ctx.runtime.mainPid,
-      log: ctx.log,
-      version: ctx.runtime.options.version,
-      startDir: ctx.runtime.options.startDir ?? '/',
-      factory: serverFactory,
-    });
-    state = router;
-    ctx.port.handle('router.configure', async ({ config }) => {
+    checkNodeInternals('router', (message, code) => log.warn(message, { code }));
+    port.handle('router.configure', async ({ config }) => {
       await router.configure(config);
       return {};
     });
-    ctx.port.handle('router.status', () => router.status());
-    ctx.port.handle('router.metrics', () => ({ snapshot: router.metrics.registry.snapshot() }));
-    ctx.port.handle('router.drain', async ({ graceMs }) => {
+    port.handle('router.status', () => router.status());
+    port.handle('router.metrics', () => ({ snapshot: router.metrics.registry.snapshot() }));
+    port.handle('router.drain', async ({ graceMs }) => {
       await router.drain(graceMs);
       return {};
     });
-    ctx.port.onNotify('router.relay', ({ address, remote }, { fds }) => {
+    port.onNotify('router.relay', ({ address, remote }, { fds }) => {
       if (fds[0] !== undefined) router.acceptRelay(address, remote, fds[0]);
     });
-    ctx.port.onNotify('router.reopen-logs', () => {
-      router.current?.reopenAccessLog().catch((e: Error) => ctx.log.alert(`cannot reopen the access log: ${e.message}`));
+    port.onNotify('router.reopen-logs', () => {
+      router.current?.reopenAccessLog().catch((e: Error) => log.alert(`cannot reopen the access log: ${e.message}`));
     });
-  },
-  stop() {
-    state?.listeners.closeAll();
-  },
-};
+  }
+
+  stop(): void {
+    this.router.listeners.closeAll();
+  }
+}

@@ -31,20 +31,34 @@ module.exports = {
       name: 'process-types-apart',
       severity: 'error',
       comment: "A process type reaches another only through that one's contract (its protocol.ts).",
-      from: { path: '^src/plugins/([^/]+)/' },
-      to: { path: '^src/plugins/([^/]+)/', pathNot: ['^src/plugins/$1/', '^src/plugins/[^/]+/protocol\\.ts$'] },
+      from: { path: '^src/process-types/([^/]+)/' },
+      to: { path: '^src/process-types/([^/]+)/', pathNot: ['^src/process-types/$1/', '^src/process-types/[^/]+/protocol\\.ts$'] },
     },
     {
-      name: 'app-runtime-is-small',
+      name: 'process-types-leave-app-runtime-alone',
+      severity: 'error',
+      comment: "What runs inside users' app processes (src/app-runtime/) is started by path, never imported by a process type.",
+      from: { path: '^src/process-types/' },
+      to: { path: '^src/app-runtime/' },
+    },
+    {
+      name: 'app-runtime-sees-contracts',
+      severity: 'error',
+      comment: "Code in users' app processes reaches process types only through their contracts (protocol.ts).",
+      from: { path: '^src/app-runtime/' },
+      to: { path: '^src/process-types/', pathNot: ['^src/process-types/[^/]+/protocol\\.ts$'] },
+    },
+    {
+      name: 'app-host-is-small',
       severity: 'error',
       comment:
-        "The runtime loaded into users' app processes imports only itself, the application contract, the error catalogue and the Node internals catalogue (types aside).",
-      from: { path: '^src/plugins/application/runtime/' },
+        "The host preloaded around users' app code imports only itself, the application contract, the error catalogue and the Node internals catalogue (types aside).",
+      from: { path: '^src/app-runtime/host/' },
       to: {
         path: '^src/',
         pathNot: [
-          '^src/plugins/application/runtime/',
-          '^src/plugins/application/protocol\\.ts$',
+          '^src/app-runtime/host/',
+          '^src/process-types/application/protocol\\.ts$',
           '^src/errors\\.ts$',
           '^src/node-internals/',
         ],
@@ -54,9 +68,9 @@ module.exports = {
     {
       name: 'libraries-below-process-types',
       severity: 'error',
-      comment: 'Shared libraries (request engine, transport, metrics, config, isolation) never import a process type.',
+      comment: 'Shared libraries (request engine, transport, metrics, config, isolation) never import a process type or the app runtime.',
       from: { path: '^src/(request|transport|metrics|config|isolation|tls|native|health)/' },
-      to: { path: '^src/plugins/', pathNot: ['^src/plugins/[^/]+/protocol\\.ts$'] },
+      to: { path: '^src/(process-types|app-runtime)/', pathNot: ['^src/process-types/[^/]+/protocol\\.ts$'] },
     },
     {
       name: 'app-types-use-the-plugin-api',
@@ -66,8 +80,8 @@ module.exports = {
       to: {
         path: '^src/',
         pathNot: [
-          '^src/plugins/application/plugin-api\\.ts$',
-          '^src/plugins/application/protocol\\.ts$',
+          '^src/process-types/application/plugin-api\\.ts$',
+          '^src/process-types/application/protocol\\.ts$',
           '^src/errors\\.ts$',
           '^src/transport/frames/',
           '^src/config/types\\.ts$',

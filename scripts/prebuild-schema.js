@@ -10,7 +10,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 
 const { builtinPluginsDir } = require('../dist/src/paths.js');
-const { findPlugins } = require('../dist/src/plugins/discovery/find-plugins.js');
+const { findPlugins } = require('../dist/src/process-types/discovery/find-plugins.js');
 const { PREBUILT_SCHEMA_CODE_DIR, setSchemaCodeDir } = require('../dist/src/config/schema-code-cache.js');
 const { validatorFor } = require('../dist/src/config/schema.js');
 
@@ -23,10 +23,10 @@ setSchemaCodeDir(PREBUILT_SCHEMA_CODE_DIR);
 function discover() {
   if (process.getuid() !== 0) return findPlugins([builtinPluginsDir]);
   const { lookupUser } = require('../dist/src/native/index.js');
-  const { DEFAULTS } = require('../dist/src/plugins/main/options.js');
+  const { DEFAULTS } = require('../dist/src/process-types/main/options.js');
   const user = lookupUser(DEFAULTS.user);
   if (!user) return findPlugins([builtinPluginsDir]);
-  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(require.resolve('../dist/src/plugins/discovery/find-plugins.js'))}).findPlugins([${JSON.stringify(builtinPluginsDir)}])))`;
+  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(require.resolve('../dist/src/process-types/discovery/find-plugins.js'))}).findPlugins([${JSON.stringify(builtinPluginsDir)}])))`;
   const r = spawnSync(process.execPath, ['-e', script], { uid: user.uid, gid: user.gid, cwd: '/', encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`prebuild-schema: discovery as ${DEFAULTS.user} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);

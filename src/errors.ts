@@ -41,7 +41,7 @@ export const ErrorCodes = {
   APP_START: 'WEFT_ERR_APP_START',
   /** The app never called listen() on an HTTP server in time. */
   APP_NO_LISTEN: 'WEFT_ERR_APP_NO_LISTEN',
-  /** This Node lacks an internal the app host builds on (see application/runtime/response-class.ts). */
+  /** This Node lacks an internal the app host builds on (see app-runtime/host/response-class.ts). */
   APP_UNSUPPORTED_NODE: 'WEFT_ERR_APP_UNSUPPORTED_NODE',
   /** The app host was used out of order (e.g. loadApp twice, listenOn after the app closed its server). */
   APP_HOST_STATE: 'WEFT_ERR_APP_HOST_STATE',

@@ -6,7 +6,7 @@ import { takeBootInfo } from './kernel/boot/boot-info.js';
 import { bootProcess } from './kernel/boot/bootstrap.js';
 import { defaultServices } from './kernel/container.js';
 import { formatLogLine } from './kernel/log/format.js';
-import { processTypeRegistry } from './plugins/index.js';
+import { processTypeRegistry } from './process-types/index.js';
 
 const boot = takeBootInfo();
 if (!boot) {

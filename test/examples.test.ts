@@ -11,7 +11,7 @@ import test from 'ava';
 import { controlRequest } from '../src/cli/control-client.js';
 import { validateConfig } from '../src/config/validate.js';
 import { builtinPluginsDir } from '../src/paths.js';
-import { findPlugins } from '../src/plugins/discovery/find-plugins.js';
+import { findPlugins } from '../src/process-types/discovery/find-plugins.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { childrenOf, waitFor } from './helpers/processes.js';

@@ -7,11 +7,11 @@ import { Lifecycle } from '../src/kernel/lifecycle/lifecycle.js';
 import { parseListenAddress } from '../src/kernel/listen/address.js';
 import { formatLogLine } from '../src/kernel/log/format.js';
 import { ConnectionMatrix } from '../src/kernel/processes/connection-matrix.js';
-import { processTypeRegistry } from '../src/plugins/index.js';
+import { processTypeRegistry } from '../src/process-types/index.js';
 import { ProcessTable } from '../src/kernel/processes/process-table.js';
 import { ProcessTypeRegistry } from '../src/kernel/process-types/process-type-registry.js';
 import { ServiceRegistry } from '../src/kernel/services/service-registry.js';
-import { parseCommandLine } from '../src/plugins/main/cli.js';
+import { parseCommandLine } from '../src/process-types/main/cli.js';
 
 test('services by type and name; an unknown name lists what is registered', (t) => {
   const s = new ServiceRegistry();

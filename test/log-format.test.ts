@@ -6,7 +6,7 @@ import path from 'node:path';
 import test from 'ava';
 
 import { ErrorCodes } from '../src/errors.js';
-import { parseCommandLine } from '../src/plugins/main/cli.js';
+import { parseCommandLine } from '../src/process-types/main/cli.js';
 import { controlRequest } from '../src/cli/control-client.js';
 import { freePort } from './helpers/ports.js';
 import { waitFor } from './helpers/processes.js';

@@ -5,7 +5,7 @@ import test from 'ava';
 import { ErrorCodes } from '../src/errors.js';
 import { mergeSnapshots, negotiateFormat, Registry, renderExposition } from '../src/metrics/index.js';
 import type { MetricsSnapshot } from '../src/metrics/index.js';
-import { classifyTitle } from '../src/plugins/controller/metrics/process-metrics.js';
+import { classifyTitle } from '../src/process-types/controller/metrics/process-metrics.js';
 import { parseMetrics, sampleValue } from './helpers/prometheus.js';
 
 function example(): Registry {

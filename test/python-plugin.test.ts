@@ -13,7 +13,7 @@ import { resolveAppType } from '../src/config/app-types.js';
 import type { AppTypeSchema } from '../src/config/app-types.js';
 import { validateConfig } from '../src/config/validate.js';
 import { isolationOptions } from '../src/isolation/app-isolation.js';
-import { findPlugins } from '../src/plugins/discovery/find-plugins.js';
+import { findPlugins } from '../src/process-types/discovery/find-plugins.js';
 import { PYTHON } from './helpers/python-app.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import test from 'ava';
 
-import { FileCache } from '../src/plugins/router/share/index.js';
-import { FileEntry } from '../src/plugins/router/share/file-entry.js';
+import { FileCache } from '../src/process-types/router/share/index.js';
+import { FileEntry } from '../src/process-types/router/share/file-entry.js';
 import { openFdCount, startShare, type Reply } from './fixtures/share/harness.js';
 import { tempDir } from './helpers/tmp.js';
 import { scaled } from './helpers/machine.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { compileShare, FileCache, type ShareRequest } from '../../src/plugins/router/share/index.js';
+import { compileShare, FileCache, type ShareRequest } from '../../src/process-types/router/share/index.js';
 
 const [mode, root] = process.argv.slice(2);
 

@@ -1,9 +1,9 @@
 // bin/weftd: the server.
 import { WeftError } from '../errors.js';
 import { READY_FD_ENV, startDaemon } from '../native/index.js';
-import { START_DIR_ENV, helpText, parseCommandLine } from '../plugins/main/cli.js';
-import { runMain } from '../plugins/main/main-process.js';
-import { versionText } from '../plugins/main/version-text.js';
+import { START_DIR_ENV, helpText, parseCommandLine } from '../process-types/main/cli.js';
+import { runMain } from '../process-types/main/main-process.js';
+import { versionText } from '../process-types/main/version-text.js';
 
 async function weftd(argv: string[]): Promise<void> {
   let parsed;

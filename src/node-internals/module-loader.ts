@@ -32,7 +32,7 @@ export const moduleRunMain: NodeInternal = {
   id: 'module-run-main',
   name: 'Module.runMain (replaced from a --require preload)',
   usedBy: ['application'],
-  where: ['src/plugins/application/runtime/main-takeover.ts'],
+  where: ['src/app-runtime/host/main-takeover.ts'],
   why: 'no public hook runs between the preloads and the main script; without it a failed load is only a dying process',
   missing: 'fallback',
   fallback:
@@ -44,7 +44,7 @@ export const moduleLoad: NodeInternal = {
   id: 'module-load',
   name: 'Module._load(request, null, isMain)',
   usedBy: ['application'],
-  where: ['src/plugins/application/runtime/app-loader.ts'],
+  where: ['src/app-runtime/host/app-loader.ts'],
   why: 'require() and import() do not make the file the main module (require.main === module would be false)',
   missing: 'refuse',
   probe: () => {
@@ -98,7 +98,7 @@ export const moduleResolveFilename: NodeInternal = {
   id: 'module-resolve-filename',
   name: 'Module._resolveFilename (Node 20 and 22 only)',
   usedBy: ['application'],
-  where: ['src/plugins/application/runtime/unit-http.ts'],
+  where: ['src/app-runtime/host/unit-http.ts'],
   why: 'module.registerHooks (public) replaces it where require.resolve() runs those hooks (Node 24, 26); Node 20 has no such hook, Node 22 runs it for require() but not require.resolve()',
   missing: 'fallback',
   fallback: "require('unit-http') is not mapped to node:http (apps import node:http, or install unit-http themselves)",

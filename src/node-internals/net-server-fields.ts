@@ -54,7 +54,7 @@ export const netServerFields: NodeInternal = {
   id: 'net-server-fields',
   name: 'net.Server#_handle, _pipeName, _connections, _unref, _emitCloseIfDrained',
   usedBy: ['application'],
-  where: ['src/plugins/application/runtime/net-internals.ts', 'src/plugins/application/runtime/captured-server.ts'],
+  where: ['src/app-runtime/host/net-internals.ts', 'src/app-runtime/host/captured-server.ts'],
   why: 'server.listen({fd}) would make Node accept on its own: no routed connections handed over, no counting or limits.timeout by the host',
   missing: 'refuse',
   probe,

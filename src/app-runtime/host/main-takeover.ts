@@ -9,8 +9,8 @@
 // This is a Node internal (node-internals/module-loader.ts, module-run-main).
 import Module from 'node:module';
 
-import { moduleRunMain } from '../../../node-internals/module-loader.js';
-import { usable } from '../../../node-internals/node-internal.js';
+import { moduleRunMain } from '../../node-internals/module-loader.js';
+import { usable } from '../../node-internals/node-internal.js';
 import type { AppSpec } from './app-loader.js';
 
 /**

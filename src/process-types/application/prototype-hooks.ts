@@ -19,7 +19,7 @@ const STOP_GRACE_MS = 5000;
 
 const children = new Map<number, ChildProcessHandle>();
 
-export const runtimeEntry = path.join(distRoot, 'src', 'plugins', 'application', 'app-entry.js');
+export const runtimeEntry = path.join(distRoot, 'src', 'app-runtime', 'app-entry.js');
 
 export const prototypeHooks: ProcessHooks = {
   async setup(ctx) {

@@ -10,15 +10,15 @@ import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 
-import type { Port } from '../../../kernel/ports/port.js';
-import { socketPair } from '../../../native/index.js';
-import { errorResponse } from '../../../request/error-response.js';
-import { endToEndHeaders, hopByHop } from '../../../request/forwarding.js';
-import type { RequestContext } from '../../../request/request-context.js';
-import { Http1Connection } from '../../../transport/http1-connection.js';
-import type { Exchange } from '../../../transport/http1-connection.js';
-import { sendBody } from '../../../transport/send-body.js';
-import '../protocol.js';
+import type { Port } from '../../kernel/ports/port.js';
+import { socketPair } from '../../native/index.js';
+import { errorResponse } from '../../request/error-response.js';
+import { endToEndHeaders, hopByHop } from '../../request/forwarding.js';
+import type { RequestContext } from '../../request/request-context.js';
+import { Http1Connection } from '../../transport/http1-connection.js';
+import type { Exchange } from '../../transport/http1-connection.js';
+import { sendBody } from '../../transport/send-body.js';
+import '../../process-types/application/protocol.js';
 
 const RELAY = Symbol('weft.relay');
 

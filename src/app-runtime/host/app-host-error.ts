@@ -2,7 +2,7 @@
 // (src/errors.ts; the application process reports it to the router, tests
 // match on it), a message that names the app's file and says what went
 // wrong, the cause, and where in the app's code when known.
-import { ErrorCodes, WeftError } from '../../../errors.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
 
 /** The catalogue's codes for the app host, by their short names. */
 export const AppHostErrorCodes = {

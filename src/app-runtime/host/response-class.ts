@@ -20,9 +20,9 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { outHeaders } from '../../../node-internals/http-server-response.js';
-import { usable } from '../../../node-internals/node-internal.js';
-import { ErrorCodes, WeftError } from '../../../errors.js';
+import { outHeaders } from '../../node-internals/http-server-response.js';
+import { usable } from '../../node-internals/node-internal.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
 
 export interface ResponseEvents {
   /** The `Server` header value, '' for none; asked at each response's head. */

@@ -18,7 +18,7 @@ import { isMainThread } from 'node:worker_threads';
 
 import { AppHostError, AppHostErrorCodes } from './app-host-error.js';
 import { mapUnitHttpForEntry, runEntry } from './app-loader.js';
-import type { DirectStats } from '../protocol.js';
+import type { DirectStats } from '../../process-types/application/protocol.js';
 import type { AppSpec } from './app-loader.js';
 import { CapturedServer } from './captured-server.js';
 import type { LogFunction } from './captured-server.js';
@@ -28,7 +28,7 @@ import { describeRequest, parseListenArgs } from './listen-request.js';
 import { internalsOf } from './net-internals.js';
 import { RequestTracker } from './request-tracker.js';
 import { responseClassKey } from './response-class.js';
-import { checkNodeInternals } from '../../../node-internals/check.js';
+import { checkNodeInternals } from '../../node-internals/check.js';
 import type { EdgeHooks, RequestHook } from './request-tracker.js';
 import { mapUnitHttpForRequire } from './unit-http.js';
 

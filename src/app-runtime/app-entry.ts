@@ -12,23 +12,23 @@
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
-import { Logger } from '../../kernel/log/logger.js';
-import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
-import { decodeJson } from '../../kernel/ports/message.js';
-import { MessageType } from '../../kernel/ports/message-type.js';
-import { Port } from '../../kernel/ports/port.js';
-import type { ProcessInfo } from '../../kernel/processes/process-table.js';
-import { mapShared, setProcessTitle } from '../../native/index.js';
-import { APP_ENV, CLIENT_HEADER } from './protocol.js';
-import { HIDE_ENV } from '../../node-internals/node-internal.js';
-import type { AppBoot } from './protocol.js';
-import { AppHost } from './runtime/app-host.js';
-import { takeOverMain } from './runtime/main-takeover.js';
+import { Logger } from '../kernel/log/logger.js';
+import type { LogFormat, LogLevel } from '../kernel/log/format.js';
+import { decodeJson } from '../kernel/ports/message.js';
+import { MessageType } from '../kernel/ports/message-type.js';
+import { Port } from '../kernel/ports/port.js';
+import type { ProcessInfo } from '../kernel/processes/process-table.js';
+import { mapShared, setProcessTitle } from '../native/index.js';
+import { APP_ENV, CLIENT_HEADER } from '../process-types/application/protocol.js';
+import { HIDE_ENV } from '../node-internals/node-internal.js';
+import type { AppBoot } from '../process-types/application/protocol.js';
+import { AppHost } from './host/app-host.js';
+import { takeOverMain } from './host/main-takeover.js';
 import { clientView } from './client-view.js';
-import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
+import { AccessLogWriter } from '../request/access-log/access-log-writer.js';
 import { Edge } from './edge/edge.js';
 import { Relay } from './edge/relay.js';
-import { RequestMetrics } from '../../request/request-metrics.js';
+import { RequestMetrics } from '../request/request-metrics.js';
 
 /** Where a routed connection's requests are counted. */
 const READS = Symbol('weft.reads');

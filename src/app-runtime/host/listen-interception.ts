@@ -4,7 +4,7 @@
 import net from 'node:net';
 
 import type { OriginalListen } from './captured-server.js';
-import { ErrorCodes, WeftError } from '../../../errors.js';
+import { ErrorCodes, WeftError } from '../../errors.js';
 
 export interface ListenInterception {
   /** Node's listen, for servers the host listens with itself (its acceptors). */

@@ -5,7 +5,7 @@
 // when the app has not answered yet.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { errorPage } from '../../../request/error-page.js';
+import { errorPage } from '../../request/error-page.js';
 
 function refuse(res: ServerResponse, status: number, serverHeader: string): void {
   if (res.headersSent) {

@@ -19,8 +19,8 @@ import Module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { hasRegisterHooks, moduleResolveFilename, registerHooksCoverResolve } from '../../../node-internals/module-loader.js';
-import { usable } from '../../../node-internals/node-internal.js';
+import { hasRegisterHooks, moduleResolveFilename, registerHooksCoverResolve } from '../../node-internals/module-loader.js';
+import { usable } from '../../node-internals/node-internal.js';
 import { UNIT_HTTP_TARGETS, unitHttpUrl } from './unit-http-targets.js';
 
 type ResolveFilename = (request: string, ...rest: unknown[]) => string;

@@ -30,9 +30,16 @@ module.exports = {
     {
       name: 'process-types-apart',
       severity: 'error',
-      comment: "A process type reaches another only through that one's contract (its protocol.ts).",
+      comment: 'A process type never imports another: they meet in the contracts (src/protocol/).',
       from: { path: '^src/process-types/([^/]+)/' },
-      to: { path: '^src/process-types/([^/]+)/', pathNot: ['^src/process-types/$1/', '^src/process-types/[^/]+/protocol\\.ts$'] },
+      to: { path: '^src/process-types/([^/]+)/', pathNot: ['^src/process-types/$1/'] },
+    },
+    {
+      name: 'contracts-are-a-layer',
+      severity: 'error',
+      comment: 'The contracts between processes (src/protocol/) name data and methods, never a process type or the app runtime.',
+      from: { path: '^src/protocol/' },
+      to: { path: '^src/(process-types|app-runtime)/' },
     },
     {
       name: 'process-types-leave-app-runtime-alone',
@@ -44,9 +51,9 @@ module.exports = {
     {
       name: 'app-runtime-sees-contracts',
       severity: 'error',
-      comment: "Code in users' app processes reaches process types only through their contracts (protocol.ts).",
+      comment: "Code in users' app processes reaches process types only through the contracts (src/protocol/).",
       from: { path: '^src/app-runtime/' },
-      to: { path: '^src/process-types/', pathNot: ['^src/process-types/[^/]+/protocol\\.ts$'] },
+      to: { path: '^src/process-types/' },
     },
     {
       name: 'app-host-is-small',
@@ -58,7 +65,7 @@ module.exports = {
         path: '^src/',
         pathNot: [
           '^src/app-runtime/host/',
-          '^src/process-types/application/protocol\\.ts$',
+          '^src/protocol/application\\.ts$',
           '^src/errors\\.ts$',
           '^src/node-internals/',
         ],
@@ -70,7 +77,7 @@ module.exports = {
       severity: 'error',
       comment: 'Shared libraries (request engine, transport, metrics, config, isolation) never import a process type or the app runtime.',
       from: { path: '^src/(request|transport|metrics|config|isolation|tls|native|health)/' },
-      to: { path: '^src/(process-types|app-runtime)/', pathNot: ['^src/process-types/[^/]+/protocol\\.ts$'] },
+      to: { path: '^src/(process-types|app-runtime)/' },
     },
     {
       name: 'app-types-use-the-plugin-api',
@@ -80,8 +87,9 @@ module.exports = {
       to: {
         path: '^src/',
         pathNot: [
-          '^src/process-types/application/plugin-api\\.ts$',
-          '^src/process-types/application/protocol\\.ts$',
+          '^src/protocol/plugin-api\\.ts$',
+          '^src/protocol/application\\.ts$',
+          '^src/protocol/discovery\\.ts$',
           '^src/errors\\.ts$',
           '^src/transport/frames/',
           '^src/config/types\\.ts$',

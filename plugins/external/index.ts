@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { Application } from '../../src/config/types.js';
-import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/process-types/application/plugin-api.js';
-import { withPreload } from '../../src/process-types/application/plugin-api.js';
+import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/protocol/plugin-api.js';
+import { withPreload } from '../../src/protocol/plugin-api.js';
 import { stringArray } from '../schema-helpers.js';
 
 interface ExternalApp extends Application {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 
 import type { Application } from '../../src/config/types.js';
-import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/process-types/application/plugin-api.js';
+import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/protocol/plugin-api.js';
 import { stringArray } from '../schema-helpers.js';
 
 interface NodeApp extends Application {

@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import type { Application } from '../../src/config/types.js';
 import { ErrorCodes, WeftError } from '../../src/errors.js';
-import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/process-types/application/plugin-api.js';
+import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/protocol/plugin-api.js';
 import { depsOf, findInterpreters } from './interpreters.js';
 import { pythonMembers } from './schema.js';
 import { inspectHome, minorOf } from './venv.js';

@@ -28,7 +28,7 @@ import type { RequestMetrics } from '../../request/request-metrics.js';
 import { returnAction } from '../../request/return-response.js';
 import { applyServerOptions } from '../../request/server-options.js';
 import { startRequest } from '../../request/start-request.js';
-import { CLIENT_HEADER } from '../../process-types/application/protocol.js';
+import { CLIENT_HEADER } from '../../protocol/application.js';
 import { DIRECT } from '../host/direct-traffic.js';
 import type { DirectSocket } from '../host/direct-traffic.js';
 import { limitChunkedBody } from './body-limit.js';

@@ -18,7 +18,7 @@ import type { RequestContext } from '../../request/request-context.js';
 import { Http1Connection } from '../../transport/http1-connection.js';
 import type { Exchange } from '../../transport/http1-connection.js';
 import { sendBody } from '../../transport/send-body.js';
-import '../../process-types/application/protocol.js';
+import '../../protocol/application.js';
 
 const RELAY = Symbol('weft.relay');
 

@@ -17,7 +17,7 @@ import { startWatchdog } from '../../native/index.js';
 import { errorPage } from '../../request/error-page.js';
 import { errorResponse } from '../../request/error-response.js';
 import type { RequestContext } from '../../request/request-context.js';
-import { WATCHDOG_EXIT_CODE } from '../../process-types/application/protocol.js';
+import { WATCHDOG_EXIT_CODE } from '../../protocol/application.js';
 
 /** Requests watched at once; more than that are watched by the loop's timers only. */
 const SLOTS = 1024;

@@ -18,7 +18,7 @@ import { isMainThread } from 'node:worker_threads';
 
 import { AppHostError, AppHostErrorCodes } from './app-host-error.js';
 import { mapUnitHttpForEntry, runEntry } from './app-loader.js';
-import type { DirectStats } from '../../process-types/application/protocol.js';
+import type { DirectStats } from '../../protocol/application.js';
 import type { AppSpec } from './app-loader.js';
 import { CapturedServer } from './captured-server.js';
 import type { LogFunction } from './captured-server.js';

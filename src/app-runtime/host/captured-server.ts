@@ -8,7 +8,7 @@ import net from 'node:net';
 
 import { DIRECT } from './direct-traffic.js';
 import type { DirectSocket } from './direct-traffic.js';
-import type { DirectStats } from '../../process-types/application/protocol.js';
+import type { DirectStats } from '../../protocol/application.js';
 import type { ListenRequest } from './listen-request.js';
 import { addressFor } from './listen-request.js';
 import { connectionOptionsOf, internalsOf } from './net-internals.js';

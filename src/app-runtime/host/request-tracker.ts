@@ -15,9 +15,9 @@ import type { LogFunction } from './captured-server.js';
 import type { Socket } from 'node:net';
 
 import { DIRECT } from './direct-traffic.js';
-import { emptyDirectStats } from '../../process-types/application/protocol.js';
+import { emptyDirectStats } from '../../protocol/application.js';
 import type { DirectSocket } from './direct-traffic.js';
-import type { DirectStats } from '../../process-types/application/protocol.js';
+import type { DirectStats } from '../../protocol/application.js';
 import { installResponseClass } from './response-class.js';
 
 type DirectResponse = ServerResponse & { [DIRECT]?: true };

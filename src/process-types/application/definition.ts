@@ -7,7 +7,7 @@ import type { ProcessTypeDefinition } from '../../kernel/process-types/process-t
 import { hooksModule } from '../../kernel/process-types/hooks-module.js';
 import { defaultEntry } from '../../kernel/processes/process-manager.js';
 import { insidePath, isolationOptions } from '../../isolation/app-isolation.js';
-import type { PrototypeOptions } from './protocol.js';
+import type { PrototypeOptions } from '../../protocol/application.js';
 import { HIDE_ENV } from '../../node-internals/node-internal.js';
 
 export const prototypeProcess: ProcessTypeDefinition = {

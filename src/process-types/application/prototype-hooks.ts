@@ -10,10 +10,10 @@ import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { createProcess, reapStrays, socketPair } from '../../native/index.js';
 import type { ChildProcessHandle } from '../../native/index.js';
 import { distRoot } from '../../paths.js';
-import type { PrototypeOptions } from './protocol.js';
-import type { AppPlugin, PluginContext } from './plugin-api.js';
-import { APP_ENV } from './protocol.js';
-import type { AppBoot } from './protocol.js';
+import type { PrototypeOptions } from '../../protocol/application.js';
+import type { AppPlugin, PluginContext } from '../../protocol/plugin-api.js';
+import { APP_ENV } from '../../protocol/application.js';
+import type { AppBoot } from '../../protocol/application.js';
 
 const STOP_GRACE_MS = 5000;
 

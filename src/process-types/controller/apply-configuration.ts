@@ -3,7 +3,7 @@
 // endpoints (settings.weft: health, metrics) are bound first (it is part of the configuration: all or nothing), then the
 // router applies the rest. Around it main hears of the reconfiguration
 // (systemd's RELOADING=1 / READY=1) and the metrics count it.
-import type { ReconfigurationNotice } from '../main/protocol.js';
+import type { ReconfigurationNotice } from '../../protocol/main.js';
 import type { WeftEndpoints } from './weft-endpoints.js';
 import type { ControllerMetrics } from './metrics/controller-metrics.js';
 

@@ -3,7 +3,7 @@
 import type http from 'node:http';
 
 import { getAt, splitConfigPath } from '../../config/edit.js';
-import type { ModuleInfo } from '../discovery/protocol.js';
+import type { ModuleInfo } from '../../protocol/discovery.js';
 import type { ServerStatus } from './server-status.js';
 import type { CertificateService } from './certificates.js';
 import type { ConfigService } from './config-service.js';

@@ -1,13 +1,6 @@
 // controller: serves the control API on the socket main made for it.
 import type { ProcessTypeDefinition } from '../../kernel/process-types/process-type.js';
 
-declare module '../../kernel/ports/methods.js' {
-  interface PortMethods {
-    /** The control socket main bound; the fd comes with the answer. */
-    'main.control-socket': { params: Record<string, never>; result: { address: string } };
-  }
-}
-
 export const controllerProcess: ProcessTypeDefinition = {
   id: 'process.controller',
   type: 'controller',

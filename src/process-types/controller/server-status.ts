@@ -3,8 +3,8 @@
 // processes count what they accepted on their own listeners (main collects
 // their reports, and keeps the totals of processes that ended); main knows
 // the applications' processes.
-import type { AppsStatus, ApplicationStatus } from '../application/protocol.js';
-import type { RouterStatus } from '../router/protocol.js';
+import type { AppsStatus, ApplicationStatus } from '../../protocol/application.js';
+import type { RouterStatus } from '../../protocol/router.js';
 
 export interface ServerStatus {
   connections: { accepted: number; active: number; idle: number; closed: number };

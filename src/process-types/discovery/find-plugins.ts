@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
-import type { ModuleInfo } from './protocol.js';
+import type { ModuleInfo } from '../../protocol/discovery.js';
 
 type Descriptor = Partial<ModuleInfo>;
 

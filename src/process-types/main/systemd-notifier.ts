@@ -10,7 +10,7 @@
 // from its own pid, which NotifyAccess=main refuses.
 import type { Logger } from '../../kernel/log/logger.js';
 import { notifySocket } from '../../native/index.js';
-import type { ReconfigurationNotice } from './protocol.js';
+import type { ReconfigurationNotice } from '../../protocol/main.js';
 
 export const NOTIFY_SOCKET_ENV = 'NOTIFY_SOCKET';
 

@@ -5,8 +5,8 @@
 import { ErrorCodes, WeftError } from '../../errors.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
-import '../main/protocol.js';
-import '../application/protocol.js';
+import '../../protocol/main.js';
+import '../../protocol/application.js';
 import { accessLogPath } from '../../request/access-log/access-log-format.js';
 import type { AccessLogConfig, CompiledFormat } from '../../request/access-log/access-log-format.js';
 import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';

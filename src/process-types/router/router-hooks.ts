@@ -8,8 +8,8 @@ import type { Port } from '../../kernel/ports/port.js';
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { LOGGER, PORT } from '../../kernel/tokens.js';
 import { checkNodeInternals } from '../../node-internals/check.js';
-import './protocol.js';
-import '../application/protocol.js';
+import '../../protocol/router.js';
+import '../../protocol/application.js';
 import type { RouterState } from './router-state.js';
 import { ROUTER_STATE } from './router-tokens.js';
 

@@ -18,7 +18,7 @@ import type { Configuration } from './configuration.js';
 import { AppDirectory } from './applications/app-directory.js';
 import { ListenerSet } from './listeners/listener-set.js';
 import type { ServerFactory } from './listeners/listener-set.js';
-import type { RouterStatus } from './protocol.js';
+import type { RouterStatus } from '../../protocol/router.js';
 import { Counters } from './status/counters.js';
 import { RouterMetrics } from './status/router-metrics.js';
 

@@ -6,7 +6,7 @@
 import type { Logger } from '../../../kernel/log/logger.js';
 import type { Port } from '../../../kernel/ports/port.js';
 import type { ProcessManager } from '../../../kernel/processes/process-manager.js';
-import type { AppProcessState } from '../../application/protocol.js';
+import type { AppProcessState } from '../../../protocol/application.js';
 import type { AppLauncher } from './app-launcher.js';
 import { AppProcessRecord, syntheticKey } from './app-process-record.js';
 import { globalPid } from './global-pid.js';

@@ -10,10 +10,10 @@ import type { Application } from '../../../config/types.js';
 import { ErrorCodes, WeftError } from '../../../errors.js';
 import { resolveCredentials } from '../../../native/index.js';
 import { createAppCgroup } from '../../../isolation/app-cgroups.js';
-import type { PrototypeOptions } from '../../application/protocol.js';
+import type { PrototypeOptions } from '../../../protocol/application.js';
 import { insidePath } from '../../../isolation/app-isolation.js';
 import type { ProcessManager } from '../../../kernel/processes/process-manager.js';
-import type { ModuleInfo } from '../../discovery/protocol.js';
+import type { ModuleInfo } from '../../../protocol/discovery.js';
 import type { MainOptions } from '../options.js';
 import { openForAppend } from '../open-for-append.js';
 

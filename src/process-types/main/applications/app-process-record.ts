@@ -1,7 +1,7 @@
 // One application process as main sees it: its channel (keyed by its
 // global pid), its state, and what it last reported of its load.
-import type { AppProcessState, DirectStats } from '../../application/protocol.js';
-import { emptyDirectStats } from '../../application/protocol.js';
+import type { AppProcessState, DirectStats } from '../../../protocol/application.js';
+import { emptyDirectStats } from '../../../protocol/application.js';
 import { ErrorCodes, WeftError } from '../../../errors.js';
 
 let syntheticKeys = 0x40000000;

@@ -10,8 +10,8 @@
 // generation that takes over once its processes serve.
 import type { Logger } from '../../../kernel/log/logger.js';
 import { Backoff } from '../../../kernel/processes/backoff.js';
-import type { ApplicationStatus, DirectStats, ServeParams } from '../../application/protocol.js';
-import { WATCHDOG_EXIT_CODE } from '../../application/protocol.js';
+import type { ApplicationStatus, DirectStats, ServeParams } from '../../../protocol/application.js';
+import { WATCHDOG_EXIT_CODE } from '../../../protocol/application.js';
 import { AppGeneration } from './app-generation.js';
 import type { GenerationHost } from './app-generation.js';
 import type { AppMetrics } from './app-metrics.js';

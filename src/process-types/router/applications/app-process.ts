@@ -10,7 +10,7 @@ import { sharedMemory, socketPair } from '../../../native/index.js';
 import { FrameConnection } from '../../../transport/frames/index.js';
 import { Http1Connection } from '../../../transport/http1-connection.js';
 import type { ReadCounter } from '../../../transport/http1-connection.js';
-import '../../application/protocol.js';
+import '../../../protocol/application.js';
 
 /** Idle routed connections kept per process. */
 const MAX_IDLE = 256;

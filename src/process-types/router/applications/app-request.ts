@@ -8,7 +8,7 @@ import type { RequestContext } from '../../../request/request-context.js';
 import { endToEndHeaders, forwardedHead, upstreamPath } from '../../../request/forwarding.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
 import { sendBody } from '../../../transport/send-body.js';
-import { CLIENT_HEADER } from '../../application/protocol.js';
+import { CLIENT_HEADER } from '../../../protocol/application.js';
 import type { AppProcess } from './app-process.js';
 
 /**

@@ -8,7 +8,7 @@ import net from 'node:net';
 
 import type { Port } from '../../../kernel/ports/port.js';
 import { dup } from '../../../native/index.js';
-import '../../main/protocol.js';
+import '../../../protocol/main.js';
 import { stopConnectionsChecking } from '../../../node-internals/http-private-fields.js';
 
 export interface ListenerSpec {

@@ -3,7 +3,7 @@
 // requests served. Kept as plain integers: they change on every request.
 import type { Socket } from 'node:net';
 
-import type { RouterStatus } from '../protocol.js';
+import type { RouterStatus } from '../../../protocol/router.js';
 
 const busy = Symbol('weft.busy');
 

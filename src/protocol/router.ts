@@ -1,11 +1,11 @@
 // The router's methods, as other processes call them.
-import type { MetricsSnapshot } from '../../metrics/index.js';
+import type { MetricsSnapshot } from '../metrics/index.js';
 export interface RouterStatus {
   connections: { accepted: number; active: number; idle: number; closed: number };
   requests: { total: number };
 }
 
-declare module '../../kernel/ports/methods.js' {
+declare module '../kernel/ports/methods.js' {
   interface PortMethods {
     /** Apply a whole validated configuration, all or nothing. */
     'router.configure': { params: { config: unknown }; result: Record<string, never> };

@@ -1,5 +1,5 @@
 // main's methods, as other processes call them.
-import type { ModuleInfo } from '../discovery/protocol.js';
+import type { ModuleInfo } from './discovery.js';
 
 /** What the controller tells main around applying a configuration (main tells systemd). */
 export type ReconfigurationNotice =
@@ -11,8 +11,10 @@ export interface ListenRequest {
   backlog?: Record<string, number>;
 }
 
-declare module '../../kernel/ports/methods.js' {
+declare module '../kernel/ports/methods.js' {
   interface PortMethods {
+    /** The control socket main bound for the controller; the fd comes with the answer. */
+    'main.control-socket': { params: Record<string, never>; result: { address: string } };
     /** The configuration to start with, and the modules discovery found. */
     'main.conf-get': { params: Record<string, never>; result: { config: unknown; modules: ModuleInfo[]; strict: boolean } };
     /** Persist an applied configuration (atomically; answered once on disk). */

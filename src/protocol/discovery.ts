@@ -31,7 +31,7 @@ export interface ModuleInfo {
   serving?: { engine: boolean; transport: 'http' | 'frames' };
 }
 
-declare module '../../kernel/ports/methods.js' {
+declare module '../kernel/ports/methods.js' {
   interface PortMethods {
     'main.modules': { params: { modules: ModuleInfo[] }; result: void };
   }

@@ -2,8 +2,8 @@
 // descriptor discovery reads: a check run in the prototype, inside the
 // app's isolation, before credentials drop; and how each application
 // process is started. The prototype loads the plugin's module to use them.
-import type { Application } from '../../config/types.js';
-import type { ModuleInfo } from '../discovery/protocol.js';
+import type { Application } from '../config/types.js';
+import type { ModuleInfo } from './discovery.js';
 
 export interface LaunchSpec {
   /** Program to exec (absolute, as seen inside the app's root). */

@@ -12,10 +12,10 @@
 //   app        -> main        app-ready, app-failed, app-load, app-retire
 //   main       -> router      app-process (a channel to a new process), app-state, app-failing
 //   router     -> app         adopt (a connection to serve, routed mode)
-import type { Application } from '../../config/types.js';
-import type { ResolvedCredentials } from '../../native/index.js';
-import type { MetricsSnapshot } from '../../metrics/index.js';
-import type { RawEngineConfig } from '../../request/engine.js';
+import type { Application } from '../config/types.js';
+import type { ResolvedCredentials } from '../native/index.js';
+import type { MetricsSnapshot } from '../metrics/index.js';
+import type { RawEngineConfig } from '../request/engine.js';
 
 /** What an application process counted on connections it accepted itself (/status shows it). */
 export interface DirectStats {
@@ -82,7 +82,7 @@ export interface AppServing {
   transport: 'http' | 'frames';
 }
 
-declare module '../../kernel/ports/methods.js' {
+declare module '../kernel/ports/methods.js' {
   interface PortMethods {
     /**
      * router -> main: the applications of a configuration about to be

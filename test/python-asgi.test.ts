@@ -183,6 +183,32 @@ test("websocket over HTTP/1.1 on an adopted connection (today's router tunnels t
   t.is(data.subarray(2, 2 + data[1]).toString(), 'echo: hi');
 });
 
+test('pipelined on an adopted HTTP/1.1 connection: answers in order whether the app waits or not, each request its own task and context', async (t) => {
+  const app = await startPython(t, { config: { module: 'asgi_app', callable: 'app' } });
+  await app.ready;
+  const socket = app.adopt('http');
+  t.teardown(() => socket.destroy());
+  let text = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => (text += d));
+  const client = 'x-weft-client: 127.0.0.1 5000 http\r\n';
+  // /stream waits (its task goes on after the read), /echo's body comes with its head, the rest answer at once.
+  socket.write(
+    `GET /stream HTTP/1.1\r\nHost: x\r\n${client}\r\n` +
+      `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n${client}\r\nabc` +
+      `GET /task HTTP/1.1\r\nHost: x\r\n${client}\r\n` +
+      `GET /context?first HTTP/1.1\r\nHost: x\r\n${client}\r\n` +
+      `GET /context?second HTTP/1.1\r\nHost: x\r\n${client}\r\n`,
+  );
+  await app.until(() => text.split('HTTP/1.1 200 OK').length === 6 && text.endsWith('}'), 'five answers');
+  const bodies = text.split('HTTP/1.1 200 OK').slice(1);
+  t.regex(bodies[0], /one [\s\S]*two [\s\S]*three/);
+  t.regex(bodies[1], /\{"body": "abc"\}$/);
+  t.regex(bodies[2], /\{"task": true, "same": true\}$/);
+  t.regex(bodies[3], /\{"before": "nothing"\}$/);
+  t.regex(bodies[4], /\{"before": "nothing"\}$/);
+});
+
 test('lifespan: shutdown runs when the process stops; startup failure is a failed start, not served', async (t) => {
   const { app } = await asgi(t);
   app.stop(2000);

@@ -21,7 +21,7 @@ asyncio loop; connections are async_server.py's.
 import asyncio
 import traceback
 
-from .server_base import error_body
+from .server_base import error_body, str_headers  # noqa: F401 (websocket.py takes str_headers from here)
 
 ASGI3 = {'version': '3.0', 'spec_version': '2.3'}
 ASGI2 = {'version': '2.0', 'spec_version': '2.3'}
@@ -67,14 +67,6 @@ def base_scope(request, target, state):
         'server': (request.server_addr or request.server_name, request.server_port),
         'state': dict(state),
     }
-
-
-def str_headers(headers):
-    out = []
-    for pair in headers:
-        name, value = pair
-        out.append((bytes(name).decode('latin-1'), bytes(value).decode('latin-1')))
-    return out
 
 
 class HttpCycle:
@@ -156,7 +148,8 @@ class HttpCycle:
                 raise RuntimeError('http.response.start was sent already')
             self.started = True
             self._status = int(message['status'])
-            self._headers = str_headers(message.get('headers') or ())
+            # Bytes pairs as the app gave them (the encoder writes them as they are), copied as sent.
+            self._headers = list(message.get('headers') or ())
             return
         if kind != 'http.response.body':
             raise ValueError('unknown message type for an http scope: %r' % kind)
@@ -177,9 +170,9 @@ class HttpCycle:
         if not self.head_sent:
             self.head_sent = True
             if not more:
-                conn.write(encoder.whole(self._status, self._headers, bytes(body)))
+                conn.write(encoder.whole_bytes(self._status, self._headers, bytes(body)))
             else:
-                conn.write(encoder.head(self._status, self._headers) + encoder.body(bytes(body)))
+                conn.write(encoder.head_bytes(self._status, self._headers) + encoder.body(bytes(body)))
         else:
             data = encoder.body(bytes(body)) if body else b''
             if not more:

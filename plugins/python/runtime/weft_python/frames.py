@@ -209,6 +209,14 @@ class FrameResponse:
             self._ended = True
         return encode_head(status, headers, last and status != 101)
 
+    def head_bytes(self, status, headers, last=False):
+        """head() with ASGI's (bytes, bytes) pairs, written as they are (no round trip through str)."""
+        if status < 200 or status == 204 or status == 304:
+            self.head_only = True
+        if last or status == 101:
+            self._ended = True
+        return encode_head_bytes(status, headers, last and status != 101)
+
     def body(self, data):
         if self.head_only or not data:
             return b''
@@ -238,6 +246,20 @@ class FrameResponse:
         if self.head_only or not body or status < 200 or status == 204 or status == 304:
             return encode_head(status, headers, True)
         return encode_head(status, headers) + HEADER.pack(BODY, LAST, 0, len(body)) + body
+
+    def whole_bytes(self, status, headers, body):
+        """whole() with ASGI's (bytes, bytes) pairs."""
+        if status >= 200 and status != 204 and status != 304:
+            for name, _ in headers:
+                if len(name) == 14 and name.lower() == b'content-length':
+                    break
+            else:
+                headers = list(headers)
+                headers.append((b'Content-Length', b'%d' % len(body)))
+        self._ended = True
+        if self.head_only or not body or status < 200 or status == 204 or status == 304:
+            return encode_head_bytes(status, headers, True)
+        return encode_head_bytes(status, headers) + HEADER.pack(BODY, LAST, 0, len(body)) + body
 
     def abort(self, message):
         self._ended = True

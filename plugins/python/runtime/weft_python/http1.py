@@ -14,6 +14,7 @@ import time
 from urllib.parse import unquote_to_bytes
 
 from .request import Request
+from .server_base import str_headers
 
 MAX_HEAD = 32 * 1024
 CLIENT_HEADER = 'x-weft-client'
@@ -396,6 +397,10 @@ class Http1Response:
         out.append('\r\n')
         return ''.join(out).encode('latin-1')
 
+    def head_bytes(self, status, headers, last=False):
+        """head() with ASGI's (bytes, bytes) pairs."""
+        return self.head(status, str_headers(headers), last)
+
     def body(self, data):
         if self.head_only or not data:
             return b''
@@ -425,6 +430,10 @@ class Http1Response:
                 headers = headers + [('Content-Length', str(len(body)))]
         head = self.head(status, headers, True)
         return head if self.head_only else head + body
+
+    def whole_bytes(self, status, headers, body):
+        """whole() with ASGI's (bytes, bytes) pairs."""
+        return self.whole(status, str_headers(headers), body)
 
     def abort(self, message):
         # HTTP cannot say that an answer broke, except by closing the connection.

@@ -53,6 +53,15 @@ class Stats:
             }
 
 
+def str_headers(headers):
+    """ASGI's (bytes, bytes) header pairs as native strings (latin-1)."""
+    out = []
+    for pair in headers:
+        name, value = pair
+        out.append((bytes(name).decode('latin-1'), bytes(value).decode('latin-1')))
+    return out
+
+
 ERROR_PAGE = '<!DOCTYPE html><title>Error %03d</title><p>Error %03d.\r\n'
 
 

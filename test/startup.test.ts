@@ -82,7 +82,7 @@ test('with a --config, the modules are found, controller and router are up and t
   const w = await startWeftd(t, { args: ['--config', file] });
   const log = w.log();
   const started = log.search(/ weft \S+ started/);
-  for (const line of [/module: node /, / controller started/, / router started/, /"a" prototype started/]) {
+  for (const line of [/module: node /, / controller started/, / router started/, /"a" application: the app listens/]) {
     const at = log.search(line);
     t.true(at >= 0 && at < started, `${line} before "started"`);
   }

@@ -188,6 +188,11 @@ export class MainProcess {
     this.#systemd?.ready(this.config.current);
   }
 
+  /** The log's fd now (it changes when the log is reopened). */
+  get logFd(): number {
+    return this.#logFile.fd;
+  }
+
   #api(): MainApi {
     return { runtime: this.runtime, log: this.log, port: this.port, processes: this.processes, listenSockets: this.listenSockets };
   }
@@ -391,8 +396,8 @@ export class MainProcess {
   }
 
   async #cleanup(): Promise<void> {
-    this.#apps?.retireAll();
-    await this.processes.quit();
+    // Application processes main started itself end beside the processes of the kernel's table.
+    await Promise.all([this.#apps?.retireAll(), this.processes.quit()]);
     this.listenSockets.closeAll();
     if (this.#pidWritten) removePidFile(this.options.pid, process.pid);
     this.port.closeAll();

@@ -60,7 +60,7 @@ export class AppRegistry {
   #supervisors = new Map<string, AppSupervisor>();
   #prepared = new Map<number, Prepared>();
   #metrics = new AppMetrics();
-  /** Every supervisor that still has processes or a prototype: in force, prepared, or retiring. */
+  /** Every supervisor that still has processes or a spawner: in force, prepared, or retiring. */
   #all = new Set<AppSupervisor>();
   #tokens = 0;
   /** Every live process of every supervisor (prepared ones too), by key, with its supervisor. */
@@ -392,12 +392,18 @@ export class AppRegistry {
     return Promise.all(all).then(() => undefined);
   }
 
-  /** Shutdown: every application stops. */
-  retireAll(): void {
+  /**
+   * Shutdown: every application stops. Resolves once the processes main
+   * started itself are gone (SIGTERM, then SIGKILL: what a prototype does
+   * with its own when main stops it).
+   */
+  retireAll(): Promise<void> {
     if (this.#accessLog) fs.closeSync(this.#accessLog.fd);
     this.#accessLog = undefined;
-    for (const s of this.#allSupervisors()) s.retire();
+    const all = this.#allSupervisors();
+    for (const s of all) s.retire();
     this.#supervisors.clear();
     this.#prepared.clear();
+    return Promise.all(all.map((s) => s.terminate())).then(() => undefined);
   }
 }

@@ -23,6 +23,7 @@ import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
 import { validatorFor } from '../../config/schema.js';
 import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
+import { keepSchemaCode } from '../../config/schema-compile-thread.js';
 import type { ModuleInfo } from '../discovery/protocol.js';
 import './protocol.js';
 import { AppLauncher } from './applications/app-launcher.js';
@@ -154,7 +155,9 @@ export class MainProcess {
       // the configuration in its setup (main.conf-get waits for it); the
       // router gets it from the controller once both are READY.
       setSchemaCodeDir(schemaCodeDir(options.stateDir));
-      const loaded = this.#discover().then(() => {
+      const loaded = this.#discover().then(async () => {
+        // When nothing kept fits these modules, ajv compiles in a thread, not in main's heap.
+        await keepSchemaCode(this.modules);
         const certificates = new Set(Object.keys(this.certificates.list()));
         this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
         // Compiled (and kept for the controller and the next start) even when there was nothing to validate.

@@ -104,3 +104,23 @@ test('a --config only an application type can reject (so only after discovery) f
   t.notRegex(log, /start-up failed|did not start/);
   t.false(fs.existsSync(`${dir}/p`), 'no pid file left');
 });
+
+test('what discovery learnt by running an interpreter is kept in the state dir; the next start finds the same modules', async (t) => {
+  const first = await startWeftd(t);
+  const modules = (log: string): string[] => [...log.matchAll(/module: .*$/gm)].map((m) => m[0]);
+  const before = modules(first.log());
+  t.true(before.length >= 2, first.log());
+  await first.stop();
+  const kept = JSON.parse(fs.readFileSync(path.join(first.stateDir, 'discovery-cache.json'), 'utf8')) as Record<string, unknown>;
+  // One entry per Python interpreter that is its own executable (none when the machine has none).
+  for (const line of before.filter((l) => l.startsWith('module: python'))) {
+    const file = /"(.*)"$/.exec(line)![1];
+    t.true(
+      Object.keys(kept).some((k) => k.startsWith(`python-probe ${file} `)),
+      JSON.stringify(kept),
+    );
+  }
+  const seen = first.log().length;
+  const again = await startWeftd(t, { dir: first.dir });
+  t.deepEqual(modules(again.log().slice(seen)), before);
+});

@@ -26,11 +26,22 @@ export interface PluginContext {
 /** One module a plugin serves, as discovery reads it (what discovery reports is this and the plugin's file). */
 export type PluginDescriptor = Omit<ModuleInfo, 'file'>;
 
+/** What discovery offers a plugin's descriptors(). */
+export interface DiscoveryContext {
+  /**
+   * What was found for `key` at an earlier start (kept as JSON in main's
+   * state dir), or `find()`'s answer, kept for the next. The key must name
+   * everything the answer depends on (a file's path, size and mtime, say):
+   * an entry no start asks for again is dropped.
+   */
+  cached<T>(key: string, find: () => T): T;
+}
+
 export interface AppPlugin {
   /** The one module the plugin serves... */
   descriptor?: PluginDescriptor;
   /** ...or several (one per interpreter found, say), computed in the discovery process. */
-  descriptors?(): PluginDescriptor[];
+  descriptors?(ctx?: DiscoveryContext): PluginDescriptor[];
   /** Throws with a reason to refuse starting (e.g. the script does not exist inside the rootfs). */
   prototypeSetup?(app: Application, ctx: PluginContext): void | Promise<void>;
   launch(app: Application, ctx: PluginContext): LaunchSpec;

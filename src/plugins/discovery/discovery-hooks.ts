@@ -1,16 +1,22 @@
+// discovery: loads every application plugin (built-in, and --modulesdir's),
+// unprivileged, and reports the modules they serve to main. What plugins
+// found by running something (a Python interpreter asked for its version)
+// comes back from main's state dir at the next start (DiscoveryContext).
 import { builtinPluginsDir } from '../../paths.js';
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { quit } from '../../kernel/boot/bootstrap.js';
-import { findPlugins } from './find-plugins.js';
+import { discoveryContext, findPlugins } from './find-plugins.js';
+import type { DiscoveryOptions } from './protocol.js';
 
 export const discoveryHooks: ProcessHooks = {
   async start(ctx) {
     const dirs = [builtinPluginsDir];
     if (ctx.runtime.options.modulesDir) dirs.push(ctx.runtime.options.modulesDir);
-    const { modules, failures } = findPlugins(dirs);
+    const found = discoveryContext((ctx.runtime.processOptions as DiscoveryOptions | undefined)?.cache);
+    const { modules, failures } = findPlugins(dirs, found);
     for (const f of failures) ctx.log.error(`module "${f.file}" cannot be loaded: ${f.reason}`);
     for (const m of modules) ctx.log.info(`module: ${m.type} ${m.version} "${m.lib ?? m.file}"`);
-    await ctx.port.call(ctx.runtime.mainPid, 'main.modules', { modules });
+    await ctx.port.call(ctx.runtime.mainPid, 'main.modules', { modules, cache: found.used });
     // Its work is done once main has the list.
     setImmediate(() => void quit(ctx, 'discovery done'));
   },

@@ -30,6 +30,7 @@ import { AppLauncher } from './applications/app-launcher.js';
 import { AppRegistry } from './applications/app-registry.js';
 import { CertificateFiles } from './certificate-files.js';
 import { ConfigState } from './config-state.js';
+import { DiscoveryCacheFile } from './discovery-cache.js';
 import { processTypeRegistry } from '../index.js';
 import type { PluginModule } from '../index.js';
 import { checkReadableBy } from './install-check.js';
@@ -81,6 +82,7 @@ export class MainProcess {
   #engine: EventEngine;
   #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
+  #discoveryCache: DiscoveryCacheFile;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -119,6 +121,7 @@ export class MainProcess {
       write: writeFileAtomicAsync,
     });
     this.certificates = new CertificateFiles(options.stateDir);
+    this.#discoveryCache = new DiscoveryCacheFile(options.stateDir);
     let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
     this.#firstApply = { promise: new Promise((r) => (resolveFirst = r)), resolve: resolveFirst };
     this.#plugins = (process.env.WEFT_PLUGINS ?? '').split(',').filter(Boolean);
@@ -243,8 +246,9 @@ export class MainProcess {
 
   #serveKernelMethods(): void {
     this.port.handle('main.control-socket', () => withFds({ address: this.#control!.address }, [this.#control!.fd]));
-    this.port.handle('main.modules', ({ modules }) => {
+    this.port.handle('main.modules', ({ modules, cache }) => {
       this.modules = modules;
+      this.#discoveryCache.write(cache);
     });
     this.port.handle('main.conf-get', async () => {
       // A configuration that cannot be loaded is never answered: main stops the controller with everything else.
@@ -316,7 +320,7 @@ export class MainProcess {
   }
 
   async #discover(): Promise<void> {
-    await this.processes.start('discovery');
+    await this.processes.start('discovery', { cache: this.#discoveryCache.read() });
     // discovery reports, then exits: wait for that exit.
     await new Promise<void>((resolve) => {
       if (this.processes.ofType('discovery').length === 0) return resolve();

@@ -7,8 +7,6 @@
 // thread it goes with the thread's isolate (main: 18-21 MB).
 // The thread writes the code where this process keeps it; the caller then
 // loads it as it loads any kept copy.
-import { Worker } from 'node:worker_threads';
-
 import { trimMemory } from '../native/index.js';
 import type { AppTypeSchema } from './app-types.js';
 import { currentSchemaCodeDir } from './schema-code-cache.js';
@@ -29,6 +27,9 @@ export async function keepSchemaCode(appTypes: readonly AppTypeSchema[]): Promis
   const dir = currentSchemaCodeDir();
   if (dir === undefined || validatorIsKept(appTypes)) return;
   const data: SchemaThreadData = { dir, appTypes };
+  // (node:worker_threads itself loads only here, when it is needed.)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   await new Promise<void>((resolve) => {
     const worker = new Worker(require.resolve('./schema-compile-entry.js'), { workerData: data });
     worker.once('error', () => resolve());

@@ -124,3 +124,22 @@ test('what discovery learnt by running an interpreter is kept in the state dir; 
   const again = await startWeftd(t, { dir: first.dir });
   t.deepEqual(modules(again.log().slice(seen)), before);
 });
+
+test("a --config's applications start as soon as main has read it; the router's first apply takes them as they are, without starting them again", async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  const port = await freePort();
+  const file = path.join(dir, 'c.json');
+  const script = path.join(dir, 'missing.js');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: { a: { type: 'node', script } } }),
+  );
+  const r = await runWeftdToExit(t, ['--config', file]);
+  t.is(r.status.code, 1);
+  t.regex(r.stderr, new RegExp(`the script "${script.replace(/[.]/g, '\\.')}" cannot be read: ENOENT`));
+  const log = fs.readFileSync(`${r.dir}/log`, 'utf8');
+  // One start of its process, one check of why it failed: the early start was the one the configuration used.
+  t.is([...log.matchAll(/"a" application: cannot load the app/g)].length, 1, log);
+  t.is([...log.matchAll(/"a" prototype failed to start/g)].length, 1, log);
+});

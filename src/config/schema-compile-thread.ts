@@ -20,12 +20,13 @@ export interface SchemaThreadData {
 
 /**
  * Makes sure the validator for `appTypes` is kept as code, compiling it in
- * a thread when it is not. Resolves either way: when the thread cannot do
- * it, the caller compiles in place, as before.
+ * a thread when it is not. Resolves with whether it is kept: when the
+ * thread could not, the caller compiles in place, as before.
  */
-export async function keepSchemaCode(appTypes: readonly AppTypeSchema[]): Promise<void> {
+export async function keepSchemaCode(appTypes: readonly AppTypeSchema[]): Promise<boolean> {
   const dir = currentSchemaCodeDir();
-  if (dir === undefined || validatorIsKept(appTypes)) return;
+  if (dir === undefined) return false;
+  if (validatorIsKept(appTypes)) return true;
   const data: SchemaThreadData = { dir, appTypes };
   // (node:worker_threads itself loads only here, when it is needed.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,4 +38,5 @@ export async function keepSchemaCode(appTypes: readonly AppTypeSchema[]): Promis
   });
   // The thread's C heap (its arena) is free now, but glibc keeps it: ~15 MB given back.
   trimMemory();
+  return validatorIsKept(appTypes);
 }

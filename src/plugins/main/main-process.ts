@@ -160,11 +160,14 @@ export class MainProcess {
       setSchemaCodeDir(schemaCodeDir(options.stateDir));
       const loaded = this.#discover().then(async () => {
         // When nothing kept fits these modules, ajv compiles in a thread, not in main's heap.
-        await keepSchemaCode(this.modules);
+        const kept = await keepSchemaCode(this.modules);
         const certificates = new Set(Object.keys(this.certificates.list()));
         this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
-        // Compiled (and kept for the controller and the next start) even when there was nothing to validate.
-        validatorFor(this.modules);
+        // Its applications start now, beside the controller and the router that will ask for them.
+        this.#apps?.prestart((this.config.current as { applications?: Record<string, unknown> }).applications);
+        // Kept for the controller and the next start even when there was nothing to validate
+        // (compiled here only when the thread could not).
+        if (!kept) validatorFor(this.modules);
       });
       this.#configLoaded.resolve(loaded);
       // Its failure is reported below (with the file's line and column); until

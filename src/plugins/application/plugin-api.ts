@@ -1,7 +1,10 @@
 // What an application plugin (plugins/<type>/index.ts) provides beyond the
-// descriptor discovery reads: a check run in the prototype, inside the
-// app's isolation, before credentials drop; and how each application
-// process is started. The prototype loads the plugin's module to use them.
+// descriptor discovery reads: a check, run as the app's user (in the
+// prototype, inside the app's isolation; for an app main starts itself, in
+// a check-only prototype once a start failed); and how each application
+// process is started: launch(), run in the prototype or, for an app
+// without namespaces or a rootfs, in main (which loads only plugins owned
+// like Weft's own files), so it must only describe the process.
 import type { Application } from '../../config/types.js';
 import type { ModuleInfo } from '../discovery/protocol.js';
 
@@ -44,6 +47,7 @@ export interface AppPlugin {
   descriptors?(ctx?: DiscoveryContext): PluginDescriptor[];
   /** Throws with a reason to refuse starting (e.g. the script does not exist inside the rootfs). */
   prototypeSetup?(app: Application, ctx: PluginContext): void | Promise<void>;
+  /** What to exec for one application process: a description only, no side effects (it may run in main, as root). */
   launch(app: Application, ctx: PluginContext): LaunchSpec;
 }
 

@@ -195,11 +195,18 @@ async function start(
     },
     { wait: false, stateDir },
   );
-  const coldMs = await until(
-    t0,
-    () => request({ host: '127.0.0.1', port: appPort, path: '/' }),
-    (a) => a.status === 200,
-  );
+  let coldMs: number;
+  try {
+    coldMs = await until(
+      t0,
+      () => request({ host: '127.0.0.1', port: appPort, path: '/' }),
+      (a) => a.status === 200,
+    );
+  } catch (e) {
+    // (A port another program took meanwhile, say: nothing of this start is left behind.)
+    await server.stop();
+    throw e;
+  }
   return { server, ports: { app: appPort, router: extra }, coldMs };
 }
 

@@ -232,6 +232,7 @@ async function main(): Promise<void> {
     // compiled because the build's did not fit).
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-state-'));
     fs.chmodSync(stateDir, 0o755);
+    process.once('exit', () => fs.rmSync(stateDir, { recursive: true, force: true }));
     const first = await start(1, stateDir);
     await first.server.stop();
     add('first start (empty state dir) -> first response', first.coldMs);

@@ -224,6 +224,9 @@ async function main(): Promise<void> {
   };
   const load: number[] = [];
   let compiled = false;
+  const stateDirs: string[] = [];
+  // Each round's goes even when the round fails.
+  process.once('exit', () => stateDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   for (let r = 0; r < rounds; r++) {
     load.push(Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]));
     // Each round starts with an empty state dir (a first start), then
@@ -232,7 +235,7 @@ async function main(): Promise<void> {
     // compiled because the build's did not fit).
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-state-'));
     fs.chmodSync(stateDir, 0o755);
-    process.once('exit', () => fs.rmSync(stateDir, { recursive: true, force: true }));
+    stateDirs.push(stateDir);
     const first = await start(1, stateDir);
     await first.server.stop();
     add('first start (empty state dir) -> first response', first.coldMs);

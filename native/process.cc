@@ -2,6 +2,7 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,6 +94,12 @@ Napi::Value SetCloexecJs(const Napi::CallbackInfo& info) {
 // gettid(): the kernel's id of the calling thread (what Unit's log shows).
 Napi::Value GettidJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), gettid());
+}
+
+// trimMemory(): gives the C heap's free memory back to the kernel
+// (malloc_trim(0), every arena); returns whether any was released.
+Napi::Value TrimMemoryJs(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
 }
 
 }  // namespace weft

@@ -10,5 +10,6 @@ Napi::Value Dup2Js(const Napi::CallbackInfo& info);
 Napi::Value DupJs(const Napi::CallbackInfo& info);
 Napi::Value SetCloexecJs(const Napi::CallbackInfo& info);
 Napi::Value GettidJs(const Napi::CallbackInfo& info);
+Napi::Value TrimMemoryJs(const Napi::CallbackInfo& info);
 
 }  // namespace weft

@@ -1,17 +1,26 @@
-// Isolation from the config, probed from inside a running app over HTTP:
-// namespaces, uid mapping, rootfs, no_new_privs, hostname, cgroup limits.
+// Isolation from the config, probed from inside a running app over HTTP
+// and from outside through /proc (what ps shows): namespaces, uid mapping,
+// rootfs, no_new_privs, hostname, cgroup limits; which apps have a
+// prototype (namespaces, rootfs) and which main starts itself.
 import fs from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 
+import { controlRequest } from '../src/cli/control-client.js';
 import { cgroupSupport } from '../src/isolation/app-cgroups.js';
+import { census } from './helpers/census.js';
+import type { Member } from './helpers/census.js';
 import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { probe, when } from './helpers/features.js';
+import { waitFor } from './helpers/processes.js';
 import { startWithConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
 import { scaled } from './helpers/machine.js';
+import { startWeftd } from './helpers/weftd.js';
+import type { Weftd } from './helpers/weftd.js';
 
 const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
 const withNamespaces = when(test, probe('namespaces'));
@@ -21,36 +30,92 @@ const withMemoryCgroup = when(
   support.memory ? { ok: true, reason: '' } : { ok: false, reason: 'no cgroup memory controller (v2 or v1) on this host' },
 );
 
-async function probeApp(t: Parameters<typeof startWithConfig>[0], app: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function probeApp(t: ExecutionContext, app: Record<string, unknown>, into?: { w?: Weftd }): Promise<Record<string, unknown>> {
   const port = await freePort();
-  await startWithConfig(t, {
+  const w = await startWithConfig(t, {
     listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/probe' } },
     applications: { probe: { type: 'node', processes: 1, ...app } },
   });
+  if (into) into.w = w;
   const r = await request({ port }, '/');
   t.is(r.status, 200, r.text);
   return JSON.parse(r.text);
 }
 
-test('without isolation: the app runs as --user with no_new_privs', async (t) => {
-  const seen = await probeApp(t, { script: path.join(apps, 'probe.js') });
+/** A field of /proc/<pid>/status, as `grep Field: /proc/<pid>/status` shows it. */
+function procStatus(pid: number, field: string): string {
+  const m = new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? m[1].trim().replace(/\s+/g, ' ') : '';
+}
+
+function ofApp(w: Weftd, app: string): { prototypes: Member[]; processes: Member[] } {
+  const members = census(w.pid);
+  return {
+    prototypes: members.filter((m) => m.kind === 'prototype' && m.app === app),
+    processes: members.filter((m) => m.kind === 'application' && m.app === app),
+  };
+}
+
+test('without isolation: no prototype; main starts the app process itself, as --user with no_new_privs', async (t) => {
+  const at: { w?: Weftd } = {};
+  const seen = await probeApp(t, { script: path.join(apps, 'probe.js') }, at);
+  const w = at.w!;
   t.is(seen.uid, 65534);
   t.is(seen.noNewPrivs, '1');
+  const { prototypes, processes } = ofApp(w, 'probe');
+  t.deepEqual(prototypes, [], 'no prototype in ps');
+  t.is(processes.length, 1);
+  const app = processes[0];
+  t.is(app.pid, seen.pid as number, 'the process that answered is the one ps shows');
+  t.is(app.ppid, w.pid, "its parent is main (weftd's pid)");
+  t.is(seen.ppid, w.pid);
+  t.is(procStatus(app.pid, 'Uid'), '65534 65534 65534 65534', 'real, effective, saved and fs uid: nobody, none kept as root');
+  t.is(procStatus(app.pid, 'Gid'), '65534 65534 65534 65534');
+  t.is(procStatus(app.pid, 'NoNewPrivs'), '1');
+  t.is(procStatus(app.pid, 'CapEff'), '0000000000000000');
+  t.notRegex(w.log(), /prototype/, 'no prototype started or mentioned');
 });
 
-withNamespaces('pid, uname and credential namespaces, uid mapping as requested', async (t) => {
-  const seen = await probeApp(t, {
-    script: path.join(apps, 'probe.js'),
-    user: 'root',
-    group: 'root',
-    isolation: {
-      namespaces: { credential: true, pid: true, uname: true, mount: true, network: false },
-      uidmap: [{ container: 0, host: 65534, size: 1 }],
-      gidmap: [{ container: 0, host: 65534, size: 1 }],
+test('without isolation, with a user and group of its own and new_privs: those credentials, no_new_privs off', async (t) => {
+  const at: { w?: Weftd } = {};
+  const seen = await probeApp(
+    t,
+    { script: path.join(apps, 'probe.js'), user: 'daemon', group: 'daemon', isolation: { new_privs: true } },
+    at,
+  );
+  const { prototypes, processes } = ofApp(at.w!, 'probe');
+  t.deepEqual(prototypes, []);
+  const daemonUid = Number(fs.readFileSync('/etc/passwd', 'utf8').match(/^daemon:[^:]*:(\d+):/m)![1]);
+  t.is(seen.uid, daemonUid);
+  t.is(procStatus(processes[0].pid, 'Uid'), `${daemonUid} ${daemonUid} ${daemonUid} ${daemonUid}`);
+  t.is(procStatus(processes[0].pid, 'NoNewPrivs'), '0');
+});
+
+withNamespaces('pid, uname and credential namespaces, uid mapping as requested; a prototype starts the app process', async (t) => {
+  const at: { w?: Weftd } = {};
+  const seen = await probeApp(
+    t,
+    {
+      script: path.join(apps, 'probe.js'),
+      user: 'root',
+      group: 'root',
+      isolation: {
+        namespaces: { credential: true, pid: true, uname: true, mount: true, network: false },
+        uidmap: [{ container: 0, host: 65534, size: 1 }],
+        gidmap: [{ container: 0, host: 65534, size: 1 }],
+      },
     },
-  });
+    at,
+  );
   // pid 1 of the namespace is the prototype; the app is its child there.
   t.is(seen.ppid, 1, `ppid ${seen.ppid}: the app's parent is pid 1 of its own pid namespace`);
+  // Seen from outside: a prototype, main's child, and the app process its child.
+  const { prototypes, processes } = ofApp(at.w!, 'probe');
+  t.is(prototypes.length, 1, 'a prototype in ps');
+  t.is(prototypes[0].ppid, at.w!.pid);
+  t.is(processes.length, 1);
+  t.is(processes[0].ppid, prototypes[0].pid, "the app process's parent is the prototype");
+  t.is(procStatus(processes[0].pid, 'NoNewPrivs'), '1');
   t.true((seen.pid as number) < 100, `pid ${seen.pid}`);
   t.is(seen.hostname, 'probe');
   t.is(seen.uid, 0, 'root inside');
@@ -116,3 +181,76 @@ withMemoryCgroup('a worker over its memory limit is replaced, not left to take t
   }
   t.is((await request({ port }, '/')).status, 200, 'a new worker serves');
 });
+
+withMemoryCgroup('isolation.cgroup alone needs no prototype: main puts the app process in its cgroup', async (t) => {
+  const name = `weft-test-${process.pid}-${Date.now()}-direct`;
+  t.teardown(() => {
+    for (const base of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+      try {
+        fs.rmdirSync(path.join(base, name));
+      } catch {
+        // not made there
+      }
+    }
+  });
+  const at: { w?: Weftd } = {};
+  const seen = await probeApp(
+    t,
+    { script: path.join(apps, 'probe.js'), isolation: { cgroup: { path: name, limits: { memory: '128M' } } } },
+    at,
+  );
+  const { prototypes, processes } = ofApp(at.w!, 'probe');
+  t.deepEqual(prototypes, []);
+  t.is(processes[0].pid, seen.pid as number);
+  t.is(processes[0].ppid, at.w!.pid);
+  const cgroups = fs.readFileSync(`/proc/${seen.pid}/cgroup`, 'utf8');
+  t.regex(cgroups, new RegExp(`^\\d+:[^:\\n]*memory[^:\\n]*:/${name}$|^0::/${name}$`, 'm'), cgroups);
+  t.is(procStatus(seen.pid as number, 'NoNewPrivs'), '1');
+  t.is(procStatus(seen.pid as number, 'Uid'), '65534 65534 65534 65534');
+});
+
+// The plugin's check runs as the app's user: in the prototype where there
+// is one, and where main starts the processes itself, once the first start
+// failed (so a missing or unreadable script is reported in the plugin's own
+// words either way, as the same error).
+const isolations: Array<[string, Record<string, unknown> | undefined, boolean]> = [
+  ['without isolation (main starts the processes)', undefined, true],
+  ['with a namespace (a prototype starts them)', { namespaces: { uname: true } }, probe('namespaces').ok],
+];
+for (const [how, isolation, runs] of isolations) {
+  (runs ? test : test.skip)(`a script the app's user cannot read is refused with the plugin's reason, ${how}`, async (t) => {
+    const dir = tempDir(t);
+    fs.chmodSync(dir, 0o755);
+    const secret = path.join(dir, 'secret.js');
+    fs.copyFileSync(path.join(apps, 'probe.js'), secret);
+    fs.chmodSync(secret, 0o600); // root's only: nobody cannot read it
+    const missing = path.join(dir, 'missing.js');
+    const w = await startWeftd(t);
+    const port = await freePort();
+    for (const [script, errno] of [
+      [secret, 'EACCES'],
+      [missing, 'ENOENT'],
+    ]) {
+      const r = await controlRequest(
+        { socketPath: w.controlPath },
+        'PUT',
+        '/config',
+        JSON.stringify({
+          listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/s' } },
+          applications: { s: { type: 'node', script, ...(isolation ? { isolation } : {}) } },
+        }),
+      );
+      t.is(r.status, 500, r.text);
+      const reason = `the script "${script}" cannot be read: ${errno}`;
+      t.is(
+        (r.body as { detail: string }).detail,
+        `"s" prototype did not start: prototype: setup failed: ${reason}`,
+        'the same error with or without a prototype',
+      );
+      t.true(w.log().includes(`"s" prototype failed to start: prototype: setup failed: ${reason}`), w.log());
+      // Nothing of it is left.
+      await waitFor(() => ofApp(w, 's').prototypes.length + ofApp(w, 's').processes.length === 0, 10000, 'its processes gone');
+    }
+    t.deepEqual((await controlRequest({ socketPath: w.controlPath }, 'GET', '/config')).body, {}, 'the old configuration stays');
+  });
+}

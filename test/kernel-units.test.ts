@@ -6,6 +6,7 @@ import { ErrorCodes, WeftError } from '../src/errors.js';
 import { Lifecycle } from '../src/kernel/lifecycle/lifecycle.js';
 import { parseListenAddress } from '../src/kernel/listen/address.js';
 import { formatLogLine } from '../src/kernel/log/format.js';
+import { Backoff, BACKOFF_MAX_MS, HEALTHY_MS } from '../src/kernel/processes/backoff.js';
 import { ConnectionMatrix } from '../src/kernel/processes/connection-matrix.js';
 import { processTypeRegistry } from '../src/process-types/index.js';
 import { ProcessTable } from '../src/kernel/processes/process-table.js';
@@ -22,6 +23,20 @@ test('services by type and name; an unknown name lists what is registered', (t) 
   t.is(e!.message, 'unknown engine "epoll" (registered: "libuv", "test")');
   t.throws(() => s.register('engine', 'libuv', {}), { message: /already registered/ });
   t.is(t.throws(() => s.get('cache', 'x'))!.message, 'unknown cache "x" (registered: none)');
+});
+
+test('backoff: the first death of a series restarts at once, later young deaths wait 100 ms doubling; a healthy life starts over', (t) => {
+  const b = new Backoff();
+  const young = [0, 1, 2, 3, 4].map(() => b.next(50));
+  t.deepEqual(young, [0, 100, 200, 400, 800]);
+  t.true(b.repeated, 'it keeps crashing');
+  t.is(b.next(HEALTHY_MS), 0, 'a process that had been healthy');
+  t.false(b.repeated);
+  t.is(b.next(50), 100);
+  for (let i = 0; i < 20; i++) b.next(50);
+  t.is(b.next(50), BACKOFF_MAX_MS);
+  b.reset();
+  t.is(b.next(50), 0);
 });
 
 test('lifecycle: phases in order, stop in reverse', async (t) => {

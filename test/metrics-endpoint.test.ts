@@ -66,7 +66,7 @@ test('requests, connections, application processes, reloads and process RSS/CPU,
 
   const rss = samples(m, 'weft_process_resident_memory_bytes');
   const kinds = rss.map((s) => `${s.labels.process}${s.labels.app ? `/${s.labels.app}` : ''}`).sort();
-  t.deepEqual(kinds, ['application/hello', 'application/hello', 'controller', 'main', 'prototype/hello', 'router']);
+  t.deepEqual(kinds, ['application/hello', 'application/hello', 'controller', 'main', 'router']);
   t.true(
     rss.every((s) => Number(s.value) > 1024 * 1024),
     'every process has more than 1 MiB resident',

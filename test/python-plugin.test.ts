@@ -8,12 +8,12 @@ import path from 'node:path';
 import test from 'ava';
 
 import { descriptors } from '../plugins/python/index.js';
-import { depsOf, probe } from '../plugins/python/interpreters.js';
+import { depsOf, findInterpreters, probe } from '../plugins/python/interpreters.js';
 import { resolveAppType } from '../src/config/app-types.js';
 import type { AppTypeSchema } from '../src/config/app-types.js';
 import { validateConfig } from '../src/config/validate.js';
 import { isolationOptions } from '../src/isolation/app-isolation.js';
-import { findPlugins } from '../src/process-types/discovery/find-plugins.js';
+import { discoveryContext, findPlugins } from '../src/process-types/discovery/find-plugins.js';
 import { PYTHON } from './helpers/python-app.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -64,6 +64,49 @@ test('the python plugin finds the test interpreter by running it', (t) => {
   // Debian's interpreter lives in /usr: nothing to bind beyond language_deps' system dirs.
   if (it!.executable.startsWith('/usr/')) t.deepEqual(depsOf(it!), []);
   t.deepEqual(depsOf({ executable: '/opt/py/bin/python3.12', version: '3.12.1', prefix: '/' }), []);
+});
+
+test("what an interpreter said of itself is kept between starts, keyed by its binary's path, size and mtime; a wrapper's answer is asked again", (t) => {
+  const real = fs.realpathSync(PYTHON);
+  const env = { PATH: '' };
+  // A first start: the interpreters are run, and what they said is what discovery hands main to keep.
+  const first = discoveryContext();
+  const found = findInterpreters(env, first.cached.bind(first)).find((i) => i.executable === real);
+  t.truthy(found);
+  const st = fs.statSync(real);
+  const key = `python-probe ${real} ${st.size} ${st.mtimeMs}`;
+  t.deepEqual(first.used[key], found);
+  // The next start takes the kept answer without running anything (a doctored one shows it was used).
+  const doctored = { ...found!, version: '3.99.0' };
+  const next = discoveryContext({ [key]: doctored, 'python-probe /gone 1 1': doctored });
+  t.deepEqual(
+    findInterpreters(env, next.cached.bind(next)).find((i) => i.executable === real),
+    doctored,
+  );
+  t.deepEqual(Object.keys(next.used), [key], 'entries no start asks for are dropped');
+  // Another binary at that path (another size or mtime) is another key: run again.
+  const changed = discoveryContext({ [`python-probe ${real} ${st.size + 1} ${st.mtimeMs}`]: doctored });
+  t.deepEqual(
+    findInterpreters(env, changed.cached.bind(changed)).find((i) => i.executable === real),
+    found,
+  );
+  // A wrapper (what a pyenv shim is) may answer differently with no change to itself: asked every time.
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'python3'), `#!/bin/sh\nexec ${real} "$@"\n`, { mode: 0o755 });
+  const wrapper = fs.realpathSync(path.join(dir, 'python3'));
+  const ws = fs.statSync(wrapper);
+  const wrapped = discoveryContext({
+    [`python-probe ${wrapper} ${ws.size} ${ws.mtimeMs}`]: { ...doctored, executable: '/opt/elsewhere/bin/python3' },
+  });
+  const viaWrapper = findInterpreters({ PATH: dir }, wrapped.cached.bind(wrapped));
+  t.true(
+    viaWrapper.some((i) => i.executable === real && i.version === found!.version),
+    JSON.stringify(viaWrapper),
+  );
+  t.false(
+    viaWrapper.some((i) => i.version === '3.99.0'),
+    "the wrapper's kept answer was not taken",
+  );
 });
 
 const PY = (version: string): AppTypeSchema => {

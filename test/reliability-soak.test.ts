@@ -2,8 +2,8 @@
 // listeners, some changes of the apps and some applies that fail (a port in
 // use, invalid JSON, an app that crashes at start, an app that never
 // listens). Nothing may accumulate: after every change of the apps the tree
-// is exactly what the configuration asks for (one prototype per app, its
-// processes), and the fd counts and RSS of main, router and controller stay
+// is exactly what the configuration asks for (its processes; main starts
+// them itself, these apps need no prototype), and the fd counts and RSS of main, router and controller stay
 // flat: their least-squares slope over the run is reported and bounded.
 //
 // WEFT_SOAK_ITERATIONS sets the count (CI runs the default, 2,000);

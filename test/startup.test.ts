@@ -82,7 +82,7 @@ test('with a --config, the modules are found, controller and router are up and t
   const w = await startWeftd(t, { args: ['--config', file] });
   const log = w.log();
   const started = log.search(/ weft \S+ started/);
-  for (const line of [/module: node /, / controller started/, / router started/, /"a" prototype started/]) {
+  for (const line of [/module: node /, / controller started/, / router started/, /"a" application: the app listens/]) {
     const at = log.search(line);
     t.true(at >= 0 && at < started, `${line} before "started"`);
   }
@@ -103,4 +103,43 @@ test('a --config only an application type can reject (so only after discovery) f
   // The controller and router that started beside discovery were stopped, not failed.
   t.notRegex(log, /start-up failed|did not start/);
   t.false(fs.existsSync(`${dir}/p`), 'no pid file left');
+});
+
+test('what discovery learnt by running an interpreter is kept in the state dir; the next start finds the same modules', async (t) => {
+  const first = await startWeftd(t);
+  const modules = (log: string): string[] => [...log.matchAll(/module: .*$/gm)].map((m) => m[0]);
+  const before = modules(first.log());
+  t.true(before.length >= 2, first.log());
+  await first.stop();
+  const kept = JSON.parse(fs.readFileSync(path.join(first.stateDir, 'discovery-cache.json'), 'utf8')) as Record<string, unknown>;
+  // One entry per Python interpreter that is its own executable (none when the machine has none).
+  for (const line of before.filter((l) => l.startsWith('module: python'))) {
+    const file = /"(.*)"$/.exec(line)![1];
+    t.true(
+      Object.keys(kept).some((k) => k.startsWith(`python-probe ${file} `)),
+      JSON.stringify(kept),
+    );
+  }
+  const seen = first.log().length;
+  const again = await startWeftd(t, { dir: first.dir });
+  t.deepEqual(modules(again.log().slice(seen)), before);
+});
+
+test("a --config's applications start as soon as main has read it; the router's first apply takes them as they are, without starting them again", async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  const port = await freePort();
+  const file = path.join(dir, 'c.json');
+  const script = path.join(dir, 'missing.js');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: { a: { type: 'node', script } } }),
+  );
+  const r = await runWeftdToExit(t, ['--config', file]);
+  t.is(r.status.code, 1);
+  t.regex(r.stderr, new RegExp(`the script "${script.replace(/[.]/g, '\\.')}" cannot be read: ENOENT`));
+  const log = fs.readFileSync(`${r.dir}/log`, 'utf8');
+  // One start of its process, one check of why it failed: the early start was the one the configuration used.
+  t.is([...log.matchAll(/"a" application: cannot load the app/g)].length, 1, log);
+  t.is([...log.matchAll(/"a" prototype failed to start/g)].length, 1, log);
 });

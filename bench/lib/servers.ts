@@ -56,10 +56,10 @@ export async function nodeServer(script: string, env: Record<string, string> = {
 }
 
 /** weftd with the config `config(port)` makes for a free port; `controlSocket` is its control API. */
-/** `wait: false` returns at once (the caller times the start itself). */
+/** `wait: false` returns at once (the caller times the start itself); `stateDir`: one that outlives this server (a restart's). */
 export async function weftServer(
   config: (port: number, dir: string) => unknown,
-  options: { wait?: boolean } = {},
+  options: { wait?: boolean; stateDir?: string } = {},
 ): Promise<BenchServer & { controlSocket: string; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   fs.chmodSync(dir, 0o755);
@@ -76,7 +76,7 @@ export async function weftServer(
       '--control',
       `unix:${dir}/control.sock`,
       '--statedir',
-      `${dir}/state`,
+      options.stateDir ?? `${dir}/state`,
       '--pid',
       `${dir}/pid`,
       '--log',

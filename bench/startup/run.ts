@@ -1,6 +1,8 @@
 // bench/startup: how fast Weft comes up and comes back, and what it costs
 // idle, with one Node hello app (processes: 1), as medians of rounds:
-//   - cold start: weftd spawned -> first 200 from the app's listener;
+//   - cold start: weftd spawned -> first 200 from the app's listener, once
+//     with an empty state dir (the first start), then in each round with
+//     the state dir the previous start left (a restart);
 //   - router respawn: kill -9 of the router -> first 200 on a listener the
 //     router accepts (a `return`), the connection queued meanwhile on the
 //     socket main keeps;
@@ -11,13 +13,22 @@
 //     once the router applied it) and the new status served, first on the
 //     respawned controller, then once more;
 //   - idle PSS (/proc/<pid>/smaps_rollup) of every process, and what a
-//     second app (no isolation) adds to the total.
+//     second app (no isolation) adds to the total; beside it each one's
+//     private memory (USS: what it alone holds; PSS also shares out the
+//     pages of the node binary among every Node process on the machine,
+//     so it moves with what else runs) and a bare Node process's, measured
+//     at the same moment.
+// A start whose build's schema code does not fit the plugins found here
+// compiles the schema (run `node scripts/prebuild-schema.js` after tsc);
+// the bench says so when that happened.
 // Unit's figures (issue 15, same machine kind) are printed beside them unless
 // unitd is installed, in which case it is not measured either (left to do).
 //
 //   node dist/bench/startup/run.js [--rounds 5]
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -87,18 +98,25 @@ function title(pid: number): string {
   }
 }
 
-function pssKb(pid: number): number {
+interface Memory {
+  pss: number;
+  /** Private_Clean + Private_Dirty (USS). */
+  uss: number;
+}
+
+function memoryKb(pid: number): Memory {
   try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) : 0;
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+    return { pss: field('Pss'), uss: field('Private_Clean') + field('Private_Dirty') };
   } catch {
-    return 0;
+    return { pss: 0, uss: 0 };
   }
 }
 
-/** PSS by role: main, controller, router, prototype and application (summed over apps). */
-function pssByRole(server: BenchServer): Map<string, number> {
-  const out = new Map<string, number>([['main', pssKb(server.pid)]]);
+/** Memory by role: main, controller, router, prototype and application (summed over apps). */
+function memoryByRole(server: BenchServer): Map<string, Memory> {
+  const out = new Map<string, Memory>([['main', memoryKb(server.pid)]]);
   for (const pid of descendants(server.pid)) {
     const t = title(pid);
     const role = /router/.test(t)
@@ -110,9 +128,26 @@ function pssByRole(server: BenchServer): Map<string, number> {
           : /application/.test(t)
             ? 'application'
             : t.slice(0, 20);
-    out.set(role, (out.get(role) ?? 0) + pssKb(pid));
+    const m = memoryKb(pid);
+    const sum = out.get(role) ?? { pss: 0, uss: 0 };
+    out.set(role, { pss: sum.pss + m.pss, uss: sum.uss + m.uss });
   }
   return out;
+}
+
+/** A bare Node process's memory, idle, measured now (the floor each Node process of Weft starts from). */
+async function bareNode(): Promise<Memory> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1000));
+  const m = memoryKb(child.pid!);
+  child.kill();
+  return m;
+}
+
+/** Whether main had to compile the schema (its state dir keeps the code then). */
+function compiledAtStart(stateDir: string): boolean {
+  const kept = path.join(stateDir, 'schema-cache');
+  return fs.existsSync(kept) && fs.readdirSync(kept).some((n) => n.endsWith('.js'));
 }
 
 function pidOf(server: BenchServer, pattern: RegExp): number {
@@ -143,7 +178,10 @@ function config(apps: number): (port: number, dir: string, extra: number) => unk
   };
 }
 
-async function start(apps: number): Promise<{ server: BenchServer & { controlSocket: string }; ports: Ports; coldMs: number }> {
+async function start(
+  apps: number,
+  stateDir: string,
+): Promise<{ server: BenchServer & { controlSocket: string; dir: string }; ports: Ports; coldMs: number }> {
   // Ports for the extra listeners: the bench's free-port helper gives one per call.
   const { freePort } = await import('../lib/servers.js');
   const extra = await freePort();
@@ -155,13 +193,20 @@ async function start(apps: number): Promise<{ server: BenchServer & { controlSoc
       appPort = port;
       return config(apps)(port, dir, extra);
     },
-    { wait: false },
+    { wait: false, stateDir },
   );
-  const coldMs = await until(
-    t0,
-    () => request({ host: '127.0.0.1', port: appPort, path: '/' }),
-    (a) => a.status === 200,
-  );
+  let coldMs: number;
+  try {
+    coldMs = await until(
+      t0,
+      () => request({ host: '127.0.0.1', port: appPort, path: '/' }),
+      (a) => a.status === 200,
+    );
+  } catch (e) {
+    // (A port another program took meanwhile, say: nothing of this start is left behind.)
+    await server.stop();
+    throw e;
+  }
   return { server, ports: { app: appPort, router: extra }, coldMs };
 }
 
@@ -172,15 +217,39 @@ async function main(): Promise<void> {
   const samples = new Map<string, number[]>();
   const add = (k: string, v: number): void => void samples.set(k, [...(samples.get(k) ?? []), v]);
   const pss = new Map<string, number[]>();
+  const uss = new Map<string, number[]>();
+  const addMemory = (role: string, m: Memory): void => {
+    pss.set(role, [...(pss.get(role) ?? []), m.pss]);
+    uss.set(role, [...(uss.get(role) ?? []), m.uss]);
+  };
   const load: number[] = [];
+  let compiled = false;
+  const stateDirs: string[] = [];
+  // Each round's goes even when the round fails.
+  process.once('exit', () => stateDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   for (let r = 0; r < rounds; r++) {
     load.push(Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]));
-    const { server, ports, coldMs } = await start(1);
+    // Each round starts with an empty state dir (a first start), then
+    // starts again with what that start left there, as a restarted server
+    // does (the stored configuration, what discovery learnt, a schema
+    // compiled because the build's did not fit).
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-state-'));
+    fs.chmodSync(stateDir, 0o755);
+    stateDirs.push(stateDir);
+    const first = await start(1, stateDir);
+    await first.server.stop();
+    add('first start (empty state dir) -> first response', first.coldMs);
+    compiled ||= compiledAtStart(stateDir);
+    const { server, ports, coldMs } = await start(1, stateDir);
     try {
       add('cold start -> first response', coldMs);
       // Idle: let start-up garbage be collected the way it would be on a quiet server.
       await new Promise((res) => setTimeout(res, 1500));
-      for (const [role, kb] of pssByRole(server)) pss.set(role, [...(pss.get(role) ?? []), kb]);
+      const bare = bareNode();
+      const byRole = memoryByRole(server);
+      for (const role of ['main', 'controller', 'router', 'prototype', 'application'])
+        addMemory(role, byRole.get(role) ?? { pss: 0, uss: 0 });
+      addMemory('bare node', await bare);
 
       const routerAt = { host: '127.0.0.1', port: ports.router, path: '/' };
       await until(
@@ -236,22 +305,28 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
-    const two = await start(2);
+    const two = await start(2, stateDir);
     try {
       await new Promise((res) => setTimeout(res, 1500));
-      const byRole = pssByRole(two.server);
-      pss.set('2 apps: total', [...(pss.get('2 apps: total') ?? []), [...byRole.values()].reduce((a, b) => a + b, 0)]);
+      const byRole = memoryByRole(two.server);
+      addMemory(
+        '2 apps: total',
+        [...byRole.values()].reduce((a, b) => ({ pss: a.pss + b.pss, uss: a.uss + b.uss }), { pss: 0, uss: 0 }),
+      );
     } finally {
       await two.server.stop();
     }
+    fs.rmSync(stateDir, { recursive: true, force: true });
   }
 
   const unit: Record<string, string> = {
+    'first start (empty state dir) -> first response': '290-340',
     'cold start -> first response': '290-340',
     'router kill -9 -> serving again': '',
     'PUT route -> answered': '',
   };
   const target: Record<string, string> = {
+    'first start (empty state dir) -> first response': '<= 500',
     'cold start -> first response': '<= 500',
     'router kill -9 -> serving again': '<= 300',
     'controller kill -9 -> API answers': '<= 300',
@@ -267,15 +342,29 @@ async function main(): Promise<void> {
     unit[k] ?? '',
   ]);
   console.log(`\n${rounds} rounds, load average ${load.map((l) => l.toFixed(1)).join(', ')} (2 cores, shared)\n`);
+  if (compiled) {
+    console.log(
+      'NOTE: the first start compiled the configuration schema: dist/schema-cache does not fit the plugins found here ' +
+        '(run `node scripts/prebuild-schema.js` after tsc to measure what an installed build does at its first start).\n',
+    );
+  }
   console.log(formatTable(['ms', 'median', 'range', 'target', "Unit 1.35 (issue 15's figures)"], rows));
-  const one = ['main', 'controller', 'router', 'prototype', 'application'].map((k) => median(pss.get(k) ?? [0]) / 1024);
-  const total = one.reduce((a, b) => a + b, 0);
-  const pssRows = ['main', 'controller', 'router', 'prototype', 'application'].map((k, i) => [k, one[i].toFixed(1)]);
-  pssRows.push(['total (1 app)', total.toFixed(1)]);
-  pssRows.push(['main+controller+router+app', (one[0] + one[1] + one[2] + one[4]).toFixed(1)]);
-  pssRows.push(['total (2 apps)', (median(pss.get('2 apps: total') ?? [0]) / 1024).toFixed(1)]);
-  pssRows.push(['Unit 1.35, 1 app (issue 15)', '18']);
-  console.log(`\n${formatTable(['idle PSS, MiB (median)', 'MiB'], pssRows)}`);
+  const roles = ['main', 'controller', 'router', 'prototype', 'application'];
+  const mib = (m: Map<string, number[]>, k: string): number => median(m.get(k) ?? [0]) / 1024;
+  const sumOf = (m: Map<string, number[]>, keys: string[]): number => keys.reduce((a, k) => a + mib(m, k), 0);
+  const memRows = roles.map((k) => [k, mib(pss, k).toFixed(1), mib(uss, k).toFixed(1)]);
+  memRows.push(['total (1 app)', sumOf(pss, roles).toFixed(1), sumOf(uss, roles).toFixed(1)]);
+  const four = ['main', 'controller', 'router', 'application'];
+  memRows.push(['main+controller+router+app (target <= 45 PSS)', sumOf(pss, four).toFixed(1), sumOf(uss, four).toFixed(1)]);
+  memRows.push(['total (2 apps)', mib(pss, '2 apps: total').toFixed(1), mib(uss, '2 apps: total').toFixed(1)]);
+  memRows.push([
+    '2nd app adds',
+    (mib(pss, '2 apps: total') - sumOf(pss, roles)).toFixed(1),
+    (mib(uss, '2 apps: total') - sumOf(uss, roles)).toFixed(1),
+  ]);
+  memRows.push(['a bare Node process, idle', mib(pss, 'bare node').toFixed(1), mib(uss, 'bare node').toFixed(1)]);
+  memRows.push(['Unit 1.35, 1 app (issue 15)', '18', '']);
+  console.log(`\n${formatTable(['idle memory, MiB (median)', 'PSS', 'USS (private)'], memRows)}`);
 }
 
 main().catch((e: Error) => {

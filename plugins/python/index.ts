@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import type { Application } from '../../src/config/types.js';
 import { ErrorCodes, WeftError } from '../../src/errors.js';
-import type { LaunchSpec, PluginContext, PluginDescriptor } from '../../src/protocol/plugin-api.js';
+import type { DiscoveryContext, LaunchSpec, PluginContext, PluginDescriptor } from '../../src/protocol/plugin-api.js';
 import { depsOf, findInterpreters } from './interpreters.js';
 import { pythonMembers } from './schema.js';
 import { inspectHome, minorOf } from './venv.js';
@@ -38,8 +38,9 @@ interface PythonApp extends Application {
   thread_stack_size?: number;
 }
 
-export function descriptors(): PluginDescriptor[] {
-  return findInterpreters().map((it) => ({
+/** One module per interpreter found; what each said of itself is kept between starts (ctx.cached). */
+export function descriptors(ctx?: DiscoveryContext): PluginDescriptor[] {
+  return findInterpreters(process.env, ctx && ((key, find) => ctx.cached(key, find))).map((it) => ({
     type: 'python',
     version: it.version,
     members: pythonMembers,

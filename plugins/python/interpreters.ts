@@ -63,7 +63,32 @@ export function probe(file: string): Interpreter | null {
   }
 }
 
-export function findInterpreters(env: NodeJS.ProcessEnv = process.env): Interpreter[] {
+/** Keeps what running an interpreter told across starts (DiscoveryContext.cached). */
+export type ProbeCache = <T>(key: string, find: () => T) => T;
+
+/**
+ * `probe(file)`, from the cache when the same binary (path, size, mtime)
+ * answered before. Only an interpreter that is its own sys.executable is
+ * kept: a wrapper (a pyenv shim, a script) may answer differently tomorrow
+ * with no change to itself.
+ */
+function cachedProbe(file: string, real: string, cache: ProbeCache | undefined): Interpreter | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(real);
+  } catch {
+    return null;
+  }
+  if (!cache) return probe(file);
+  const key = `python-probe ${real} ${st.size} ${st.mtimeMs}`;
+  const asked = { now: false };
+  const answer = cache(key, () => ((asked.now = true), probe(file)));
+  if (asked.now) return answer;
+  // A kept answer counts only from the interpreter itself; anything else is asked again.
+  return answer !== null && answer.executable === real ? answer : probe(file);
+}
+
+export function findInterpreters(env: NodeJS.ProcessEnv = process.env, cache?: ProbeCache): Interpreter[] {
   const seen = new Set<string>();
   const found: Interpreter[] = [];
   for (const file of candidates(env)) {
@@ -75,7 +100,7 @@ export function findInterpreters(env: NodeJS.ProcessEnv = process.env): Interpre
     }
     if (seen.has(real)) continue;
     seen.add(real);
-    const it = probe(file);
+    const it = cachedProbe(file, real, cache);
     if (it && !found.some((f) => f.executable === it.executable)) {
       seen.add(it.executable);
       found.push(it);

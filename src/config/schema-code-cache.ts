@@ -74,6 +74,17 @@ function load(code: string): ValidateFunction {
   return module.exports.default ?? module.exports;
 }
 
+/** Whether a trusted copy for `key` is kept (in this process's directory, or the build's). */
+export function hasCachedCode(key: CodeKey): boolean {
+  const dir = cacheDir;
+  return dir !== undefined && [fileFor(dir, key), fileFor(PREBUILT_SCHEMA_CODE_DIR, key)].some(trusted);
+}
+
+/** The directory set with setSchemaCodeDir(). */
+export function currentSchemaCodeDir(): string | undefined {
+  return cacheDir;
+}
+
 /**
  * The validator for `key`: from the cache when a trusted copy is there,
  * otherwise from `compile` (which returns the function and its standalone

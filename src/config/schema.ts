@@ -16,7 +16,8 @@ import { appTypePattern, assertAppType, describeAppTypes, sortAppTypes } from '.
 import type { AppTypeSchema, JsonSchema } from './app-types.js';
 import type { Problem } from './problem.js';
 import { describeSchemaErrors } from './schema-errors.js';
-import { cachedValidator } from './schema-code-cache.js';
+import { cachedValidator, hasCachedCode } from './schema-code-cache.js';
+import type { CodeKey } from './schema-code-cache.js';
 
 const SCHEMA_FILE = path.join('schema', 'weft.config.schema.json');
 
@@ -121,9 +122,18 @@ function ajvVersion(): string {
   return (require('ajv/package.json') as { version: string }).version;
 }
 
+function codeKey(schema: JsonSchema): CodeKey {
+  return { schema, compilerTag: `${ajvVersion()} ${COMPILER_OPTIONS_TAG}` };
+}
+
+/** Whether the validator for these types loads as kept code (no compiling). */
+export function validatorIsKept(appTypes: readonly AppTypeSchema[]): boolean {
+  return hasCachedCode(codeKey(buildSchema(appTypes)));
+}
+
 export function buildValidator(appTypes: readonly AppTypeSchema[]): ConfigSchemaValidator {
   const schema = buildSchema(appTypes);
-  const validate = cachedValidator({ schema, compilerTag: `${ajvVersion()} ${COMPILER_OPTIONS_TAG}` }, () => compile(schema));
+  const validate = cachedValidator(codeKey(schema), () => compile(schema));
   return {
     schema,
     check(config: unknown): Problem | null {

@@ -168,6 +168,8 @@ export interface NativeModule {
   ): void;
   setCloexec(fd: number, on: boolean): void;
   gettid(): number;
+  /** Absent from an addon built before it was added. */
+  trimMemory?(): boolean;
   openat2(dirfd: number, path: string, flags: number, resolve: number): number;
   openat2Constants: {
     AT_FDCWD: number;

@@ -4,3 +4,12 @@ import { native } from './load.js';
 export function gettid(): number {
   return native.gettid();
 }
+
+/**
+ * Gives the C heap's free memory back to the kernel (glibc keeps what a
+ * finished thread's arena held, say); false when nothing was released, or
+ * the addon predates this call.
+ */
+export function trimMemory(): boolean {
+  return native.trimMemory?.() ?? false;
+}

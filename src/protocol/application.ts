@@ -6,16 +6,29 @@
 //   router     -> main        apps-prepare / apps-commit / apps-abandon around each configuration,
 //                             app-demand (requests wait), app-timeout (limits.timeout hit)
 //   controller -> main        app-restart, apps-status
-//   main       -> prototype   spawn, kill
+//   main       -> prototype   spawn, kill (apps with namespaces or a rootfs; main
+//                             starts the processes of other apps itself)
 //   prototype  -> main        app-exited
 //   main       -> app         serve (listening fds of its direct listeners), stop
 //   app        -> main        app-ready, app-failed, app-load, app-retire
 //   main       -> router      app-process (a channel to a new process), app-state, app-failing
 //   router     -> app         adopt (a connection to serve, routed mode)
+import path from 'node:path';
+
 import type { Application } from '../config/types.js';
 import type { ResolvedCredentials } from '../native/index.js';
 import type { MetricsSnapshot } from '../metrics/index.js';
 import type { RawEngineConfig } from '../request/engine.js';
+import { distRoot } from '../paths.js';
+
+// What main needs of the plugin API to start an application's processes itself.
+export type { AppPlugin, LaunchSpec, PluginContext } from './plugin-api.js';
+
+/**
+ * Weft's application runtime, preloaded into a Node app's processes (by
+ * whoever starts them: main, or a prototype, where a rootfs moves it).
+ */
+export const APP_RUNTIME_ENTRY = path.join(distRoot, 'src', 'app-runtime', 'app-entry.js');
 
 /** What an application process counted on connections it accepted itself (/status shows it). */
 export interface DirectStats {
@@ -212,4 +225,21 @@ export interface PrototypeOptions {
   moduleInfo?: { type: string; version: string; data?: Record<string, unknown> };
   /** Host directories the module needs inside a rootfs (ModuleInfo.deps). */
   moduleDeps?: string[];
+  /**
+   * Only the plugin's check (prototypeSetup), then READY and nothing more:
+   * why a process main started itself could not start, seen as the app's
+   * user in the app's working directory (main stops it at once).
+   */
+  checkOnly?: boolean;
+}
+
+/**
+ * Whether an application's processes need a prototype: an isolation step
+ * that happens once, in a process they descend from (namespaces, a pid
+ * namespace above all, and a rootfs). Credentials, cgroups and
+ * no_new_privs the native layer applies to each process main creates.
+ */
+export function needsPrototype(app: Application): boolean {
+  const iso = app.isolation ?? {};
+  return iso.rootfs !== undefined || Object.values(iso.namespaces ?? {}).some((on) => on === true);
 }

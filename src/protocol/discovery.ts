@@ -31,8 +31,20 @@ export interface ModuleInfo {
   serving?: { engine: boolean; transport: 'http' | 'frames' };
 }
 
+/**
+ * What plugins found at earlier starts (DiscoveryContext.cached): main keeps
+ * it in its state dir (discovery may not write there) and hands it back.
+ */
+export type DiscoveryCache = Record<string, unknown>;
+
+/** discovery's process options. */
+export interface DiscoveryOptions {
+  cache?: DiscoveryCache;
+}
+
 declare module '../kernel/ports/methods.js' {
   interface PortMethods {
-    'main.modules': { params: { modules: ModuleInfo[] }; result: void };
+    /** discovery -> main: the modules, and the cache entries this start used (or made). */
+    'main.modules': { params: { modules: ModuleInfo[]; cache?: DiscoveryCache }; result: void };
   }
 }

@@ -1,7 +1,10 @@
 // What an application plugin (plugins/<type>/index.ts) provides beyond the
-// descriptor discovery reads: a check run in the prototype, inside the
-// app's isolation, before credentials drop; and how each application
-// process is started. The prototype loads the plugin's module to use them.
+// descriptor discovery reads: a check, run as the app's user (in the
+// prototype, inside the app's isolation; for an app main starts itself, in
+// a check-only prototype once a start failed); and how each application
+// process is started: launch(), run in the prototype or, for an app
+// without namespaces or a rootfs, in main (which loads only plugins owned
+// like Weft's own files), so it must only describe the process.
 import type { Application } from '../config/types.js';
 import type { ModuleInfo } from './discovery.js';
 
@@ -26,13 +29,25 @@ export interface PluginContext {
 /** One module a plugin serves, as discovery reads it (what discovery reports is this and the plugin's file). */
 export type PluginDescriptor = Omit<ModuleInfo, 'file'>;
 
+/** What discovery offers a plugin's descriptors(). */
+export interface DiscoveryContext {
+  /**
+   * What was found for `key` at an earlier start (kept as JSON in main's
+   * state dir), or `find()`'s answer, kept for the next. The key must name
+   * everything the answer depends on (a file's path, size and mtime, say):
+   * an entry no start asks for again is dropped.
+   */
+  cached<T>(key: string, find: () => T): T;
+}
+
 export interface AppPlugin {
   /** The one module the plugin serves... */
   descriptor?: PluginDescriptor;
   /** ...or several (one per interpreter found, say), computed in the discovery process. */
-  descriptors?(): PluginDescriptor[];
+  descriptors?(ctx?: DiscoveryContext): PluginDescriptor[];
   /** Throws with a reason to refuse starting (e.g. the script does not exist inside the rootfs). */
   prototypeSetup?(app: Application, ctx: PluginContext): void | Promise<void>;
+  /** What to exec for one application process: a description only, no side effects (it may run in main, as root). */
   launch(app: Application, ctx: PluginContext): LaunchSpec;
 }
 

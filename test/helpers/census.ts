@@ -94,14 +94,15 @@ export function shape(members: Member[]): Record<string, number> {
 }
 
 /**
- * What a configuration asks for: main, controller, router, and per app one
- * prototype plus its processes. `apps` maps an app to its exact number of
- * application processes.
+ * What a configuration asks for: main, controller, router, and per app its
+ * processes, plus one prototype for each app in `withPrototype` (those with
+ * namespaces or a rootfs; main starts the processes of the others itself).
+ * `apps` maps an app to its exact number of application processes.
  */
-export function expectedShape(apps: Record<string, number>, prefix = 'weft'): Record<string, number> {
+export function expectedShape(apps: Record<string, number>, withPrototype: string[] = [], prefix = 'weft'): Record<string, number> {
   const counts: Record<string, number> = { main: 1, [`${prefix}: controller`]: 1, [`${prefix}: router`]: 1 };
   for (const [app, n] of Object.entries(apps)) {
-    counts[`${prefix}: "${app}" prototype`] = 1;
+    if (withPrototype.includes(app)) counts[`${prefix}: "${app}" prototype`] = 1;
     if (n > 0) counts[`${prefix}: "${app}" application`] = n;
   }
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));

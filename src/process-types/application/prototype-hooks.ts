@@ -2,24 +2,22 @@
 // application processes on main's request. Each gets a channel whose other
 // end goes back to main with the answer (main connects it to the routers).
 // Their exits are reported to main, which decides what replaces them.
+// A check-only prototype (an app main starts itself, whose start failed)
+// runs the check and nothing else.
 import fs from 'node:fs';
-import path from 'node:path';
 
 import { withFds } from '../../kernel/ports/methods.js';
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { createProcess, reapStrays, socketPair } from '../../native/index.js';
 import type { ChildProcessHandle } from '../../native/index.js';
-import { distRoot } from '../../paths.js';
 import type { PrototypeOptions } from '../../protocol/application.js';
 import type { AppPlugin, PluginContext } from '../../protocol/plugin-api.js';
-import { APP_ENV } from '../../protocol/application.js';
+import { APP_ENV, APP_RUNTIME_ENTRY } from '../../protocol/application.js';
 import type { AppBoot } from '../../protocol/application.js';
 
 const STOP_GRACE_MS = 5000;
 
 const children = new Map<number, ChildProcessHandle>();
-
-export const runtimeEntry = path.join(distRoot, 'src', 'app-runtime', 'app-entry.js');
 
 export const prototypeHooks: ProcessHooks = {
   async setup(ctx) {
@@ -31,8 +29,9 @@ export const prototypeHooks: ProcessHooks = {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, (o.config.environment ?? {}) as Record<string, string>);
-    const pctx: PluginContext = { runtimeEntry, nodePath: process.execPath, env, module: o.moduleInfo };
+    const pctx: PluginContext = { runtimeEntry: APP_RUNTIME_ENTRY, nodePath: process.execPath, env, module: o.moduleInfo };
     await plugin.prototypeSetup?.(o.config, pctx);
+    if (o.checkOnly) return;
     const devNull = fs.openSync('/dev/null', 'r+');
     const stdout = o.hasOutputFds ? 4 : o.stdoutToLog ? 2 : devNull;
     const stderr = o.hasOutputFds ? 5 : 2;

@@ -9,18 +9,40 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
-import type { ModuleInfo } from '../../protocol/discovery.js';
+import type { DiscoveryCache, ModuleInfo } from '../../protocol/discovery.js';
 
 type Descriptor = Partial<ModuleInfo>;
 
-interface PluginExports {
-  descriptor?: Descriptor;
-  descriptors?: () => Descriptor[];
+/** What descriptors() is handed (the plugin API's DiscoveryContext). */
+interface Context {
+  cached<T>(key: string, find: () => T): T;
 }
 
-function descriptorsOf(exported: PluginExports): Descriptor[] {
+interface PluginExports {
+  descriptor?: Descriptor;
+  descriptors?: (ctx: Context) => Descriptor[];
+}
+
+/**
+ * A DiscoveryContext over what an earlier start kept: `used` collects what
+ * this start asked for or found (what main keeps for the next).
+ */
+export function discoveryContext(kept: DiscoveryCache = {}): Context & { used: DiscoveryCache } {
+  const used: DiscoveryCache = {};
+  return {
+    used,
+    cached<T>(key: string, find: () => T): T {
+      const value = Object.prototype.hasOwnProperty.call(kept, key) ? (kept[key] as T) : find();
+      // Only JSON is kept.
+      used[key] = JSON.parse(JSON.stringify(value ?? null)) as unknown;
+      return value;
+    },
+  };
+}
+
+function descriptorsOf(exported: PluginExports, ctx: Context): Descriptor[] {
   if (typeof exported.descriptors === 'function') {
-    const list = exported.descriptors();
+    const list = exported.descriptors(ctx);
     if (!Array.isArray(list)) throw new WeftError(ErrorCodes.PLUGIN, 'its descriptors() returned no array');
     return list;
   }
@@ -44,7 +66,7 @@ function candidates(dir: string): string[] {
   return names.map((n) => path.join(dir, n, 'index.js')).filter((f) => fs.existsSync(f));
 }
 
-export function findPlugins(dirs: string[]): Found {
+export function findPlugins(dirs: string[], ctx: Context = discoveryContext()): Found {
   const found: Found = { modules: [], failures: [] };
   const seen = new Set<string>();
   for (const dir of dirs) {
@@ -52,7 +74,7 @@ export function findPlugins(dirs: string[]): Found {
       let list: Descriptor[];
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        list = descriptorsOf(require(file) as PluginExports);
+        list = descriptorsOf(require(file) as PluginExports, ctx);
       } catch (e) {
         found.failures.push({ file, reason: (e as Error).message });
         continue;

@@ -23,12 +23,14 @@ import { VERSION } from '../../version.js';
 import { makeValidator } from '../../config/config-validator.js';
 import { validatorFor } from '../../config/schema.js';
 import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
+import { keepSchemaCode } from '../../config/schema-compile-thread.js';
 import type { ModuleInfo } from '../../protocol/discovery.js';
 import '../../protocol/main.js';
 import { AppLauncher } from './applications/app-launcher.js';
 import { AppRegistry } from './applications/app-registry.js';
 import { CertificateFiles } from './certificate-files.js';
 import { ConfigState } from './config-state.js';
+import { DiscoveryCacheFile } from './discovery-cache.js';
 import { processTypeRegistry } from '../index.js';
 import type { PluginModule } from '../index.js';
 import { checkReadableBy } from './install-check.js';
@@ -80,6 +82,7 @@ export class MainProcess {
   #engine: EventEngine;
   #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
+  #discoveryCache: DiscoveryCacheFile;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -118,6 +121,7 @@ export class MainProcess {
       write: writeFileAtomicAsync,
     });
     this.certificates = new CertificateFiles(options.stateDir);
+    this.#discoveryCache = new DiscoveryCacheFile(options.stateDir);
     let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
     this.#firstApply = { promise: new Promise((r) => (resolveFirst = r)), resolve: resolveFirst };
     this.#plugins = (process.env.WEFT_PLUGINS ?? '').split(',').filter(Boolean);
@@ -154,11 +158,16 @@ export class MainProcess {
       // the configuration in its setup (main.conf-get waits for it); the
       // router gets it from the controller once both are READY.
       setSchemaCodeDir(schemaCodeDir(options.stateDir));
-      const loaded = this.#discover().then(() => {
+      const loaded = this.#discover().then(async () => {
+        // When nothing kept fits these modules, ajv compiles in a thread, not in main's heap.
+        const kept = await keepSchemaCode(this.modules);
         const certificates = new Set(Object.keys(this.certificates.list()));
         this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
-        // Compiled (and kept for the controller and the next start) even when there was nothing to validate.
-        validatorFor(this.modules);
+        // Its applications start now, beside the controller and the router that will ask for them.
+        this.#apps?.prestart((this.config.current as { applications?: Record<string, unknown> }).applications);
+        // Kept for the controller and the next start even when there was nothing to validate
+        // (compiled here only when the thread could not).
+        if (!kept) validatorFor(this.modules);
       });
       this.#configLoaded.resolve(loaded);
       // Its failure is reported below (with the file's line and column); until
@@ -186,6 +195,11 @@ export class MainProcess {
     this.#started = true;
     log.info(`${options.titlePrefix === 'unit' ? 'unit' : 'weft'} ${VERSION} started`);
     this.#systemd?.ready(this.config.current);
+  }
+
+  /** The log's fd now (it changes when the log is reopened). */
+  get logFd(): number {
+    return this.#logFile.fd;
   }
 
   #api(): MainApi {
@@ -235,8 +249,9 @@ export class MainProcess {
 
   #serveKernelMethods(): void {
     this.port.handle('main.control-socket', () => withFds({ address: this.#control!.address }, [this.#control!.fd]));
-    this.port.handle('main.modules', ({ modules }) => {
+    this.port.handle('main.modules', ({ modules, cache }) => {
       this.modules = modules;
+      this.#discoveryCache.write(cache);
     });
     this.port.handle('main.conf-get', async () => {
       // A configuration that cannot be loaded is never answered: main stops the controller with everything else.
@@ -308,7 +323,7 @@ export class MainProcess {
   }
 
   async #discover(): Promise<void> {
-    await this.processes.start('discovery');
+    await this.processes.start('discovery', { cache: this.#discoveryCache.read() });
     // discovery reports, then exits: wait for that exit.
     await new Promise<void>((resolve) => {
       if (this.processes.ofType('discovery').length === 0) return resolve();
@@ -391,8 +406,8 @@ export class MainProcess {
   }
 
   async #cleanup(): Promise<void> {
-    this.#apps?.retireAll();
-    await this.processes.quit();
+    // Application processes main started itself end beside the processes of the kernel's table.
+    await Promise.all([this.#apps?.retireAll(), this.processes.quit()]);
     this.listenSockets.closeAll();
     if (this.#pidWritten) removePidFile(this.options.pid, process.pid);
     this.port.closeAll();

@@ -19,14 +19,11 @@ import { compileTemplate } from '../../request/routing/index.js';
 import type { HttpSettings } from '../../request/settings.js';
 import type { AppDirectory, AppLimits } from './applications/app-directory.js';
 import type { ListenerSpec } from './listeners/listener-set.js';
-import { compileProxyTarget } from './proxy/proxy-target.js';
 import type { ProxyTarget } from './proxy/proxy-target.js';
-import { Upstream } from './proxy/upstream.js';
-import { compileShare } from './share/index.js';
+import type { Upstream } from './proxy/upstream.js';
 import type { ShareHandler } from './share/index.js';
-import { certificateNames, tlsSetup } from './tls/tls-listener.js';
 import type { TlsConfig, TlsServerSetup } from './tls/tls-listener.js';
-import tls from 'node:tls';
+import { nodeTls, proxyRequestCode, proxyTargetCode, shareCode, tlsListenerCode, upstreamCode } from './lazy-modules.js';
 
 interface RawConfig extends RawEngineConfig {
   listeners?: Record<string, RawListener & { tls?: TlsConfig }>;
@@ -80,12 +77,13 @@ export class Configuration implements EngineView {
       log: env.log,
       version: env.version,
       share: (action, path, mimeTypes) =>
-        compileShare(action as never, {
+        shareCode().compileShare(action as never, {
           mimeTypes,
           compileTemplate: (text) => compileTemplate(text, `${path}/share`) as never,
           baseDir: env.startDir,
         }),
-      proxy: (address, path) => compileProxyTarget(address, path),
+      // (The code that proxies loads with the configuration, not on the first request.)
+      proxy: (address, path) => (proxyRequestCode(), proxyTargetCode().compileProxyTarget(address, path)),
     });
     this.http = this.engine.http;
     this.serverHeader = this.engine.serverHeader;
@@ -95,7 +93,10 @@ export class Configuration implements EngineView {
     // A TLS listener's kind is set in prepare(), once its bundles are read.
     for (const [address, l] of Object.entries(raw.listeners ?? {}))
       this.listenerSpecs.set(address, { address, kind: 'http', backlog: l.backlog });
-    for (const [name, u] of Object.entries(raw.upstreams ?? {})) this.upstreams.set(name, new Upstream(name, u.servers));
+    for (const [name, u] of Object.entries(raw.upstreams ?? {})) {
+      proxyRequestCode();
+      this.upstreams.set(name, new (upstreamCode().Upstream)(name, u.servers));
+    }
     this.directory = env.directory;
     for (const [name, app] of Object.entries(raw.applications ?? {})) this.applications.set(name, appLimits(app));
 
@@ -111,6 +112,8 @@ export class Configuration implements EngineView {
   async prepare(previous: Configuration | null): Promise<void> {
     const secure = Object.entries(this.raw.listeners ?? {}).filter(([, l]) => l.tls !== undefined);
     if (secure.length > 0) {
+      const { certificateNames, tlsSetup } = tlsListenerCode();
+      const tls = nodeTls();
       const names = [...new Set(secure.flatMap(([, l]) => certificateNames(l.tls!)))];
       const { value } = await this.#env.port.call(this.#env.mainPid, 'main.cert-get', { names });
       for (const [address, l] of secure) {

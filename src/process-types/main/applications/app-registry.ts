@@ -9,6 +9,12 @@
 // answers with a token; apps-commit puts them in force and retires what
 // the configuration dropped; apps-abandon undoes a prepare. A router that
 // dies between the two abandons its prepares.
+//
+// At start-up main knows the configuration before the router does (the
+// controller hands it on once both are up): prestart() starts its
+// applications right away, and the router's first apps-prepare takes those
+// whose configuration it asks for, already starting or serving. What it
+// does not take retires with the first configuration applied or abandoned.
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -60,7 +66,7 @@ export class AppRegistry {
   #supervisors = new Map<string, AppSupervisor>();
   #prepared = new Map<number, Prepared>();
   #metrics = new AppMetrics();
-  /** Every supervisor that still has processes or a prototype: in force, prepared, or retiring. */
+  /** Every supervisor that still has processes or a spawner: in force, prepared, or retiring. */
   #all = new Set<AppSupervisor>();
   #tokens = 0;
   /** Every live process of every supervisor (prepared ones too), by key, with its supervisor. */
@@ -75,6 +81,8 @@ export class AppRegistry {
   #lastSeen = new Map<number, MetricsSnapshot>();
   #ending = new Set<number>();
   #env: SupervisorEnvironment;
+  /** Started ahead of the first configuration (prestart), by name, with their prepare in flight. */
+  #early = new Map<string, { supervisor: AppSupervisor; prepared: Promise<void> }>();
 
   constructor(options: AppRegistryOptions) {
     this.#o = options;
@@ -200,22 +208,58 @@ export class AppRegistry {
     return undefined;
   }
 
+  /**
+   * Start-up: the applications of the configuration main loaded start now,
+   * beside the controller and the router (see above).
+   */
+  prestart(applications: Record<string, unknown> | undefined): void {
+    for (const [name, config] of Object.entries(applications ?? {})) {
+      const supervisor = this.#make(name, config);
+      const prepared = supervisor.prepare();
+      // Its failure is the first configuration's to report (or nobody's, if that does not ask for it).
+      prepared.catch(() => undefined);
+      this.#early.set(name, { supervisor, prepared });
+    }
+  }
+
+  /** What prestart() started for `name` with this configuration, taken once. */
+  #takeEarly(name: string, config: unknown): { supervisor: AppSupervisor; prepared: Promise<void> } | undefined {
+    const early = this.#early.get(name);
+    // (One whose start failed is taken too: its failure is this configuration's.)
+    if (!early || !isDeepStrictEqual(early.supervisor.config, config)) return undefined;
+    this.#early.delete(name);
+    return early;
+  }
+
+  /** The first configuration is applied or abandoned: what it did not take of prestart()'s goes. */
+  #dropEarly(): void {
+    for (const { supervisor } of this.#early.values()) supervisor.retire();
+    this.#early.clear();
+  }
+
   async #prepare(applications: Record<string, unknown>, router: number): Promise<number> {
     const next = new Map<string, AppSupervisor>();
     const fresh: AppSupervisor[] = [];
+    const starts: Array<Promise<void>> = [];
     for (const [name, config] of Object.entries(applications ?? {})) {
       const existing = this.#supervisors.get(name);
+      const early = existing ? undefined : this.#takeEarly(name, config);
       if (existing && !existing.retired && isDeepStrictEqual(existing.config, config)) {
         next.set(name, existing);
+      } else if (early) {
+        fresh.push(early.supervisor);
+        next.set(name, early.supervisor);
+        starts.push(early.prepared);
       } else {
         const s = this.#make(name, config);
         fresh.push(s);
         next.set(name, s);
+        starts.push(s.prepare());
       }
     }
     const token = ++this.#tokens;
     this.#prepared.set(token, { router, next, fresh });
-    const results = await Promise.allSettled(fresh.map((s) => s.prepare()));
+    const results = await Promise.allSettled(starts);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       this.#abandon(token);
@@ -239,6 +283,7 @@ export class AppRegistry {
   }
 
   #abandon(token: number): void {
+    this.#dropEarly();
     const p = this.#prepared.get(token);
     if (!p) return;
     this.#prepared.delete(token);
@@ -246,6 +291,7 @@ export class AppRegistry {
   }
 
   #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
+    this.#dropEarly();
     const p = this.#prepared.get(token);
     if (!p) throw new WeftError(ErrorCodes.APP_UNKNOWN, `no prepared configuration ${token}`);
     this.#prepared.delete(token);
@@ -392,12 +438,19 @@ export class AppRegistry {
     return Promise.all(all).then(() => undefined);
   }
 
-  /** Shutdown: every application stops. */
-  retireAll(): void {
+  /**
+   * Shutdown: every application stops. Resolves once the processes main
+   * started itself are gone (SIGTERM, then SIGKILL: what a prototype does
+   * with its own when main stops it).
+   */
+  retireAll(): Promise<void> {
     if (this.#accessLog) fs.closeSync(this.#accessLog.fd);
     this.#accessLog = undefined;
-    for (const s of this.#allSupervisors()) s.retire();
+    const all = this.#allSupervisors();
+    for (const s of all) s.retire();
     this.#supervisors.clear();
     this.#prepared.clear();
+    this.#early.clear();
+    return Promise.all(all.map((s) => s.terminate())).then(() => undefined);
   }
 }

@@ -198,17 +198,22 @@ export class AppSupervisor {
       record = await gen.spawn(this.startTimeoutMs);
       this.#sendServe(record);
       await this.#readyWithin(record, gen);
-      this.#onReady(record);
+      this.#onReady(record, gen);
       return record;
     } catch (e) {
-      const reason = record?.failure ?? (e as Error).message;
-      const message = reason.startsWith('did not listen')
-        ? `application "${this.name}" ${reason}`
-        : `application "${this.name}" failed to start: ${reason}`;
+      let reason = record?.failure ?? (e as Error).message;
       // One that said why it failed is exiting on its own, its last log
       // lines on their way out: a moment before SIGKILL (a hung one was
       // killed already by #readyWithin).
       if (record && record.state !== 'gone') this.#killSoon(gen, record);
+      // Where no prototype ran the plugin's check first, it says now what
+      // it would have said then (the same error), if the check fails.
+      const explained = gen.stopping || this.#retired ? undefined : await gen.explainFailure();
+      if (explained && loud) throw explained;
+      if (explained) reason = explained.message;
+      const message = reason.startsWith('did not listen')
+        ? `application "${this.name}" ${reason}`
+        : `application "${this.name}" failed to start: ${reason}`;
       if (loud) throw new WeftError(ErrorCodes.APP_PROCESS, message);
       if (!gen.stopping && !this.#retired) {
         this.#log.error(message);
@@ -236,7 +241,8 @@ export class AppSupervisor {
     return Promise.race([record.ready, limit]).finally(() => clearTimeout(timer));
   }
 
-  #onReady(record: AppProcessRecord): void {
+  #onReady(record: AppProcessRecord, gen: AppGeneration): void {
+    gen.served();
     this.#env.metrics.started(this.name);
     this.#env.state(this.name, record);
     if (this.#failing !== null) {
@@ -249,8 +255,8 @@ export class AppSupervisor {
   #fill(): void {
     const gen = this.#current;
     if (this.#retired || !gen || gen.stopping || this.#restartTimer || !this.#serve) return;
-    if (!gen.prototypeAlive) {
-      if (gen.prototypePid !== 0) void this.#renew();
+    if (!gen.canSpawn) {
+      if (gen.broken) void this.#renew();
       return;
     }
     const ready = this.#ready();
@@ -318,7 +324,7 @@ export class AppSupervisor {
 
   #renewing = false;
 
-  /** A new generation in place of a current one whose prototype died. */
+  /** A new generation in place of a current one whose prototype died (or that could not start one). */
   async #renew(): Promise<void> {
     if (this.#renewing || this.#retired) return;
     this.#renewing = true;
@@ -330,7 +336,6 @@ export class AppSupervisor {
       await gen.start();
     } catch (e) {
       this.#log.error(`application "${this.name}" failed to start: ${(e as Error).message}`);
-      gen.prototypePid = -1;
       this.#crashed((e as Error).message, Date.now(), true);
     } finally {
       this.#renewing = false;
@@ -493,7 +498,13 @@ export class AppSupervisor {
 
   /** The generation a prototype belongs to. */
   generationOf(prototypePid: number): AppGeneration | undefined {
+    if (prototypePid <= 0) return undefined;
     for (const gen of this.#generations) if (gen.prototypePid === prototypePid) return gen;
     return undefined;
+  }
+
+  /** Shutdown: every generation's processes end now (SIGTERM, then SIGKILL); resolves once they are gone. */
+  terminate(): Promise<void> {
+    return Promise.all([...this.#generations].map((gen) => gen.terminate())).then(() => undefined);
   }
 }

@@ -7,7 +7,7 @@ import { errorResponse } from '../../../request/error-response.js';
 import { returnAction } from '../../../request/return-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { Configuration } from '../configuration.js';
-import { proxyRequest } from '../proxy/proxy-request.js';
+import { proxyRequestCode } from '../lazy-modules.js';
 import type { ProxyTarget } from '../proxy/proxy-target.js';
 import type { ShareHandler } from '../share/index.js';
 
@@ -33,7 +33,7 @@ export async function execute(ctx: RouterContext, decision: RouterDecision): Pro
       return execute(ctx, decideAction(ctx, conf.engine, action.fallback, depth + 1));
     }
     case 'proxy':
-      await proxyRequest(ctx, decision.action.proxy, false);
+      await proxyRequestCode().proxyRequest(ctx, decision.action.proxy, false);
       return;
     case 'upstream': {
       const upstream = conf.upstreams.get(decision.name);
@@ -49,7 +49,7 @@ export async function execute(ctx: RouterContext, decision: RouterDecision): Pro
           return;
         }
         tried.add(target);
-        const outcome = await proxyRequest(ctx, target, tried.size < upstream.size);
+        const outcome = await proxyRequestCode().proxyRequest(ctx, target, tried.size < upstream.size);
         if (outcome === 'done') return;
         upstream.failed(target);
       }

@@ -3,10 +3,9 @@
 // closes (request/client-error.ts).
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 
-import { attachSessionCache } from '../tls/session-cache.js';
+import { nodeHttps, sessionCacheCode } from '../lazy-modules.js';
 
 import type { RouterState } from '../router-state.js';
 import { ON_RETIRE } from '../listeners/listener-set.js';
@@ -48,8 +47,8 @@ export function serverFactory(state: RouterState): ServerFactory {
       server = http.createServer(common, handler);
     } else {
       const setup = state.current!.tls.get(address)!;
-      const secure = https.createServer({ ...common, ...setup.options }, handler);
-      attachSessionCache(secure, setup.sessionCacheSize);
+      const secure = nodeHttps().createServer({ ...common, ...setup.options }, handler);
+      sessionCacheCode().attachSessionCache(secure, setup.sessionCacheSize);
       server = secure;
     }
     const settings = state.current?.http;

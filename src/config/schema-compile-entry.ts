@@ -1,11 +1,11 @@
-// The thread schema-compile-thread.ts starts: compiles the schema for the
-// types it is given and keeps its code in the directory it is given.
-import { workerData } from 'node:worker_threads';
-
+// The task schema-compile-thread.ts hands the kernel's thread pool:
+// compiles the schema for the types it is given and keeps its code in the
+// directory it is given.
+import type { AppTypeSchema } from './app-types.js';
 import { setSchemaCodeDir } from './schema-code-cache.js';
-import type { SchemaThreadData } from './schema-compile-thread.js';
 import { validatorFor } from './schema.js';
 
-const { dir, appTypes } = workerData as SchemaThreadData;
-setSchemaCodeDir(dir);
-validatorFor(appTypes);
+export function compileSchemaCode(dir: string, appTypes: readonly AppTypeSchema[]): void {
+  setSchemaCodeDir(dir);
+  validatorFor(appTypes);
+}

@@ -1,4 +1,4 @@
-// Compiling the configuration schema in a thread of its own, when no kept
+// Compiling the configuration schema on a thread of the kernel's pool, when no kept
 // copy of its code fits the application types (the first start with
 // another set of plugins than the build's: another Python, a
 // --modulesdir). ajv's compiler loads ~100 modules and leaves ~15 MB of
@@ -12,12 +12,6 @@ import type { AppTypeSchema } from './app-types.js';
 import { currentSchemaCodeDir } from './schema-code-cache.js';
 import { validatorIsKept } from './schema.js';
 
-/** What the thread is given. */
-export interface SchemaThreadData {
-  dir: string;
-  appTypes: readonly AppTypeSchema[];
-}
-
 /**
  * Makes sure the validator for `appTypes` is kept as code, compiling it in
  * a thread when it is not. Resolves with whether it is kept: when the
@@ -27,15 +21,14 @@ export async function keepSchemaCode(appTypes: readonly AppTypeSchema[]): Promis
   const dir = currentSchemaCodeDir();
   if (dir === undefined) return false;
   if (validatorIsKept(appTypes)) return true;
-  const data: SchemaThreadData = { dir, appTypes };
-  // (node:worker_threads itself loads only here, when it is needed.)
+  // A pool of one, shut down at once: the thread's isolate, and the
+  // compiler's garbage with it, go as soon as the code is kept. (The pool,
+  // and node:worker_threads with it, load only here, when needed.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-  await new Promise<void>((resolve) => {
-    const worker = new Worker(require.resolve('./schema-compile-entry.js'), { workerData: data });
-    worker.once('error', () => resolve());
-    worker.once('exit', () => resolve());
-  });
+  const { ThreadPool } = require('../kernel/threads/thread-pool.js') as typeof import('../kernel/threads/thread-pool.js');
+  const pool = new ThreadPool({ size: 1 });
+  await pool.run(require.resolve('./schema-compile-entry.js'), 'compileSchemaCode', dir, appTypes).catch(() => undefined);
+  await pool.shutdown();
   // The thread's C heap (its arena) is free now, but glibc keeps it: ~15 MB given back.
   trimMemory();
   return validatorIsKept(appTypes);

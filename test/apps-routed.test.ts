@@ -2,6 +2,7 @@
 // routed are written to the app's connections and its answers read back
 // (applications/app-connection.ts). Everything HTTP lets a request and an
 // answer carry must come through as the app sent it.
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -40,6 +41,38 @@ function chunkedRequest(target: string, pieces: string[], extra = ''): string {
   for (const p of pieces) out += `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`;
   return `${out}0\r\n\r\n`;
 }
+
+/** A download whose client stops reading near the end for a while, then reads the rest: the router must pause the app's connection. */
+function stallingDownload(port: number, path: string, stallAfter: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let bytes = 0;
+        let stalled = false;
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+          if (!stalled && bytes >= stallAfter) {
+            stalled = true;
+            res.pause();
+            setTimeout(() => res.resume(), 300);
+          }
+        });
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+test('an app connection the router paused for a slow client is read again: the next request on it is answered', async (t) => {
+  const { streaming } = await routedWeft(t);
+  for (let i = 0; i < 3; i++) {
+    t.is(await stallingDownload(streaming, '/download?chunks=64&size=65536', 60 * 65536), 64 * 65536);
+    // The process has one routed connection to reuse: the one that carried the download.
+    const next = await raw({ port: streaming }, 'GET /variants HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    t.regex(next, /^HTTP\/1\.1 201 /, `round ${i + 1}`);
+  }
+});
 
 test('bodies both ways: sized, chunked, large; HEAD; status lines and repeated headers as the app wrote them', async (t) => {
   const { port, streaming } = await routedWeft(t);

@@ -69,8 +69,12 @@ export class Http1Connection {
         this.#exchange = null;
         this.#started = false;
         exchange?.end();
-        if (keepAlive && !this.#dead) this.#onIdle(this);
-        else this.destroy();
+        if (keepAlive && !this.#dead) {
+          // A slow client may have paused reading on the answer's last piece:
+          // an idle connection must read, or its next answer is never seen.
+          this.#reader.resume();
+          this.#onIdle(this);
+        } else this.destroy();
       },
       broken: (error) => this.#broken(error),
     });

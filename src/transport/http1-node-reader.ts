@@ -61,8 +61,6 @@ export class NodeParserReader implements ResponseReader {
   begin(head: boolean): void {
     this.#skipBody = head;
     this.#keepAlive = true;
-    // Whatever paused the previous answer, this one is read.
-    this.#socket.resume();
   }
 
   resume(): void {

@@ -1,7 +1,9 @@
 // One behaviour per request, whatever the path: the same configuration
-// behind a listener its application's processes accept themselves and
-// behind one the router accepts (a pass the router must resolve per
-// request) gives every request of a corpus of good and bad ones the same
+// behind a listener its application's processes accept themselves, behind
+// one the router accepts (a pass the router must resolve per request), and
+// behind one the router accepts but whose connections it hands to the
+// application their first request is for (two applications reachable),
+// gives every request of a corpus of good and bad ones the same
 // status line, the same connection fate (closed or kept), and the app the
 // same view of the request.
 import fs from 'node:fs';
@@ -63,37 +65,47 @@ function exchange(port: number, request: string): Promise<Outcome> {
   });
 }
 
-test('every request of the corpus gets the same answer from an application process and from the router', async (t) => {
+test('every request of the corpus gets the same answer from an application process, from the router, and from a process the router handed the connection to', async (t) => {
   const accepted = await freePort();
   const routed = await freePort();
+  const handed = await freePort();
   await startWithConfig(t, {
     listeners: {
       [`127.0.0.1:${accepted}`]: { pass: 'routes/site' },
       // A variable (always empty here) that only the router can resolve keeps the router in the path.
       [`127.0.0.1:${routed}`]: { pass: 'routes/site$arg_weft_unused' },
+      // Two applications reachable: the router accepts, and hands connections whose first request is echo's to echo.
+      [`127.0.0.1:${handed}`]: { pass: 'routes/two' },
     },
     routes: {
       site: [
         { match: { uri: '/gone' }, action: { return: 410 } },
         { match: { host: 'app.example' }, action: { pass: 'applications/echo' } },
       ],
+      two: [{ match: { uri: '/weft-other-app' }, action: { pass: 'applications/other' } }, { action: { pass: 'routes/site' } }],
     },
-    applications: { echo: { type: 'node', script: path.join(apps, 'echo-head.js'), processes: 1 } },
+    applications: {
+      echo: { type: 'node', script: path.join(apps, 'echo-head.js'), processes: 1 },
+      other: { type: 'node', script: path.join(apps, 'echo-head.js'), processes: 1 },
+    },
     settings: { http: { max_body_size: 1024 } },
   });
   const big = 'x'.repeat(40 * 1024);
+  const seen = (o: Outcome): unknown => {
+    const body = JSON.parse(o.body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, '')) as { headers: Record<string, string> };
+    delete body.headers.connection;
+    return body;
+  };
   for (const c of corpus.cases) {
     const request = c.request.replace('{host}', 'Host: app.example').replace('{big}', big);
-    const [a, r] = await Promise.all([exchange(accepted, request), exchange(routed, request)]);
+    const [a, r, h] = await Promise.all([exchange(accepted, request), exchange(routed, request), exchange(handed, request)]);
     t.is(a.statusLine, r.statusLine, `${c.name}: the same status line`);
     t.is(a.closed, r.closed, `${c.name}: the same connection fate (closed: ${a.closed} / ${r.closed})`);
+    t.is(h.statusLine, r.statusLine, `${c.name}: the same status line (handed)`);
+    t.is(h.closed, r.closed, `${c.name}: the same connection fate (handed; closed: ${h.closed} / ${r.closed})`);
     if (a.statusLine.startsWith('HTTP/1.1 200')) {
-      const seen = (o: Outcome): unknown => {
-        const body = JSON.parse(o.body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, '')) as { headers: Record<string, string> };
-        delete body.headers.connection;
-        return body;
-      };
       t.deepEqual(seen(a), seen(r), `${c.name}: the app sees the same request`);
+      t.deepEqual(seen(h), seen(r), `${c.name}: the app sees the same request (handed)`);
     }
   }
 });

@@ -173,11 +173,12 @@ function start(boot: AppBoot): void {
     requestLimit = params.requestLimit;
     edge?.close();
     edge = null;
-    if (params.engine && params.listeners.length > 0) {
+    const handed = params.handed ?? [];
+    if (params.engine && params.listeners.length + handed.length > 0) {
       edge = new Edge({
         app: params.app,
         engine: params.engine,
-        listeners: params.listeners,
+        listeners: [...params.listeners, ...handed],
         log,
         version: boot.version,
         serverHeader: params.serverHeader,
@@ -228,6 +229,18 @@ function start(boot: AppBoot): void {
     const table = counters.get(from);
     if (table === undefined || slot < 0 || slot >= table.length) host.adopt(fds[0]);
     else host.adopt(fds[0], (socket) => ((socket as CountedSocket)[READS] = { table, slot }));
+  });
+  // A client's connection the router accepted and routed here (its first
+  // request is this app's): served as if accepted here. One this process
+  // cannot serve (the listener is not in its engine yet, or no more; its
+  // app closed its server) goes back to the router untouched.
+  port.onNotify('app.take-connection', ({ address, head }, { from, fds }) => {
+    const fd = fds[0];
+    if (fd === undefined) return;
+    if (!edge?.engine.listeners.has(address) || !host.adoptAccepted(fd, address, Buffer.from(head, 'base64'))) {
+      port.notify(from, 'router.take-back', { address, head }, [fd]);
+      closeQuietly(fd);
+    }
   });
   port.onNotify('app.stop', ({ graceMs }) => void stop(graceMs));
 

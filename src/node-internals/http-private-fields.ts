@@ -74,11 +74,12 @@ export const addHeaderLine: NodeInternal = {
 export const socketHandleFd: NodeInternal = {
   id: 'socket-handle-fd',
   name: 'net.Socket#_handle.fd',
-  usedBy: ['application'],
-  where: ['src/app-runtime/edge/timeout-guard.ts'],
-  why: "limits.timeout is enforced by a watchdog thread that shuts the connection's fd down even while the app blocks the event loop; no public API gives a socket's fd",
+  usedBy: ['application', 'router'],
+  where: ['src/app-runtime/edge/timeout-guard.ts', 'src/process-types/router/listeners/connection-handoff.ts'],
+  why: "limits.timeout is enforced by a watchdog thread that shuts the connection's fd down even while the app blocks the event loop; the router hands a client's connection (its fd) to the application process its first request is for; no public API gives a socket's fd",
   missing: 'fallback',
-  fallback: 'limits.timeout is enforced on the event loop only (an app that blocks it is not cut off until it yields)',
+  fallback:
+    'limits.timeout is enforced on the event loop only (an app that blocks it is not cut off until it yields); the router keeps every connection of the listeners it accepts and forwards their requests',
   probe: () => {
     // A socket made from a socketpair's fd, as the host makes routed connections.
     const [mine, other] = socketPair('stream');

@@ -12,7 +12,9 @@
 //   main       -> app         serve (listening fds of its direct listeners), stop
 //   app        -> main        app-ready, app-failed, app-load, app-retire
 //   main       -> router      app-process (a channel to a new process), app-state, app-failing
-//   router     -> app         adopt (a connection to serve, routed mode)
+//   router     -> app         adopt (a connection to serve, routed mode), take-connection
+//                             (a client's own connection, its first request routed to the app)
+//   app        -> router      relay (a client's requests for the router), take-back
 import path from 'node:path';
 
 import type { Application } from '../config/types.js';
@@ -52,6 +54,12 @@ export interface ServeParams {
   listeners: string[];
   /** The request engine's configuration for those listeners (routes, settings, access log); null: none. */
   engine: RawEngineConfig | null;
+  /**
+   * Listeners the router accepts but whose client connections it may hand
+   * to this process (app.take-connection): the engine covers them too; no
+   * fd comes for them.
+   */
+  handed: string[];
   /** Its application's name (a pass to it is served in place). */
   app: string;
   /** An access log: its fd comes after the listening sockets. */
@@ -68,6 +76,8 @@ export interface AppsCommitParams {
   token: number;
   /** App name -> the listener addresses its processes accept on themselves. */
   direct: Record<string, string[]>;
+  /** App name -> the router's listeners whose client connections it may hand to the app's processes. */
+  handoff: Record<string, string[]>;
   /** The engine's part of the configuration (what application processes need to route). */
   engine: RawEngineConfig;
   serverHeader: string;
@@ -168,6 +178,21 @@ declare module '../kernel/ports/methods.js' {
      * (src/transport/frames/, which the Python runtime speaks).
      */
     'app.adopt': { params: { slot: number; transport?: 'http' | 'frames' }; result: void };
+    /**
+     * router -> application: a client's own connection (its fd attached),
+     * accepted by the router on listener `address`, whose first request the
+     * router routed to this application: the process serves it as if it had
+     * accepted it itself (its engine decides every request again). `head`:
+     * what the router already read of it (base64), to be read first.
+     */
+    'app.take-connection': { params: { address: string; head: string }; result: void };
+    /**
+     * application -> router: a connection handed over with
+     * app.take-connection that this process cannot serve (it no longer has
+     * that listener, or its app closed its server), given back untouched:
+     * the router serves it itself.
+     */
+    'router.take-back': { params: { address: string; head: string }; result: void };
     /**
      * router -> application: shared memory (the fd attached) of `slots`
      * 32-bit counters, one per routed connection: requests the application

@@ -9,6 +9,15 @@
 // so is every listener while settings.http.compression is set (responses
 // are compressed where the engine writes them, which an application
 // process's own answers do not pass through).
+//
+// A listener the router accepts that reaches several applications may
+// still have its connections served by them: the router reads a
+// connection's first request, and when it is an application's, hands the
+// connection itself to one of that application's processes, which serves
+// it from then on as if it had accepted it (handoffApplications). Only
+// between applications that run as the same user and group: the process
+// that holds a connection sees every byte of it, later requests for other
+// applications included (it relays those to the router).
 import type { RawAction } from './actions.js';
 import { listenerPass } from './engine.js';
 import type { RawEngineConfig, RawListener } from './engine.js';
@@ -60,4 +69,30 @@ export function acceptingApplication(listener: RawListener, config: RawEngineCon
   if (apps === null || apps.size !== 1) return undefined;
   const [name] = apps;
   return config.applications?.[name] === undefined ? undefined : name;
+}
+
+/** Applications whose "user" and "group" are the same as those of every other one in `names`. */
+function sameCredentials(names: Set<string>, config: RawEngineConfig): boolean {
+  let first: string | undefined;
+  for (const name of names) {
+    const app = config.applications?.[name] as { user?: unknown; group?: unknown } | undefined;
+    if (app === undefined) return false;
+    const who = `${String(app.user ?? '')}:${String(app.group ?? '')}`;
+    if (first === undefined) first = who;
+    else if (who !== first) return false;
+  }
+  return true;
+}
+
+/**
+ * The applications a router-accepted listener may hand client connections
+ * to (empty: none): those it can reach, when they are known without a
+ * request and all run as the same user and group; plain HTTP only (the
+ * router ends TLS), and never while responses are compressed.
+ */
+export function handoffApplications(listener: RawListener, config: RawEngineConfig): Set<string> {
+  if (listener.tls !== undefined || config.settings?.http?.compression !== undefined) return new Set();
+  const apps = reachable(listenerPass(listener), config.routes, new Set(), 0);
+  if (apps === null || !sameCredentials(apps, config)) return new Set();
+  return apps;
 }

@@ -202,6 +202,22 @@ export class AppHost {
   }
 
   /**
+   * A client's connection accepted elsewhere (the router read its first
+   * bytes, `head`, to route it here): served as if accepted on listener
+   * `tag`, `head` read first. Takes ownership of the fd only when it
+   * returns true; false: the app's server does not take connections now.
+   */
+  adoptAccepted(fd: number, tag: string, head: Buffer): boolean {
+    checkFd(fd);
+    const primary = this.#primary;
+    if (!primary?.accepting) return false;
+    const socket = primary.socketFor(fd);
+    if (head.length > 0) socket.unshift(head);
+    primary.acceptDirect(socket, tag);
+    return true;
+  }
+
+  /**
    * Stops accepting on the listening fds given so far (direct mode; a later
    * listenOn() accepts again, e.g. on new fds after a reconfiguration).
    * Connections and requests in flight go on, and adopt() still serves what

@@ -100,13 +100,7 @@ export class CapturedServer {
    */
   async acceptOn(fd: number, backlog: number | undefined, tag: string, originalListen: OriginalListen): Promise<void> {
     const acceptor = net.createServer(connectionOptionsOf(this.server));
-    acceptor.on('connection', (socket: DirectSocket) => {
-      socket[DIRECT] = tag;
-      const stats = this.#events.direct;
-      stats.accepted++;
-      socket.once('close', () => stats.closed++);
-      this.deliver(socket);
-    });
+    acceptor.on('connection', (socket: net.Socket) => this.acceptDirect(socket, tag));
     await new Promise<void>((resolve, reject) => {
       acceptor.once('error', (e: Error) => {
         acceptor.close();
@@ -126,6 +120,15 @@ export class CapturedServer {
     }
     if (this.#handle && !this.#handle.hasRef()) acceptor.unref();
     this.#acceptors.add(acceptor);
+  }
+
+  /** A client's connection on one of Weft's listeners (`tag`): counted as accepted here, then served. */
+  acceptDirect(socket: DirectSocket, tag: string): void {
+    socket[DIRECT] = tag;
+    const stats = this.#events.direct;
+    stats.accepted++;
+    socket.once('close', () => stats.closed++);
+    this.deliver(socket);
   }
 
   /** Stops accepting on every fd; connections already accepted go on. */

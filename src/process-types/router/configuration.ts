@@ -11,7 +11,7 @@ import { accessLogPath } from '../../request/access-log/access-log-format.js';
 import type { AccessLogConfig, CompiledFormat } from '../../request/access-log/access-log-format.js';
 import { AccessLogWriter } from '../../request/access-log/access-log-writer.js';
 import type { CompiledAction } from '../../request/actions.js';
-import { acceptingApplication } from '../../request/accepting-application.js';
+import { acceptingApplication, handoffApplications } from '../../request/accepting-application.js';
 import { listenerPass, RequestEngine } from '../../request/engine.js';
 import type { EngineView, ListenerConf, RawEngineConfig, RawListener } from '../../request/engine.js';
 import type { CompiledRoutes } from '../../request/routing/index.js';
@@ -60,6 +60,11 @@ export class Configuration implements EngineView {
   readonly directory: AppDirectory;
   /** Listeners whose connections the application processes accept themselves (the fast path), by app. */
   readonly direct = new Map<string, string[]>();
+  /**
+   * Listeners the router accepts whose client connections it may hand to
+   * an application's processes (the applications, by listener address).
+   */
+  readonly handoff = new Map<string, Set<string>>();
   readonly log: Logger;
   /** TLS server options of each TLS listener, made in prepare(). */
   readonly tls = new Map<string, TlsServerSetup>();
@@ -150,6 +155,13 @@ export class Configuration implements EngineView {
       this.listenerSpecs.get(address)!.kind = 'direct';
       this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
     }
+    // Listeners the router accepts that lead to applications running the
+    // engine: their connections may go to those applications' processes.
+    for (const [address, l] of Object.entries(this.raw.listeners ?? {})) {
+      if (this.listenerSpecs.get(address)!.kind !== 'http') continue;
+      const apps = [...handoffApplications(l, this.raw)].filter((app) => value.serving[app]?.engine === true);
+      if (apps.length > 0) this.handoff.set(address, new Set(apps));
+    }
   }
 
   /** Undoes prepare() when the configuration is not switched to after all. */
@@ -168,6 +180,7 @@ export class Configuration implements EngineView {
     await this.#env.port.call(this.#env.mainPid, 'main.apps-commit', {
       token,
       direct: Object.fromEntries(this.direct),
+      handoff: handoffByApp(this.handoff),
       // What application processes need to route: no TLS bundles, no upstreams; app names only.
       engine: {
         listeners: Object.fromEntries(
@@ -206,6 +219,12 @@ export class Configuration implements EngineView {
  */
 function directApplication(l: RawListener & { tls?: unknown }, raw: RawConfig): string | undefined {
   return acceptingApplication(l, raw);
+}
+
+function handoffByApp(handoff: Map<string, Set<string>>): Record<string, string[]> {
+  const byApp: Record<string, string[]> = {};
+  for (const [address, apps] of handoff) for (const app of apps) (byApp[app] ??= []).push(address);
+  return byApp;
 }
 
 function appLimits(raw: unknown): AppLimits {

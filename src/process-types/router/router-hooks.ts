@@ -39,6 +39,9 @@ export class RouterHooks implements ProcessHooks {
     port.onNotify('router.relay', ({ address, remote }, { fds }) => {
       if (fds[0] !== undefined) router.acceptRelay(address, remote, fds[0]);
     });
+    port.onNotify('router.take-back', ({ address, head }, { fds }) => {
+      if (fds[0] !== undefined) router.acceptHandedBack(address, Buffer.from(head, 'base64'), fds[0]);
+    });
     port.onNotify('router.reopen-logs', () => {
       router.current?.reopenAccessLog().catch((e: Error) => log.alert(`cannot reopen the access log: ${e.message}`));
     });

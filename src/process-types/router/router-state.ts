@@ -10,6 +10,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { SocketEndpoint } from '../../request/routing/index.js';
 import { RELAYED } from './http/relayed.js';
 import type { RelayedSocket } from './http/relayed.js';
+import { KEEP } from './listeners/connection-handoff.js';
+import type { GatedSocket } from './listeners/connection-handoff.js';
 
 import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
@@ -120,6 +122,23 @@ export class RouterState {
     }
     const socket = new net.Socket({ fd, readable: true, writable: true }) as RelayedSocket;
     socket[RELAYED] = remote;
+    server.emit('connection', socket);
+  }
+
+  /**
+   * A client connection handed to an application process that the process
+   * could not serve: the router serves it, `head` (what it had read of it)
+   * first.
+   */
+  acceptHandedBack(address: string, head: Buffer, fd: number): void {
+    const server = this.listeners.server(address);
+    if (!server) {
+      fs.closeSync(fd);
+      return;
+    }
+    const socket = new net.Socket({ fd, readable: true, writable: true }) as GatedSocket;
+    socket[KEEP] = true;
+    if (head.length > 0) socket.unshift(head);
     server.emit('connection', socket);
   }
 

@@ -290,7 +290,7 @@ export class AppRegistry {
     for (const s of p.fresh) s.retire();
   }
 
-  #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
+  #commit({ token, direct, handoff, engine, serverHeader }: AppsCommitParams): void {
     this.#dropEarly();
     const p = this.#prepared.get(token);
     if (!p) throw new WeftError(ErrorCodes.APP_UNKNOWN, `no prepared configuration ${token}`);
@@ -299,7 +299,7 @@ export class AppRegistry {
     this.#supervisors = p.next;
     const logFd = this.#accessLogFd(
       engine.access_log,
-      Object.values(direct).some((a) => a.length > 0),
+      [...Object.values(direct), ...Object.values(handoff ?? {})].some((a) => a.length > 0),
     );
     for (const [name, s] of p.next) {
       const listeners: string[] = [];
@@ -310,12 +310,15 @@ export class AppRegistry {
         listeners.push(address);
         fds.push(socket.fd);
       }
-      const accessLog = listeners.length > 0 && logFd !== undefined;
+      const handed = handoff?.[name] ?? [];
+      const routes = listeners.length > 0 || handed.length > 0;
+      const accessLog = routes && logFd !== undefined;
       if (accessLog) fds.push(logFd);
       s.commit({
         params: {
           listeners,
-          engine: listeners.length > 0 ? engine : null,
+          handed,
+          engine: routes ? engine : null,
           app: name,
           accessLog,
           serverHeader,

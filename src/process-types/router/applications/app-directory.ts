@@ -46,6 +46,8 @@ class AppEntry {
   waiters: Waiter[] = [];
   /** The demand main last heard of (0 or more waiting). */
   reported = 0;
+  /** Turns of handed connections. */
+  nextTaker = 0;
 
   constructor(name: string) {
     this.name = name;
@@ -119,6 +121,18 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
       this.#remove(entry, p);
       if (before > 0 && entry.ready().length === 0) this.emit('serving', p.app, false);
     });
+  }
+
+  /**
+   * A process of the application to hand a client connection to (the
+   * processes that take work, in turn), or undefined when none does.
+   */
+  connectionTaker(name: string): AppProcess | undefined {
+    const entry = this.#apps.get(name);
+    if (!entry) return undefined;
+    const ready = entry.ready();
+    if (ready.length === 0) return undefined;
+    return ready[entry.nextTaker++ % ready.length];
   }
 
   /** Requests waiting for a process, by application. */

@@ -120,6 +120,17 @@ export class AppProcess {
     return new net.Socket({ fd: ours, readable: true, writable: true });
   }
 
+  /**
+   * Hands it a client's connection (the fd; the router's copy is the
+   * caller's to close) with what was read of it. False when its channel is
+   * gone: the connection stays the router's.
+   */
+  takeConnection(address: string, head: Buffer, fd: number): boolean {
+    if (this.gone) return false;
+    // A full queue still sends (its copy of the fd waits with it); only a closed channel does not.
+    return this.#port.notify(this.key, 'app.take-connection', { address, head: head.toString('base64') }, [fd]) || this.#port.has(this.key);
+  }
+
   /** It drains: idle connections go now, busy ones after their request. */
   stopAccepting(): void {
     this.accepting = false;

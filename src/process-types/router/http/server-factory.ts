@@ -15,6 +15,7 @@ import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.j
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
 import { handleRequest } from './handle-request.js';
+import { gateConnections } from '../listeners/connection-handoff.js';
 
 export function onClientError(state: RouterState) {
   return (error: NodeJS.ErrnoException, socket: net.Socket): void =>
@@ -86,6 +87,9 @@ export function serverFactory(state: RouterState): ServerFactory {
     }
     server.on('clientError', onClientError(state));
     server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket, state.current?.serverHeader ?? 'Weft'));
+    // Last, over every 'connection' listener above: a connection of a plain
+    // listener may go to the application its first request is for.
+    if (kind === 'http') gateConnections(server, address, state);
     if (kind === 'direct') {
       // The application processes accept on this socket; the router takes
       // only what they hand over (relay), on this same server.

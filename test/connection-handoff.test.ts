@@ -13,9 +13,10 @@ import path from 'node:path';
 import test from 'ava';
 
 import { census, findByTitle } from './helpers/census.js';
+import { startLoad } from './helpers/load.js';
 import { waitFor } from './helpers/processes.js';
 import { freePort } from './helpers/ports.js';
-import { scaled } from './helpers/machine.js';
+import { scaled, sleep } from './helpers/machine.js';
 import { applyConfig } from './helpers/router.js';
 import { startWeftd } from './helpers/weftd.js';
 import type { Weftd } from './helpers/weftd.js';
@@ -243,4 +244,31 @@ test('applications that run as different users keep their connections apart: the
   // The router held the client connection: it went with it.
   await waitFor(() => client.closed, scaled(10000), 'the connection closed with its router');
   t.true(client.closed);
+});
+
+test("kill -9 of the router under keep-alive load on a two-app listener fails no request: the connections were the apps'", async (t) => {
+  const { w, port } = await twoApps(t);
+  const load = startLoad([
+    { group: 'main', port, clients: 4, path: '/info' },
+    { group: 'other', port, clients: 4, path: '/info?app=other' },
+  ]);
+  t.teardown(() =>
+    load.stop().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  // Every client has its connection (each handed over with its first request).
+  await waitFor(() => load.stats.ok >= 200, scaled(20000), 'requests served');
+  const router = routerPid(w);
+  const mark = w.log().length;
+  process.kill(router!, 'SIGKILL');
+  await w.waitForLog(new RegExp(`process ${router} exited on signal 9`), scaled(15000), mark);
+  const atKill = load.stats.ok;
+  await waitFor(() => load.stats.ok >= atKill + 200, scaled(20000), 'requests served after the kill');
+  await sleep(200);
+  const stats = await load.stop();
+  t.is(stats.failed, 0, JSON.stringify(stats.byKind));
+  t.true(stats.byGroup.main.ok > 0 && stats.byGroup.other.ok > 0);
+  t.true(stats.maxSockets <= 8);
 });

@@ -16,7 +16,11 @@ export interface RequestHead {
 }
 
 const REQUEST_LINE = /^([A-Z]{1,20}) ([^\s]+) HTTP\/(\d)\.(\d)$/;
-const FIELD = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\r\n]*?)[ \t]*$/;
+// Patterns without nested or adjacent open-ended repeats: linear in the line
+// (a value trimmed with one lazy regex would backtrack quadratically on a
+// long run of spaces).
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const UNSAFE = /[\r\n\0]/;
 const END = Buffer.from('\r\n\r\n', 'latin1');
 
 /** The head at the start of `data`, or undefined when it is not all there, larger than `limit`, or unusual. */
@@ -28,9 +32,18 @@ export function readRequestHead(data: Buffer, limit: number): RequestHead | unde
   if (!line) return undefined;
   const rawHeaders: string[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const field = FIELD.exec(lines[i]);
-    if (!field) return undefined;
-    rawHeaders.push(field[1], field[2]);
+    const field = lines[i];
+    const colon = field.indexOf(':');
+    if (colon <= 0 || !TOKEN.test(field.slice(0, colon)) || UNSAFE.test(field)) return undefined;
+    let from = colon + 1;
+    let to = field.length;
+    while (from < to && isBlank(field.charCodeAt(from))) from++;
+    while (to > from && isBlank(field.charCodeAt(to - 1))) to--;
+    rawHeaders.push(field.slice(0, colon), field.slice(from, to));
   }
   return { method: line[1], url: line[2], versionMajor: Number(line[3]), versionMinor: Number(line[4]), rawHeaders };
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }

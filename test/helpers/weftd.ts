@@ -49,6 +49,8 @@ export interface StartOptions {
   logArgs?: string[];
   /** weftd's working directory (default: the test's). */
   cwd?: string;
+  /** Node's own flags for main, which passes them on to every process it starts (e.g. --heapsnapshot-signal). */
+  nodeArgs?: string[];
 }
 
 export function readLog(file: string): string {
@@ -98,6 +100,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   const pidPath = path.join(dir, 'weft.pid');
   const stateDir = path.join(dir, 'state');
   const args = [
+    ...(options.nodeArgs ?? []),
     WEFTD,
     '--no-daemon',
     '--control',

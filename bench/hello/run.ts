@@ -7,7 +7,8 @@
 //     and route themselves;
 //   - "plain pass": a listener that passes straight to the app;
 //   - "two apps": a listener whose route picks one of two apps by URI, one
-//     process each: the router accepts, routes and forwards.
+//     process each: the router accepts, and hands each connection to the
+//     app its first request is for (wrk's requests all go to one app).
 // Interleaved rounds, wrk (Debian's package: apt-get install wrk) keep-alive
 // with 64 and 256 connections and Connection: close with 64. Prints req/s
 // medians, p99, the ratio to the plain server, and CPU per request (the whole
@@ -97,7 +98,7 @@ const allScenarios: Array<{ name: string; start: () => Promise<BenchServer> }> =
   { name: 'weft unit-typical, processes: 1', start: () => weft('typical', 1) },
   { name: 'weft unit-typical, processes: 2', start: () => weft('typical', 2) },
   { name: 'weft plain pass, processes: 1', start: () => weft('plain', 1) },
-  { name: 'weft two apps (router), 1 each', start: () => weft('two-apps', 1) },
+  { name: 'weft two apps (router hands over), 1 each', start: () => weft('two-apps', 1) },
 ];
 const only = values.only?.split(',');
 const scenarios = allScenarios.filter((s, i) => i === 0 || !only || only.some((o) => s.name.includes(o)));

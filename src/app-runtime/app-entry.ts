@@ -173,12 +173,10 @@ function start(boot: AppBoot): void {
     requestLimit = params.requestLimit;
     edge?.close();
     edge = null;
-    const handed = params.handed ?? [];
-    if (params.engine && params.listeners.length + handed.length > 0) {
+    if (params.engine) {
       edge = new Edge({
         app: params.app,
         engine: params.engine,
-        listeners: [...params.listeners, ...handed],
         log,
         version: boot.version,
         serverHeader: params.serverHeader,

@@ -52,7 +52,10 @@ export interface ServeParams {
    * listening sockets, in this order (the same set again changes nothing).
    */
   listeners: string[];
-  /** The request engine's configuration for those listeners (routes, settings, access log); null: none. */
+  /**
+   * The request engine's configuration (every listener, routes, settings,
+   * access log) for a process that runs the engine; null: none.
+   */
   engine: RawEngineConfig | null;
   /**
    * Listeners the router accepts but whose client connections it may hand

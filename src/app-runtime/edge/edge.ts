@@ -47,8 +47,6 @@ type EdgeEngine = RequestEngine<RawAction, string>;
 export interface EdgeOptions {
   app: string;
   engine: RawEngineConfig;
-  /** The listeners it accepts on (their addresses). */
-  listeners: string[];
   log: Logger;
   version: string;
   serverHeader: string;
@@ -69,10 +67,15 @@ export class Edge {
 
   constructor(o: EdgeOptions) {
     this.#o = o;
+    // Every listener of the configuration, not only those this process
+    // accepts on or is handed connections of: a connection it holds keeps
+    // being served as its listener says for as long as the listener exists
+    // (the router may stop handing that listener's connections over, or
+    // accept it itself, after a change), and gets 408 once it is removed.
+    // A listener costs a compiled pass and client rule, nothing per request.
     this.engine = new RequestEngine<RawAction, string>(o.engine, {
       log: o.log,
       version: o.version,
-      only: new Set(o.listeners),
       share: (raw) => raw,
       proxy: (address) => address,
     });

@@ -297,9 +297,14 @@ export class AppRegistry {
     this.#prepared.delete(token);
     for (const [name, s] of this.#supervisors) if (p.next.get(name) !== s) s.retire();
     this.#supervisors = p.next;
+    // Every process that runs the request engine gets it (and the access log):
+    // besides the listeners it accepts on or is handed connections of, it
+    // may hold connections of others from before this change, which its
+    // engine goes on serving as their listeners now say.
+    const serving = this.#serving(Object.fromEntries([...p.next].map(([name, s]) => [name, s.config])));
     const logFd = this.#accessLogFd(
       engine.access_log,
-      [...Object.values(direct), ...Object.values(handoff ?? {})].some((a) => a.length > 0),
+      Object.values(serving).some((x) => x.engine),
     );
     for (const [name, s] of p.next) {
       const listeners: string[] = [];
@@ -311,7 +316,7 @@ export class AppRegistry {
         fds.push(socket.fd);
       }
       const handed = handoff?.[name] ?? [];
-      const routes = listeners.length > 0 || handed.length > 0;
+      const routes = serving[name]?.engine === true || listeners.length > 0 || handed.length > 0;
       const accessLog = routes && logFd !== undefined;
       if (accessLog) fds.push(logFd);
       s.commit({

@@ -70,6 +70,7 @@ test('the router hooks get the router state by injection: a registered stand-in 
     'router.relay',
     'router.reopen-logs',
     'router.status',
+    'router.take-back',
   ]);
   await (handlers.get('router.configure') as (p: unknown) => Promise<unknown>)({ config: { listeners: {} } });
   t.deepEqual((handlers.get('router.status') as () => unknown)(), { connections: 7 });

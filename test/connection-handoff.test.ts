@@ -13,6 +13,7 @@ import path from 'node:path';
 import test from 'ava';
 
 import { census, findByTitle } from './helpers/census.js';
+import { exchange } from './helpers/http.js';
 import { startLoad } from './helpers/load.js';
 import { waitFor } from './helpers/processes.js';
 import { freePort } from './helpers/ports.js';
@@ -296,4 +297,31 @@ test('a change that stops the handoff on a listener leaves the connections alrea
   const fresh = await Client.open(port);
   t.teardown(() => fresh.close());
   t.is(info(await fresh.get('/info')).pid, first.pid);
+});
+
+test("a connection silent past header_read_timeout gets the router's 408; one that speaks late is still served", async (t) => {
+  const port = await freePort();
+  const routed = await freePort();
+  const w = await startWeftd(t);
+  const config = twoAppsConfig(port, path.join(w.dir, 'access.log')) as { listeners: Record<string, unknown> };
+  await applyConfig(w, {
+    ...config,
+    // A listener the router keeps every connection of (a pass it resolves per request), for comparison.
+    listeners: { ...config.listeners, [`127.0.0.1:${routed}`]: { pass: 'applications/main$arg_weft_unused' } },
+    settings: { http: { header_read_timeout: 2 } },
+  });
+  // Silent: 408 with Unit's page, and the connection closed, as on a listener the router keeps.
+  const [silent, reference] = await Promise.all([
+    exchange({ port }, '', { timeoutMs: scaled(20000) }),
+    exchange({ port: routed }, '', { timeoutMs: scaled(20000) }),
+  ]);
+  t.is(silent.endedBy, 'server');
+  t.regex(silent.text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  const withoutDate = (text: string): string => text.replace(/\r\nDate: [^\r]*/, '');
+  t.is(withoutDate(silent.text), withoutDate(reference.text));
+  // Late, within the timeout: answered by the app.
+  const late = await Client.open(port);
+  t.teardown(() => late.close());
+  await sleep(1000);
+  t.is((await late.get('/info')).status, 200);
 });

@@ -15,6 +15,7 @@ import type net from 'node:net';
 
 import { socketHandleFd } from '../../../node-internals/http-private-fields.js';
 import { usable } from '../../../node-internals/node-internal.js';
+import { answerClientError } from '../../../request/client-error.js';
 import { readRequestHead } from '../../../request/request-head.js';
 import { previewDecision } from '../../../request/route-preview.js';
 import { RELAYED } from '../http/relayed.js';
@@ -26,8 +27,10 @@ export interface ConfigurationSource {
   readonly current: Configuration | null;
 }
 
-/** How long a new connection may stay silent before the router serves it itself (with its own timeouts). */
-const FIRST_BYTES_WAIT_MS = 1000;
+/** A connection silent for header_read_timeout: what Node's server reports then (answered with Unit's 408). */
+function headerTimeout(): NodeJS.ErrnoException {
+  return Object.assign(new Error('the request head did not come within header_read_timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+}
 
 /** A connection the router serves itself whatever it carries (one an application gave back). */
 export const KEEP = Symbol('weft.keep');
@@ -53,14 +56,20 @@ export function gateConnections(server: net.Server, address: string, state: Conf
       serve(socket);
       return;
     }
-    firstBytes(socket, serve, (data) => {
+    const conf = state.current!;
+    firstBytes(socket, conf.http.headerReadTimeoutMs, conf.serverHeader, (data) => {
       if (!handOver(socket, data, address, state)) keep(socket, data, serve);
     });
   });
 }
 
-/** Waits for the connection's first read; what comes instead (silence, an error, the end) is settled here. */
-function firstBytes(socket: net.Socket, serve: (socket: net.Socket) => void, then: (data: Buffer) => void): void {
+/**
+ * Waits for the connection's first read; what comes instead is settled
+ * here: an error or the end closes it; silence past header_read_timeout
+ * gets the 408 the router's HTTP server would have sent (a browser's
+ * preconnected socket that speaks later is still handed over).
+ */
+function firstBytes(socket: net.Socket, timeoutMs: number, serverHeader: string, then: (data: Buffer) => void): void {
   const done = (): void => {
     clearTimeout(timer);
     socket.removeListener('data', onData);
@@ -75,20 +84,20 @@ function firstBytes(socket: net.Socket, serve: (socket: net.Socket) => void, the
     done();
     socket.destroy();
   };
-  // Silent: the router serves it (its header_read_timeout applies from then).
   const timer = setTimeout(() => {
     done();
-    keep(socket, undefined, serve);
-  }, FIRST_BYTES_WAIT_MS);
+    socket.on('error', () => undefined);
+    answerClientError(headerTimeout(), socket, serverHeader);
+  }, timeoutMs);
   socket.on('data', onData);
   socket.on('error', onGone);
   socket.on('end', onGone);
 }
 
 /** The router serves it: what was read is read again first, by Node's HTTP server. */
-function keep(socket: net.Socket, data: Buffer | undefined, serve: (socket: net.Socket) => void): void {
+function keep(socket: net.Socket, data: Buffer, serve: (socket: net.Socket) => void): void {
   socket.pause();
-  if (data) socket.unshift(data);
+  socket.unshift(data);
   serve(socket);
   socket.resume();
 }

@@ -42,6 +42,19 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: net.Sock
   writeErrorAndClose(socket, status, serverHeader);
 }
 
+/**
+ * A new connection that sent nothing within header_read_timeout, found by
+ * Weft itself (the router waiting for a connection's first bytes): the 408
+ * Node's server reports as ERR_HTTP_REQUEST_TIMEOUT, answered the same.
+ */
+export function answerHeaderReadTimeout(socket: net.Socket, serverHeader: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  writeErrorAndClose(socket, 408, serverHeader);
+}
+
 /** CONNECT (Node hands it over as a raw socket): Unit's 400. */
 export function answerConnect(socket: net.Socket, serverHeader: string): void {
   if (!socket.writable) {

@@ -15,7 +15,7 @@ import type net from 'node:net';
 
 import { socketHandleFd } from '../../../node-internals/http-private-fields.js';
 import { usable } from '../../../node-internals/node-internal.js';
-import { answerClientError } from '../../../request/client-error.js';
+import { answerHeaderReadTimeout } from '../../../request/client-error.js';
 import { readRequestHead } from '../../../request/request-head.js';
 import { previewDecision } from '../../../request/route-preview.js';
 import { RELAYED } from '../http/relayed.js';
@@ -25,11 +25,6 @@ import type { Configuration } from '../configuration.js';
 /** Where the configuration in force is found (the router's state). */
 export interface ConfigurationSource {
   readonly current: Configuration | null;
-}
-
-/** A connection silent for header_read_timeout: what Node's server reports then (answered with Unit's 408). */
-function headerTimeout(): NodeJS.ErrnoException {
-  return Object.assign(new Error('the request head did not come within header_read_timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
 }
 
 /** A connection the router serves itself whatever it carries (one an application gave back). */
@@ -87,7 +82,7 @@ function firstBytes(socket: net.Socket, timeoutMs: number, serverHeader: string,
   const timer = setTimeout(() => {
     done();
     socket.on('error', () => undefined);
-    answerClientError(headerTimeout(), socket, serverHeader);
+    answerHeaderReadTimeout(socket, serverHeader);
   }, timeoutMs);
   socket.on('data', onData);
   socket.on('error', onGone);

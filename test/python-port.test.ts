@@ -36,7 +36,7 @@ for (const [kind, config, page, text] of [
     const listener = listenSocket({ type: 'tcp', host: '127.0.0.1', port: 0 });
     t.teardown(() => fs.closeSync(listener.fd));
     const answer = await app.serve(
-      { listeners: [], handed: [], engine: null, app: 'py', accessLog: false, serverHeader: 'Weft/test', requestLimit: 0, timeoutMs: 0 },
+      { listeners: [], engine: null, app: 'py', accessLog: false, serverHeader: 'Weft/test', requestLimit: 0, timeoutMs: 0 },
       [dup(listener.fd)],
     );
     t.deepEqual((answer as { value: unknown }).value, {});

@@ -57,12 +57,6 @@ export interface ServeParams {
    * access log) for a process that runs the engine; null: none.
    */
   engine: RawEngineConfig | null;
-  /**
-   * Listeners the router accepts but whose client connections it may hand
-   * to this process (app.take-connection): the engine covers them too; no
-   * fd comes for them.
-   */
-  handed: string[];
   /** Its application's name (a pass to it is served in place). */
   app: string;
   /** An access log: its fd comes after the listening sockets. */
@@ -79,8 +73,6 @@ export interface AppsCommitParams {
   token: number;
   /** App name -> the listener addresses its processes accept on themselves. */
   direct: Record<string, string[]>;
-  /** App name -> the router's listeners whose client connections it may hand to the app's processes. */
-  handoff: Record<string, string[]>;
   /** The engine's part of the configuration (what application processes need to route). */
   engine: RawEngineConfig;
   serverHeader: string;

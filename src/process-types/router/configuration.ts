@@ -180,7 +180,6 @@ export class Configuration implements EngineView {
     await this.#env.port.call(this.#env.mainPid, 'main.apps-commit', {
       token,
       direct: Object.fromEntries(this.direct),
-      handoff: handoffByApp(this.handoff),
       // What application processes need to route: no TLS bundles, no upstreams; app names only.
       engine: {
         listeners: Object.fromEntries(
@@ -219,12 +218,6 @@ export class Configuration implements EngineView {
  */
 function directApplication(l: RawListener & { tls?: unknown }, raw: RawConfig): string | undefined {
   return acceptingApplication(l, raw);
-}
-
-function handoffByApp(handoff: Map<string, Set<string>>): Record<string, string[]> {
-  const byApp: Record<string, string[]> = {};
-  for (const [address, apps] of handoff) for (const app of apps) (byApp[app] ??= []).push(address);
-  return byApp;
 }
 
 function appLimits(raw: unknown): AppLimits {

@@ -9,7 +9,6 @@ import { isDeepStrictEqual } from 'node:util';
 
 import type { SocketEndpoint } from '../../request/routing/index.js';
 import { RELAYED } from './http/relayed.js';
-import type { RelayedSocket } from './http/relayed.js';
 import { KEEP } from './listeners/connection-handoff.js';
 import type { GatedSocket } from './listeners/connection-handoff.js';
 
@@ -115,14 +114,7 @@ export class RouterState {
    * client had connected here.
    */
   acceptRelay(address: string, remote: SocketEndpoint | null, fd: number): void {
-    const server = this.listeners.server(address);
-    if (!server) {
-      fs.closeSync(fd);
-      return;
-    }
-    const socket = new net.Socket({ fd, readable: true, writable: true }) as RelayedSocket;
-    socket[RELAYED] = remote;
-    server.emit('connection', socket);
+    this.#serve(address, fd, (socket) => (socket[RELAYED] = remote));
   }
 
   /**
@@ -131,14 +123,21 @@ export class RouterState {
    * first.
    */
   acceptHandedBack(address: string, head: Buffer, fd: number): void {
+    this.#serve(address, fd, (socket) => {
+      socket[KEEP] = true;
+      if (head.length > 0) socket.unshift(head);
+    });
+  }
+
+  /** A connected fd served on `address`'s server (closed when the listener is gone). */
+  #serve(address: string, fd: number, mark: (socket: GatedSocket) => void): void {
     const server = this.listeners.server(address);
     if (!server) {
       fs.closeSync(fd);
       return;
     }
     const socket = new net.Socket({ fd, readable: true, writable: true }) as GatedSocket;
-    socket[KEEP] = true;
-    if (head.length > 0) socket.unshift(head);
+    mark(socket);
     server.emit('connection', socket);
   }
 

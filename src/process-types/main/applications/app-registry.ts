@@ -48,6 +48,8 @@ interface Prepared {
   router: number;
   next: Map<string, AppSupervisor>;
   fresh: AppSupervisor[];
+  /** How each application's processes take requests (what the router was told). */
+  serving: Record<string, AppServing>;
 }
 
 export interface AppRegistryOptions {
@@ -146,10 +148,10 @@ export class AppRegistry {
       const f = found(key ?? ctx.from);
       if (f) f.supervisor.timedOut(f.record);
     });
-    port.handle('main.apps-prepare', async ({ applications }, ctx) => ({
-      token: await this.#prepare(applications, ctx.from),
-      serving: this.#serving(applications),
-    }));
+    port.handle('main.apps-prepare', async ({ applications }, ctx) => {
+      const serving = this.#serving(applications);
+      return { token: await this.#prepare(applications, serving, ctx.from), serving };
+    });
     port.handle('main.apps-commit', (params) => {
       this.#commit(params);
       return {};
@@ -237,7 +239,7 @@ export class AppRegistry {
     this.#early.clear();
   }
 
-  async #prepare(applications: Record<string, unknown>, router: number): Promise<number> {
+  async #prepare(applications: Record<string, unknown>, serving: Record<string, AppServing>, router: number): Promise<number> {
     const next = new Map<string, AppSupervisor>();
     const fresh: AppSupervisor[] = [];
     const starts: Array<Promise<void>> = [];
@@ -258,7 +260,7 @@ export class AppRegistry {
       }
     }
     const token = ++this.#tokens;
-    this.#prepared.set(token, { router, next, fresh });
+    this.#prepared.set(token, { router, next, fresh, serving });
     const results = await Promise.allSettled(starts);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -290,7 +292,7 @@ export class AppRegistry {
     for (const s of p.fresh) s.retire();
   }
 
-  #commit({ token, direct, handoff, engine, serverHeader }: AppsCommitParams): void {
+  #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
     this.#dropEarly();
     const p = this.#prepared.get(token);
     if (!p) throw new WeftError(ErrorCodes.APP_UNKNOWN, `no prepared configuration ${token}`);
@@ -298,13 +300,12 @@ export class AppRegistry {
     for (const [name, s] of this.#supervisors) if (p.next.get(name) !== s) s.retire();
     this.#supervisors = p.next;
     // Every process that runs the request engine gets it (and the access log):
-    // besides the listeners it accepts on or is handed connections of, it
-    // may hold connections of others from before this change, which its
-    // engine goes on serving as their listeners now say.
-    const serving = this.#serving(Object.fromEntries([...p.next].map(([name, s]) => [name, s.config])));
+    // besides the listeners it accepts on, and those whose connections the
+    // router hands it, it may hold connections of others from before this
+    // change, which its engine goes on serving as their listeners now say.
     const logFd = this.#accessLogFd(
       engine.access_log,
-      Object.values(serving).some((x) => x.engine),
+      Object.values(p.serving).some((x) => x.engine),
     );
     for (const [name, s] of p.next) {
       const listeners: string[] = [];
@@ -315,14 +316,12 @@ export class AppRegistry {
         listeners.push(address);
         fds.push(socket.fd);
       }
-      const handed = handoff?.[name] ?? [];
-      const routes = serving[name]?.engine === true || listeners.length > 0 || handed.length > 0;
+      const routes = p.serving[name]?.engine === true;
       const accessLog = routes && logFd !== undefined;
       if (accessLog) fds.push(logFd);
       s.commit({
         params: {
           listeners,
-          handed,
           engine: routes ? engine : null,
           app: name,
           accessLog,

@@ -3,8 +3,11 @@
 // application plugins as they are found on this machine (the Node and Python
 // versions are part of it) and keeps it as code in dist/schema-cache/, so a
 // server started from this build does not run ajv's compiler at all
-// (src/config/schema-code-cache.ts). Another set of plugins (--modulesdir,
-// another Python) is compiled at its first start and kept in the state dir.
+// (src/config/schema-code-cache.ts); beside it the modules it found, which a
+// first start with this node assumes while its discovery confirms them
+// (src/process-types/main/discovery-cache.ts). Another set of plugins
+// (--modulesdir, another Python) is compiled at its first start and kept in
+// the state dir.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -13,6 +16,7 @@ const { builtinPluginsDir } = require('../dist/src/paths.js');
 const { findPlugins } = require('../dist/src/process-types/discovery/find-plugins.js');
 const { PREBUILT_SCHEMA_CODE_DIR, setSchemaCodeDir } = require('../dist/src/config/schema-code-cache.js');
 const { validatorFor } = require('../dist/src/config/schema.js');
+const { discoveryFileContent, discoveryKey, PREBUILT_MODULES_FILE } = require('../dist/src/process-types/main/discovery-cache.js');
 
 // Only what this build makes: an older build's copies go.
 fs.rmSync(PREBUILT_SCHEMA_CODE_DIR, { recursive: true, force: true });
@@ -42,6 +46,7 @@ try {
   process.stdout.write(
     `prebuild-schema: ${modules.map((m) => `${m.type} ${m.version}`).join(', ')} -> ${fs.readdirSync(PREBUILT_SCHEMA_CODE_DIR).join(', ')}\n`,
   );
+  fs.writeFileSync(PREBUILT_MODULES_FILE, JSON.stringify(discoveryFileContent(discoveryKey(undefined), modules)));
 } catch (e) {
   process.stderr.write(`prebuild-schema: no schema code kept (servers will compile it at start): ${e instanceof Error ? e.message : e}\n`);
 }

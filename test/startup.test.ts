@@ -6,11 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 
 import { EXAMPLE_APP_TYPES } from '../src/config/example-app-types.js';
 import { buildValidator } from '../src/config/schema.js';
 import { setSchemaCodeDir } from '../src/config/schema-code-cache.js';
+import { control } from './helpers/control.js';
+import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
+import { childrenOf, commandLine, waitFor } from './helpers/processes.js';
 import { tempDir } from './helpers/tmp.js';
 import { runWeftdToExit, startWeftd } from './helpers/weftd.js';
 
@@ -111,7 +115,9 @@ test('what discovery learnt by running an interpreter is kept in the state dir; 
   const before = modules(first.log());
   t.true(before.length >= 2, first.log());
   await first.stop();
-  const kept = JSON.parse(fs.readFileSync(path.join(first.stateDir, 'discovery-cache.json'), 'utf8')) as Record<string, unknown>;
+  const kept = (
+    JSON.parse(fs.readFileSync(path.join(first.stateDir, 'discovery-cache.json'), 'utf8')) as { cache: Record<string, unknown> }
+  ).cache;
   // One entry per Python interpreter that is its own executable (none when the machine has none).
   for (const line of before.filter((l) => l.startsWith('module: python'))) {
     const file = /"(.*)"$/.exec(line)![1];
@@ -142,4 +148,107 @@ test("a --config's applications start as soon as main has read it; the router's 
   // One start of its process, one check of why it failed: the early start was the one the configuration used.
   t.is([...log.matchAll(/"a" application: cannot load the app/g)].length, 1, log);
   t.is([...log.matchAll(/"a" prototype failed to start/g)].length, 1, log);
+});
+
+/**
+ * A --modulesdir with one plugin, "extra", whose discovery waits while the
+ * file `gate` exists (bounded), and a --config serving a Node app on a free
+ * port; the dir is readable by discovery's user.
+ */
+async function extraPluginSetup(
+  t: ExecutionContext,
+  version: string,
+): Promise<{ dir: string; gate: string; port: number; args: string[] }> {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  const gate = path.join(dir, 'gate');
+  writeExtraPlugin(dir, version);
+  const port = await freePort();
+  const file = path.join(dir, 'c.json');
+  const script = path.join(__dirname, '..', '..', 'test', 'fixtures', 'apps', 'plain-http.js');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: { a: { type: 'node', script } } }),
+  );
+  return { dir, gate, port, args: ['--config', file, '--modulesdir', path.join(dir, 'plugins')] };
+}
+
+function writeExtraPlugin(dir: string, version: string): void {
+  const plugin = path.join(dir, 'plugins', 'extra');
+  fs.mkdirSync(plugin, { recursive: true, mode: 0o755 });
+  fs.writeFileSync(
+    path.join(plugin, 'index.js'),
+    `const fs = require('node:fs');
+exports.descriptors = () => {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + 120000;
+  while (fs.existsSync(${JSON.stringify(path.join(dir, 'gate'))}) && Date.now() < until) Atomics.wait(cell, 0, 0, 20);
+  return [{ type: 'extra', version: ${JSON.stringify(version)} }];
+};
+`,
+    { mode: 0o644 },
+  );
+}
+
+test('a restart assumes the modules the last start found: its application serves while discovery still runs, and the start completes once discovery confirms them', async (t) => {
+  const { dir, gate, port, args } = await extraPluginSetup(t, '1.0');
+  const first = await startWeftd(t, { args, dir });
+  t.is((await request({ port }, '/info')).status, 200);
+  t.regex(first.log(), /module: extra 1\.0 /);
+  await first.stop();
+
+  // Discovery cannot finish until the gate goes.
+  fs.writeFileSync(gate, '');
+  const from = first.log().length;
+  const again = await startWeftd(t, { args, dir, waitReady: false });
+  await waitFor(async () => (await request({ port }, '/info').catch(() => undefined))?.status === 200, 30000, 'the application serving');
+  const since = (): string => again.log().slice(from);
+  t.notRegex(since(), /module: /, 'discovery has not reported yet');
+  t.notRegex(since(), /weft [\d.]+ started/, 'the start is not complete before discovery confirms the modules');
+  // (Its title may not be set yet: it runs at a lower priority.)
+  const children = childrenOf(again.pid).map((c) => commandLine(c.pid));
+  t.true(
+    children.some((c) => c.includes('discovery') || c.includes('process-entry.js')),
+    `discovery is still running: ${children.join(' / ')}`,
+  );
+  // The control API answers too (the controller took the same modules).
+  const status = await control(again.controlPath, 'GET', '/status/modules/extra');
+  t.is(status.status, 200, status.text);
+
+  fs.rmSync(gate);
+  await again.waitForLog(/weft [\d.]+ started/, 30000, from);
+  t.regex(since(), /module: extra 1\.0 /);
+  t.notRegex(since(), /differ/);
+  await again.stop();
+});
+
+test("when discovery finds other modules than the last start's, the configuration is checked again and the controller takes the new list", async (t) => {
+  const { dir, port, args } = await extraPluginSetup(t, '1.0');
+  const first = await startWeftd(t, { args, dir });
+  await first.stop();
+  writeExtraPlugin(dir, '2.0');
+  const from = first.log().length;
+  const again = await startWeftd(t, { args, dir });
+  const since = (): string => again.log().slice(from);
+  t.regex(since(), /the application modules differ from the last start's/);
+  t.is((await request({ port }, '/info')).status, 200);
+  // The controller that validated with 1.0 was replaced by one that asked main again.
+  await waitFor(
+    async () => {
+      const answer = await control(again.controlPath, 'GET', '/status/modules/extra').catch(() => undefined);
+      return answer?.status === 200 && (answer.body as { version?: string }).version === '2.0';
+    },
+    30000,
+    '/status/modules/extra to say 2.0',
+  );
+  const kept = JSON.parse(fs.readFileSync(path.join(again.stateDir, 'discovery-cache.json'), 'utf8')) as {
+    modules: Array<{ type: string; version: string }>;
+  };
+  t.true(kept.modules.some((m) => m.type === 'extra' && m.version === '2.0'));
+  // A third start assumes 2.0 and finds it: nothing differs.
+  await again.stop();
+  const from3 = again.log().length;
+  const third = await startWeftd(t, { args, dir });
+  t.notRegex(third.log().slice(from3), /differ/);
+  await third.stop();
 });

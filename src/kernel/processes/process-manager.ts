@@ -100,9 +100,10 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
   /**
    * Starts a process; resolves once it is READY, rejects if it dies or fails
    * first. `extraFds` become fds 4, 5... of the new process (the caller keeps
-   * and closes its own).
+   * and closes its own). `niceness` > 0 lowers its CPU priority (for work
+   * nothing waits on).
    */
-  async start(type: string, processOptions: unknown = {}, extraFds: number[] = []): Promise<ProcessEntry> {
+  async start(type: string, processOptions: unknown = {}, extraFds: number[] = [], niceness = 0): Promise<ProcessEntry> {
     if (this.#quitting) throw new WeftError(ErrorCodes.PROCESS_START, `not starting ${type}: shutting down`);
     const def = this.#o.types.get(type);
     const { runtime, port, log } = this.#o;
@@ -135,6 +136,8 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
         throw new WeftError(ErrorCodes.PROCESS_START, `${type}: spawnOptions may not replace the fds`);
       }
       handle = await createProcess(options);
+      // Best effort: it only decides who waits when the CPUs are busy.
+      if (niceness > 0) setNiceness(handle.pid, niceness);
     } catch (e) {
       fs.closeSync(mainEnd);
       throw new WeftError(ErrorCodes.PROCESS_START, `cannot start ${name}: ${(e as Error).message}`, { cause: e });
@@ -281,6 +284,14 @@ function childEnv(): Record<string, string | undefined> {
   // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
   for (const key of Object.keys(env)) if (key.startsWith('WEFT_') && key !== HIDE_ENV) delete env[key];
   return env;
+}
+
+function setNiceness(pid: number, niceness: number): void {
+  try {
+    os.setPriority(pid, niceness);
+  } catch {
+    // it may have exited already
+  }
 }
 
 function signalNumber(name: NodeJS.Signals): number {

@@ -4,6 +4,7 @@
 // the router, and stops everything on SIGQUIT/SIGTERM/SIGINT.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
 import { defaultServices } from '../../kernel/services/default-services.js';
@@ -24,13 +25,13 @@ import { makeValidator } from '../../config/config-validator.js';
 import { validatorFor } from '../../config/schema.js';
 import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
 import { keepSchemaCode } from '../../config/schema-compile-thread.js';
-import type { ModuleInfo } from '../../protocol/discovery.js';
+import type { DiscoveryCache, ModuleInfo } from '../../protocol/discovery.js';
 import '../../protocol/main.js';
 import { AppLauncher } from './applications/app-launcher.js';
 import { AppRegistry } from './applications/app-registry.js';
 import { CertificateFiles } from './certificate-files.js';
 import { ConfigState } from './config-state.js';
-import { DiscoveryCacheFile } from './discovery-cache.js';
+import { DiscoveryCacheFile, discoveryKey, PREBUILT_MODULES_FILE } from './discovery-cache.js';
 import { processTypeRegistry } from '../index.js';
 import type { PluginModule } from '../index.js';
 import { checkReadableBy } from './install-check.js';
@@ -53,6 +54,9 @@ export interface MainApi {
 interface MainPluginModule extends PluginModule {
   main?(api: MainApi): void | Promise<void>;
 }
+
+/** Discovery's niceness when nothing waits for it (see start()). */
+const DISCOVERY_NICENESS = 10;
 
 /** A promise settled from outside (main.conf-get waits on one that start() settles). */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T | Promise<T>) => void } {
@@ -83,6 +87,8 @@ export class MainProcess {
   #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
   #discoveryCache: DiscoveryCacheFile;
+  /** Takes what discovery reports (set by #discover). */
+  #onModules: (modules: ModuleInfo[]) => void = () => undefined;
 
   constructor(options: MainOptions) {
     this.options = options;
@@ -121,7 +127,7 @@ export class MainProcess {
       write: writeFileAtomicAsync,
     });
     this.certificates = new CertificateFiles(options.stateDir);
-    this.#discoveryCache = new DiscoveryCacheFile(options.stateDir);
+    this.#discoveryCache = new DiscoveryCacheFile(options.stateDir, discoveryKey(options.modulesDir));
     let resolveFirst!: (r: { ok: boolean; detail?: string }) => void;
     this.#firstApply = { promise: new Promise((r) => (resolveFirst = r)), resolve: resolveFirst };
     this.#plugins = (process.env.WEFT_PLUGINS ?? '').split(',').filter(Boolean);
@@ -158,16 +164,20 @@ export class MainProcess {
       // the configuration in its setup (main.conf-get waits for it); the
       // router gets it from the controller once both are READY.
       setSchemaCodeDir(schemaCodeDir(options.stateDir));
-      const loaded = this.#discover().then(async () => {
-        // When nothing kept fits these modules, ajv compiles in a thread, not in main's heap.
-        const kept = await keepSchemaCode(this.modules);
-        const certificates = new Set(Object.keys(this.certificates.list()));
-        this.config.load(makeValidator({ appTypes: this.modules, defaultUser: options.user, certificates: () => certificates }));
+      // A restart assumes the modules the last start found (same build, node
+      // binary and plugin directories; a first start, those the build found):
+      // the configuration, its applications and the controller need not wait
+      // for discovery, which runs at a lower priority and confirms them
+      // before the start is complete.
+      const kept = this.#discoveryCache.read(PREBUILT_MODULES_FILE);
+      const assumed = kept.modules;
+      const discovered = this.#discover(kept.cache, assumed !== undefined);
+      discovered.catch(() => undefined);
+      const loaded = (assumed ? Promise.resolve(assumed) : discovered).then(async (modules) => {
+        this.modules = modules;
+        await this.#loadConfig(modules);
         // Its applications start now, beside the controller and the router that will ask for them.
         this.#apps?.prestart((this.config.current as { applications?: Record<string, unknown> }).applications);
-        // Kept for the controller and the next start even when there was nothing to validate
-        // (compiled here only when the thread could not).
-        if (!kept) validatorFor(this.modules);
       });
       this.#configLoaded.resolve(loaded);
       // Its failure is reported below (with the file's line and column); until
@@ -183,6 +193,7 @@ export class MainProcess {
       if (!applied.ok && options.config !== undefined) {
         throw new WeftError(ErrorCodes.CONFIG_INVALID, `the configuration in ${options.config} could not be applied: ${applied.detail}`);
       }
+      if (assumed) await this.#confirmModules(assumed, discovered);
       if (applied.ok && options.config !== undefined) await this.config.store(this.config.current);
       for (const file of this.#plugins) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -250,8 +261,8 @@ export class MainProcess {
   #serveKernelMethods(): void {
     this.port.handle('main.control-socket', () => withFds({ address: this.#control!.address }, [this.#control!.fd]));
     this.port.handle('main.modules', ({ modules, cache }) => {
-      this.modules = modules;
-      this.#discoveryCache.write(cache);
+      this.#discoveryCache.write(modules, cache);
+      this.#onModules(modules);
     });
     this.port.handle('main.conf-get', async () => {
       // A configuration that cannot be loaded is never answered: main stops the controller with everything else.
@@ -322,8 +333,12 @@ export class MainProcess {
     });
   }
 
-  async #discover(): Promise<void> {
-    await this.processes.start('discovery', { cache: this.#discoveryCache.read() });
+  /** Runs discovery; resolves with the modules it reported, once it exited. */
+  async #discover(cache: DiscoveryCache, background: boolean): Promise<ModuleInfo[]> {
+    let found: ModuleInfo[] = [];
+    this.#onModules = (modules) => (found = modules);
+    // Nothing waits for it when the modules are assumed: it yields the CPU to what serves.
+    await this.processes.start('discovery', { cache }, [], background ? DISCOVERY_NICENESS : 0);
     // discovery reports, then exits: wait for that exit.
     await new Promise<void>((resolve) => {
       if (this.processes.ofType('discovery').length === 0) return resolve();
@@ -334,6 +349,35 @@ export class MainProcess {
       };
       this.processes.on('exit', onExit);
     });
+    return found;
+  }
+
+  /** Validates the configuration (--config's or the stored one) for these modules and takes it. */
+  async #loadConfig(modules: ModuleInfo[]): Promise<void> {
+    // When nothing kept fits these modules, ajv compiles in a thread, not in main's heap.
+    const kept = await keepSchemaCode(modules);
+    const certificates = new Set(Object.keys(this.certificates.list()));
+    this.config.load(makeValidator({ appTypes: modules, defaultUser: this.options.user, certificates: () => certificates }));
+    // Kept for the controller and the next start even when there was nothing to validate
+    // (compiled here only when the thread could not).
+    if (!kept) validatorFor(modules);
+  }
+
+  /**
+   * A restart assumed the last start's modules; discovery's list must match.
+   * When it does not (a plugin or an interpreter changed, the build did
+   * not), the configuration is checked again with the real list (a
+   * --config it no longer fits fails the start, as it would have without
+   * the assumption) and the controller, which validated with the old list,
+   * is replaced: its successor asks main again and applies what main holds.
+   */
+  async #confirmModules(assumed: ModuleInfo[], discovered: Promise<ModuleInfo[]>): Promise<void> {
+    const found = await discovered;
+    if (isDeepStrictEqual(found, assumed)) return;
+    this.log.notice("the application modules differ from the last start's: the configuration is checked again");
+    this.modules = found;
+    await this.#loadConfig(found);
+    for (const c of this.processes.ofType('controller')) await this.processes.stop(c.pid);
   }
 
   #installSignals(): void {

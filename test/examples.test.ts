@@ -114,7 +114,7 @@ function sh(command: string, env: NodeJS.ProcessEnv): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -189,7 +189,8 @@ test('the quick start, command by command, as the README shows it', async (t) =>
   let err = '';
   weftd.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   weftd.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => weftd.on('exit', (code) => r(code)));
+  // 'close', not 'exit': what it wrote last is read only once its pipes are closed.
+  const exited = new Promise<number | null>((r) => weftd.on('close', (code) => r(code)));
   t.teardown(() => {
     try {
       process.kill(-weftd.pid!, 'SIGKILL');

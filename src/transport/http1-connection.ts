@@ -15,6 +15,8 @@ import type { ReaderSink, ResponseReader } from './http1-reader.js';
 
 /** Where one answer goes. */
 export interface Exchange {
+  /** An informational answer's status (100 Continue...), when the exchange wants to know. */
+  informational?(status: number): void;
   /** The final status and headers (informational 1xx answers are skipped). */
   head(status: number, headers: string[]): void;
   /** A piece of the body; false: the client is slow, reading pauses until resumeReading(). */
@@ -49,6 +51,8 @@ export class Http1Connection {
   #exchange: Exchange | null = null;
   #started = false;
   #dead = false;
+  /** The current answer is the last on this connection (see closeAfterAnswer). */
+  #last = false;
   #onIdle: (c: Http1Connection) => void;
   #counter: ReadCounter | undefined;
   /** The application's count when the current request was sent. */
@@ -59,6 +63,7 @@ export class Http1Connection {
     this.#onIdle = onIdle;
     this.#counter = counter;
     this.#reader = readerFor(socket, {
+      informational: (status) => this.#exchange?.informational?.(status),
       head: (status, headers) => {
         this.#started = true;
         this.#exchange?.head(status, headers);
@@ -69,7 +74,7 @@ export class Http1Connection {
         this.#exchange = null;
         this.#started = false;
         exchange?.end();
-        if (keepAlive && !this.#dead) {
+        if (keepAlive && !this.#dead && !this.#last) {
           // A slow client may have paused reading on the answer's last piece:
           // an idle connection must read, or its next answer is never seen.
           this.#reader.resume();
@@ -101,6 +106,11 @@ export class Http1Connection {
    */
   taken(): boolean {
     return this.#counter === undefined || this.#counter.read() !== this.#readBefore;
+  }
+
+  /** The other side's state is unknown after this answer (a body it waited for never came): no request follows on it. */
+  closeAfterAnswer(): void {
+    this.#last = true;
   }
 
   resumeReading(): void {

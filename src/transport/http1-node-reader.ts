@@ -26,6 +26,7 @@ export class NodeParserReader implements ResponseReader {
       this.#partial = [];
       if (status < 200) {
         this.#informational = true;
+        sink.informational?.(status);
         return 0;
       }
       this.#keepAlive = keepAlive;

@@ -102,6 +102,9 @@ export class PublicClientReader implements ResponseReader {
       createConnection: () => standIn as unknown as net.Socket,
     });
     const current = (): boolean => this.#standIn === standIn && !this.#done;
+    req.on('information', (info: http.InformationEvent) => {
+      if (current()) this.#sink.informational?.(info.statusCode);
+    });
     req.on('response', (res: http.IncomingMessage) => {
       if (!current()) return;
       this.#response = res;

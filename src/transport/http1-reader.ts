@@ -7,6 +7,8 @@
 
 /** What a reader reports, for the answer to the request sent last. */
 export interface ReaderSink {
+  /** An informational answer (100 Continue, 103...): only its status; what counts comes in head(). */
+  informational?(status: number): void;
   /** The final status and headers (informational 1xx answers are skipped); keepAlive: the connection may carry another request. */
   head(status: number, headers: string[], keepAlive: boolean): void;
   /** A piece of the body; false: the client is slow, the reader pauses until resume(). */

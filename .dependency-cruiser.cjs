@@ -59,7 +59,7 @@ module.exports = {
       name: 'app-host-is-small',
       severity: 'error',
       comment:
-        "The host preloaded around users' app code imports only itself, the application contract, the error catalogue and the Node internals catalogue (types aside).",
+        "The host preloaded around users' app code imports only itself, the application contract, the error catalogue, the Node internals catalogue and where Weft's files are (types aside).",
       from: { path: '^src/app-runtime/host/' },
       to: {
         path: '^src/',
@@ -68,6 +68,7 @@ module.exports = {
           '^src/protocol/application\\.ts$',
           '^src/errors\\.ts$',
           '^src/node-internals/',
+          '^src/paths\\.ts$',
         ],
         dependencyTypesNot: ['type-only'],
       },

@@ -7,7 +7,10 @@
 // thread it goes with the thread's isolate (main: 18-21 MB).
 // The thread writes the code where this process keeps it; the caller then
 // loads it as it loads any kept copy.
+import path from 'node:path';
+
 import { trimMemory } from '../native/index.js';
+import { compiledRoot } from '../paths.js';
 import type { AppTypeSchema } from './app-types.js';
 import { currentSchemaCodeDir } from './schema-code-cache.js';
 import { validatorIsKept } from './schema.js';
@@ -27,7 +30,7 @@ export async function keepSchemaCode(appTypes: readonly AppTypeSchema[]): Promis
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ThreadPool } = require('../kernel/threads/thread-pool.js') as typeof import('../kernel/threads/thread-pool.js');
   const pool = new ThreadPool({ size: 1 });
-  await pool.run(require.resolve('./schema-compile-entry.js'), 'compileSchemaCode', dir, appTypes).catch(() => undefined);
+  await pool.run(path.join(compiledRoot, 'config', 'schema-compile-entry.js'), 'compileSchemaCode', dir, appTypes).catch(() => undefined);
   await pool.shutdown();
   // The thread's C heap (its arena) is free now, but glibc keeps it: ~15 MB given back.
   trimMemory();

@@ -21,7 +21,7 @@ import type { Application } from '../config/types.js';
 import type { ResolvedCredentials } from '../native/index.js';
 import type { MetricsSnapshot } from '../metrics/index.js';
 import type { RawEngineConfig } from '../request/engine.js';
-import { distRoot } from '../paths.js';
+import { bundled, bundleDir, compiledRoot } from '../paths.js';
 
 // What main needs of the plugin API to start an application's processes itself.
 export type { AppPlugin, LaunchSpec, PluginContext } from './plugin-api.js';
@@ -30,7 +30,7 @@ export type { AppPlugin, LaunchSpec, PluginContext } from './plugin-api.js';
  * Weft's application runtime, preloaded into a Node app's processes (by
  * whoever starts them: main, or a prototype, where a rootfs moves it).
  */
-export const APP_RUNTIME_ENTRY = path.join(distRoot, 'src', 'app-runtime', 'app-entry.js');
+export const APP_RUNTIME_ENTRY = bundled ? path.join(bundleDir, 'app-entry.js') : path.join(compiledRoot, 'app-runtime', 'app-entry.js');
 
 /** What an application process counted on connections it accepted itself (/status shows it). */
 export interface DirectStats {

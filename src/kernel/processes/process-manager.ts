@@ -25,6 +25,7 @@ import type { ProcessEntry } from './process-table.js';
 
 import '../ports/kernel-methods.js';
 import { HIDE_ENV } from '../../node-internals/node-internal.js';
+import { bundled, bundleDir, compiledRoot } from '../../paths.js';
 
 export interface ProcessManagerOptions {
   runtime: Runtime;
@@ -298,4 +299,5 @@ function signalNumber(name: NodeJS.Signals): number {
   return os.constants.signals[name];
 }
 
-export const defaultEntry = (): string => path.resolve(__dirname, '..', '..', 'process-entry.js');
+/** Every process main starts runs this: the bundled entry when main runs bundled, so that both run one build. */
+export const defaultEntry = (): string => path.join(bundled ? bundleDir : compiledRoot, 'process-entry.js');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
+import { compiledRoot } from '../../paths.js';
 import type { TaskReply, TaskRequest } from './task-protocol.js';
 
 export interface ThreadPoolOptions {
@@ -29,7 +30,8 @@ interface Thread {
   idleTimer: NodeJS.Timeout | undefined;
 }
 
-const workerEntry = path.join(__dirname, 'worker-entry.js');
+// By path from the package (not this file's __dirname, which a bundle changes).
+const workerEntry = path.join(compiledRoot, 'kernel', 'threads', 'worker-entry.js');
 
 export class ThreadPool {
   readonly size: number;

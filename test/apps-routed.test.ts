@@ -142,6 +142,26 @@ test('Expect: 100-continue reaches the app, which may refuse; pipelined requests
   t.regex(all, /HTTP\/1\.1 404 Not Found[\s\S]*not found$/);
 });
 
+test('over the router, a body sent at once with Expect: 100-continue reaches the app only after its own 100 Continue', async (t) => {
+  // Applications under different users: the router holds the listener's connections (no handoff).
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ match: { uri: '/expect-probe' }, action: { pass: 'applications/streaming' } }, { action: { pass: 'applications/plain' } }],
+    applications: {
+      plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 },
+      streaming: { type: 'node', script: path.join(fixtures, 'streaming-app.js'), processes: 1, user: 'daemon' },
+    },
+  });
+  const held = await raw(
+    { port },
+    'POST /expect-probe HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello',
+  );
+  // (The client's own 100 Continue came from the router's HTTP server.)
+  t.regex(held, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  t.regex(held, /\{"before":0,"bytes":5\}$/);
+});
+
 test('a client that leaves mid-answer spoils only its own connection to the app', async (t) => {
   const { port, streaming } = await routedWeft(t);
   const socket = net.connect(streaming, '127.0.0.1');

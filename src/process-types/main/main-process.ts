@@ -159,16 +159,17 @@ export class MainProcess {
       this.#serveKernelMethods();
 
       // Discovery, the controller and the router need main, not each other:
-      // they start together, and the configuration waits only for discovery
-      // (its schema needs the application types). The controller asks for
-      // the configuration in its setup (main.conf-get waits for it); the
-      // router gets it from the controller once both are READY.
+      // they start together. The configuration's schema needs the
+      // application types: a restart assumes the modules the last start
+      // found (same build, node binary and plugin directories; a first
+      // start, those the build found), so the configuration, its
+      // applications and the controller need not wait for discovery, which
+      // runs at a lower priority and confirms them before the start is
+      // complete; without such a list the configuration waits for it. The
+      // controller asks for the configuration in its setup (main.conf-get
+      // waits for it); the router gets it from the controller once both are
+      // READY.
       setSchemaCodeDir(schemaCodeDir(options.stateDir));
-      // A restart assumes the modules the last start found (same build, node
-      // binary and plugin directories; a first start, those the build found):
-      // the configuration, its applications and the controller need not wait
-      // for discovery, which runs at a lower priority and confirms them
-      // before the start is complete.
       const kept = this.#discoveryCache.read(PREBUILT_MODULES_FILE);
       const assumed = kept.modules;
       const discovered = this.#discover(kept.cache, assumed !== undefined);

@@ -7,7 +7,7 @@ import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import { endToEndHeaders, forwardedHead, upstreamPath } from '../../../request/forwarding.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
-import { sendBody } from '../../../transport/send-body.js';
+import { forwardBody } from '../../../transport/send-body.js';
 import { CLIENT_HEADER } from '../../../protocol/application.js';
 import type { AppProcess } from './app-process.js';
 
@@ -26,9 +26,6 @@ function clientLine(ctx: RequestContext): string {
  * may go to another process.
  */
 export type ForwardOutcome = 'done' | 'untaken';
-
-/** How long a body waits for the app's 100 Continue before it goes anyway (curl waits 1 s). */
-const EXPECT_WAIT_MS = 1000;
 
 export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: number, onTimeout: () => void): Promise<ForwardOutcome> {
   if (ctx.upgrade) return tunnelToApp(ctx, p).then(() => 'done');
@@ -88,44 +85,8 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
       finish();
     });
     connection.start(head, exchange, { head: ctx.method === 'HEAD' });
-    if (body === 'none') return;
-    const send = (): void => sendBody(ctx.req, connection, body === 'chunked');
-    if (!expectsContinue(ctx)) return send();
-    // "Expect: 100-continue" is the app's to answer: the body goes once it
-    // said 100 Continue (or after a while, as a client would), never after
-    // its final answer. An app that refuses answers at once and may close:
-    // a body written then would fail the write, and with it the answer.
-    // (Held in the request meanwhile: body timeouts watch it flow.)
-    ctx.req.pause();
-    let waiting = true;
-    const go = (): void => {
-      if (!waiting) return;
-      waiting = false;
-      clearTimeout(wait);
-      if (done) return;
-      send();
-      ctx.req.resume();
-    };
-    const wait = setTimeout(go, EXPECT_WAIT_MS);
-    exchange.informational = (status) => {
-      if (status === 100) go();
-    };
-    const answered = exchange.head;
-    exchange.head = (status, headers) => {
-      if (waiting) {
-        waiting = false;
-        clearTimeout(wait);
-        // The app read a head whose body never came: this connection carries nothing more.
-        connection.closeAfterAnswer();
-      }
-      answered(status, headers);
-    };
+    if (body !== 'none') forwardBody(ctx.req, connection, exchange, body === 'chunked', () => done);
   });
-}
-
-function expectsContinue(ctx: RequestContext): boolean {
-  const expect = ctx.req.headers.expect;
-  return typeof expect === 'string' && expect.toLowerCase() === '100-continue';
 }
 
 /** WebSocket (any Upgrade) to an application: its own connection, spliced once sent. */

@@ -247,7 +247,12 @@ for (const [how, isolation, runs] of isolations) {
         `"s" prototype did not start: prototype: setup failed: ${reason}`,
         'the same error with or without a prototype',
       );
-      t.true(w.log().includes(`"s" prototype failed to start: prototype: setup failed: ${reason}`), w.log());
+      // main logs it once the prototype has exited, which may be just after the answer.
+      await waitFor(
+        () => w.log().includes(`"s" prototype failed to start: prototype: setup failed: ${reason}`),
+        10000,
+        `main's line on the failed prototype in:\n${w.log()}`,
+      );
       // Nothing of it is left.
       await waitFor(() => ofApp(w, 's').prototypes.length + ofApp(w, 's').processes.length === 0, 10000, 'its processes gone');
     }

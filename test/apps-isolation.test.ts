@@ -248,11 +248,8 @@ for (const [how, isolation, runs] of isolations) {
         'the same error with or without a prototype',
       );
       // main logs it once the prototype has exited, which may be just after the answer.
-      await waitFor(
-        () => w.log().includes(`"s" prototype failed to start: prototype: setup failed: ${reason}`),
-        10000,
-        `main's line on the failed prototype in:\n${w.log()}`,
-      );
+      const line = `"s" prototype failed to start: prototype: setup failed: ${reason}`;
+      await w.waitForLog(new RegExp(line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 10000);
       // Nothing of it is left.
       await waitFor(() => ofApp(w, 's').prototypes.length + ofApp(w, 's').processes.length === 0, 10000, 'its processes gone');
     }

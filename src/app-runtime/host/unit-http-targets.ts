@@ -10,16 +10,16 @@ import { pathToFileURL } from 'node:url';
 
 import { compiledRoot } from '../../paths.js';
 
-// By path from the package: a bundled runtime's __dirname is the bundle's.
-const here = path.join(compiledRoot, 'app-runtime', 'host');
+/** This runtime's own files, by path from the package: a bundled runtime's __dirname is the bundle's. */
+export const HOST_DIR = path.join(compiledRoot, 'app-runtime', 'host');
 
 /** Specifier -> what require() loads: a builtin id or a file of this runtime. */
 export const UNIT_HTTP_TARGETS: ReadonlyMap<string, string> = new Map([
   ['unit-http', 'http'],
   // Unit's `--require unit-http/loader` redirected `http` to unit-http: nothing to do here.
-  ['unit-http/loader', path.join(here, 'unit-http-loader.js')],
+  ['unit-http/loader', path.join(HOST_DIR, 'unit-http-loader.js')],
   // Unit's own WebSocket API: not provided; this module says what to use instead.
-  ['unit-http/websocket', path.join(here, 'unit-http-websocket.js')],
+  ['unit-http/websocket', path.join(HOST_DIR, 'unit-http-websocket.js')],
 ]);
 
 /** The same, as URLs for the ES module resolver. */

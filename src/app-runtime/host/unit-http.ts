@@ -21,8 +21,7 @@ import { pathToFileURL } from 'node:url';
 
 import { hasRegisterHooks, moduleResolveFilename, registerHooksCoverResolve } from '../../node-internals/module-loader.js';
 import { usable } from '../../node-internals/node-internal.js';
-import { compiledRoot } from '../../paths.js';
-import { UNIT_HTTP_TARGETS, unitHttpUrl } from './unit-http-targets.js';
+import { HOST_DIR, UNIT_HTTP_TARGETS, unitHttpUrl } from './unit-http-targets.js';
 
 type ResolveFilename = (request: string, ...rest: unknown[]) => string;
 interface ModuleInternals {
@@ -69,7 +68,7 @@ export function mapUnitHttpForRequire(): void {
 export function mapUnitHttpForImport(): void {
   if (hooksRegistered) return;
   hooksRegistered = true;
-  Module.register(pathToFileURL(path.join(compiledRoot, 'app-runtime', 'host', 'unit-http-hooks.js')).href);
+  Module.register(pathToFileURL(path.join(HOST_DIR, 'unit-http-hooks.js')).href);
 }
 
 export function unitHttpMappedForImport(): boolean {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import test from 'ava';
 
 import { control } from './helpers/control.js';
-import { raw, request } from './helpers/http.js';
+import { expectingContinue, raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { startWithConfig } from './helpers/router.js';
 
@@ -142,12 +142,15 @@ test('Expect: 100-continue reaches the app, which may refuse; pipelined requests
   t.regex(all, /HTTP\/1\.1 404 Not Found[\s\S]*not found$/);
 });
 
-test('over the router, a body sent at once with Expect: 100-continue reaches the app only after its own 100 Continue', async (t) => {
+test("over the router, Expect: 100-continue is the app's to answer: a body sent at once waits for its 100 Continue, a waiting client gets it or the refusal", async (t) => {
   // Applications under different users: the router holds the listener's connections (no handoff).
   const port = await freePort();
   await startWithConfig(t, {
     listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
-    routes: [{ match: { uri: '/expect-probe' }, action: { pass: 'applications/streaming' } }, { action: { pass: 'applications/plain' } }],
+    routes: [
+      { match: { uri: ['/expect-probe', '/refuse', '/upload'] }, action: { pass: 'applications/streaming' } },
+      { action: { pass: 'applications/plain' } },
+    ],
     applications: {
       plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 },
       streaming: { type: 'node', script: path.join(fixtures, 'streaming-app.js'), processes: 1, user: 'daemon' },
@@ -157,9 +160,18 @@ test('over the router, a body sent at once with Expect: 100-continue reaches the
     { port },
     'POST /expect-probe HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello',
   );
-  // (The client's own 100 Continue came from the router's HTTP server.)
+  // (The 100 Continue the client got is the app's, relayed once it said it.)
   t.regex(held, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   t.regex(held, /\{"before":0,"bytes":5\}$/);
+  // A client that waits: the app's refusal comes without a 100 Continue (its body never asked for), its acceptance with one.
+  const refused = await expectingContinue({ port }, '/refuse', 'hello');
+  t.is(refused.status, 417);
+  t.is(refused.text, 'too big');
+  t.false(refused.continued, 'no 100 Continue before the refusal');
+  const accepted = await expectingContinue({ port }, '/upload', 'hello');
+  t.true(accepted.continued);
+  t.is(accepted.status, 200);
+  t.like(JSON.parse(accepted.text), { bytes: 5 });
 });
 
 test('a client that leaves mid-answer spoils only its own connection to the app', async (t) => {

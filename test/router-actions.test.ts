@@ -6,7 +6,7 @@ import path from 'node:path';
 import test from 'ava';
 import WebSocket, { WebSocketServer } from 'ws';
 
-import { backend, raw, request } from './helpers/http.js';
+import { backend, expectingContinue, raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { applyConfig, startWithConfig } from './helpers/router.js';
 import { startWeftd } from './helpers/weftd.js';
@@ -117,6 +117,38 @@ test('proxy: request and response streamed, hop-by-hop headers stay on their hop
   const slow = await request({ port }, '/slow');
   t.is(slow.status, 504);
   t.is(slow.text, '<!DOCTYPE html><title>Error 504</title><p>Error 504.\r\n');
+});
+
+test('proxy and return: Expect: 100-continue goes on to the proxied server, whose 100 Continue or refusal the client gets; return answers it at once', async (t) => {
+  const { port: upstream, server } = await backend(t, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => res.end(`got ${body}`));
+  });
+  server.on('checkContinue', (req, res) => {
+    if (req.url === '/refuse') {
+      res.writeHead(417).end('too big');
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ match: { uri: '/here' }, action: { return: 204 } }, { action: { proxy: `http://127.0.0.1:${upstream}` } }],
+  });
+  const refused = await expectingContinue({ port }, '/refuse', 'hello');
+  t.is(refused.status, 417);
+  t.is(refused.text, 'too big');
+  t.false(refused.continued, 'no 100 Continue before the refusal');
+  const accepted = await expectingContinue({ port }, '/upload', 'hello');
+  t.true(accepted.continued);
+  t.is(accepted.status, 200);
+  t.is(accepted.text, 'got hello');
+  const here = await expectingContinue({ port }, '/here', 'hello');
+  t.true(here.continued, 'what reads no body answers 100 Continue at once, as Node does');
+  t.is(here.status, 204);
 });
 
 test('upstreams: weighted round robin, and a failed server is skipped', async (t) => {

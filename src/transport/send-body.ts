@@ -29,9 +29,17 @@ export function sendBody(req: IncomingMessage, c: Http1Connection, chunked: bool
  * goes once that hop said 100 Continue (or after a second, as a client
  * would), never after its final answer. A hop that refuses answers at once
  * and may close: a body written then would fail the write, and with it the
- * answer. `ended()`: the exchange is over (the body must not go).
+ * answer. `ended()`: the exchange is over (the body must not go);
+ * `continued()`: the body is wanted now (the previous hop may say so).
  */
-export function forwardBody(req: IncomingMessage, c: Http1Connection, exchange: Exchange, chunked: boolean, ended: () => boolean): void {
+export function forwardBody(
+  req: IncomingMessage,
+  c: Http1Connection,
+  exchange: Exchange,
+  chunked: boolean,
+  ended: () => boolean,
+  continued: () => void = () => undefined,
+): void {
   if (!expectsContinue(req)) return sendBody(req, c, chunked);
   // Held in the request meanwhile (body timeouts watch it flow).
   req.pause();
@@ -41,6 +49,7 @@ export function forwardBody(req: IncomingMessage, c: Http1Connection, exchange: 
     waiting = false;
     clearTimeout(wait);
     if (ended()) return;
+    continued();
     sendBody(req, c, chunked);
     req.resume();
   };

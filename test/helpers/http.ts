@@ -49,6 +49,44 @@ export function request(
   });
 }
 
+/**
+ * A POST with "Expect: 100-continue" whose body goes only once the server
+ * says 100 Continue, as curl's would (never, if it answers first).
+ * `continued`: whether a 100 Continue came before the answer.
+ */
+export function expectingContinue(target: Target, path: string, body: string): Promise<Answer & { continued: boolean }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = http.request(
+      {
+        host: target.host ?? (target.socketPath ? undefined : '127.0.0.1'),
+        port: target.port,
+        socketPath: target.socketPath,
+        path,
+        method: 'POST',
+        headers: { expect: '100-continue', 'content-length': String(Buffer.byteLength(body)) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const all = Buffer.concat(chunks);
+          resolve({ status: res.statusCode!, headers: res.headers, body: all, text: all.toString(), continued });
+          req.destroy();
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
+
 /** Sends bytes as they are and collects everything until the server closes (or `untilText` appears). */
 export async function raw(
   target: Target,

@@ -16,6 +16,7 @@ import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import { forwardToAppFrames } from './app-frames-request.js';
 import { forwardToApp } from './app-request.js';
+import { sendContinue } from '../http/expect-continue.js';
 import { AppProcess } from './app-process.js';
 
 /** How often a request no process read is offered again before it gets 502. */
@@ -160,6 +161,8 @@ export class AppDirectory extends EventEmitter<{ serving: [app: string, serving:
   /** A request to an application: a process for it, the request forwarded, the answer streamed back. */
   async handle(ctx: RequestContext, name: string, limits: AppLimits, target?: string): Promise<void> {
     const entry = this.#entry(name);
+    // The frames runtimes (Python) are asked for a body as servers such as gunicorn do: 100 Continue at once.
+    if (limits.transport === 'frames') sendContinue(ctx.res);
     // A request a process never read (it died with it queued) goes to another.
     for (let attempt = 0; ; attempt++) {
       // Let the news of a death (its channel closing) arrive before choosing again.

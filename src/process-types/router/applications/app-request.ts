@@ -9,6 +9,7 @@ import { endToEndHeaders, forwardedHead, upstreamPath } from '../../../request/f
 import type { Exchange } from '../../../transport/http1-connection.js';
 import { forwardBody } from '../../../transport/send-body.js';
 import { CLIENT_HEADER } from '../../../protocol/application.js';
+import { sendContinue } from '../http/expect-continue.js';
 import type { AppProcess } from './app-process.js';
 
 /**
@@ -85,7 +86,16 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
       finish();
     });
     connection.start(head, exchange, { head: ctx.method === 'HEAD' });
-    if (body !== 'none') forwardBody(ctx.req, connection, exchange, body === 'chunked', () => done);
+    // The client's 100 Continue is the app's (or, after a second without one, ours).
+    if (body !== 'none')
+      forwardBody(
+        ctx.req,
+        connection,
+        exchange,
+        body === 'chunked',
+        () => done,
+        () => sendContinue(res),
+      );
   });
 }
 

@@ -8,6 +8,7 @@ import { returnAction } from '../../../request/return-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { Configuration } from '../configuration.js';
 import { proxyRequestCode } from '../lazy-modules.js';
+import { sendContinue } from './expect-continue.js';
 import type { ProxyTarget } from '../proxy/proxy-target.js';
 import type { ShareHandler } from '../share/index.js';
 
@@ -16,6 +17,8 @@ export type RouterDecision = Decision<ShareHandler, ProxyTarget>;
 
 export async function execute(ctx: RouterContext, decision: RouterDecision): Promise<void> {
   const conf = ctx.conf;
+  // What reads a body forwards Expect: 100-continue to the next hop, whose answer the client gets; the rest answers it now.
+  if (decision.kind !== 'application' && decision.kind !== 'proxy' && decision.kind !== 'upstream') sendContinue(ctx.res);
   switch (decision.kind) {
     case 'return':
       return returnAction(ctx, decision.status, decision.location);

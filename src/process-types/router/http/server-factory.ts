@@ -15,6 +15,7 @@ import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.j
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
 import { handleRequest } from './handle-request.js';
+import { oweContinue } from './expect-continue.js';
 import { gateConnections } from '../listeners/connection-handoff.js';
 
 export function onClientError(state: RouterState) {
@@ -54,6 +55,11 @@ export function serverFactory(state: RouterState): ServerFactory {
     }
     const settings = state.current?.http;
     if (settings) applyTimeouts(server, settings);
+    // Expect: 100-continue is answered by whoever reads the body (expect-continue.ts), not by Node at once.
+    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      oweContinue(res);
+      handler(req, res);
+    });
     // An Upgrade (WebSocket) takes the same path as any request; only the
     // actions that can carry it (proxy, applications) splice the socket, the
     // others answer on it and close it.

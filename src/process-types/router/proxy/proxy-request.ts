@@ -7,7 +7,8 @@ import type { ErrorCode } from '../../../errors.js';
 import { watchBody } from '../../../request/body-timeout.js';
 import { endToEndHeaders, forwardedHead } from '../../../request/forwarding.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
-import { sendBody } from '../../../transport/send-body.js';
+import { forwardBody } from '../../../transport/send-body.js';
+import { sendContinue } from '../http/expect-continue.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';
@@ -85,6 +86,15 @@ export function proxyRequest(ctx: RequestContext, target: ProxyTarget, canRetry:
     });
     arm();
     connection.start(head, exchange, { head: isHead });
-    if (body !== 'none') sendBody(req, connection, body === 'chunked');
+    // Expect: 100-continue goes on to the server, whose 100 Continue (or refusal) the client gets.
+    if (body !== 'none')
+      forwardBody(
+        req,
+        connection,
+        exchange,
+        body === 'chunked',
+        () => settled,
+        () => sendContinue(res),
+      );
   });
 }

@@ -1,0 +1,26 @@
+// Expect: 100-continue on connections the router holds. Node's HTTP server
+// answers 100 Continue itself unless the server listens for checkContinue;
+// the router listens, so that a request for an application gets the
+// application's own answer: its 100 Continue relayed, or its refusal (417,
+// 413...) with the body never asked for, as when the application's process
+// holds the connection. Every other action (return, share, proxy, an
+// error, an application over frames) answers 100 Continue at once, as Node
+// would have. A final answer with the 100 still owed closes its connection
+// (Node's rule: the client may yet send the body).
+import type http from 'node:http';
+
+const OWED = Symbol('weft.continue-owed');
+type Owing = http.ServerResponse & { [OWED]?: boolean };
+
+/** The client waits for a 100 Continue before its body: someone must answer it. */
+export function oweContinue(res: http.ServerResponse): void {
+  (res as Owing)[OWED] = true;
+}
+
+/** The 100 Continue the client waits for, if it is still owed (once). */
+export function sendContinue(res: http.ServerResponse): void {
+  const owing = res as Owing;
+  if (!owing[OWED]) return;
+  owing[OWED] = false;
+  if (!res.headersSent && !res.destroyed) res.writeContinue();
+}

@@ -12,7 +12,7 @@ import test from 'ava';
 import WebSocket from 'ws';
 
 import { controlRequest } from '../src/cli/control-client.js';
-import { request } from './helpers/http.js';
+import { expectingContinue, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { probe, when } from './helpers/features.js';
 import { commandLine } from './helpers/processes.js';
@@ -69,6 +69,10 @@ test("a listener straight to a Python app and one through routes serve the same 
       pieces: string[];
     };
     t.deepEqual(echo.pieces, ['a\n', 'b']);
+    // Expect: 100-continue: asked for the body at once (as gunicorn does), which then reaches the app.
+    const expecting = await expectingContinue({ port }, `${prefix}/upload`, 'hello');
+    t.true(expecting.continued);
+    t.is((JSON.parse(expecting.text) as { bytes: number }).bytes, 5);
     const big = await request({ port }, `${prefix}/upload`, { method: 'POST', body: Buffer.alloc(3 << 20, 1) });
     t.is((JSON.parse(big.text) as { bytes: number }).bytes, 3 << 20);
     const down = await request({ port }, `${prefix}/download?size=65536&chunks=32`);

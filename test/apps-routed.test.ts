@@ -9,7 +9,7 @@ import path from 'node:path';
 import test from 'ava';
 
 import { control } from './helpers/control.js';
-import { expectingContinue, raw, request } from './helpers/http.js';
+import { backend, expectingContinue, raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { startWithConfig } from './helpers/router.js';
 
@@ -172,6 +172,36 @@ test("over the router, Expect: 100-continue is the app's to answer: a body sent 
   t.true(accepted.continued);
   t.is(accepted.status, 200);
   t.like(JSON.parse(accepted.text), { bytes: 5 });
+});
+
+test("an app that answers Expect: 100-continue itself holds the listener: a request it relays elsewhere gets the next hop's 100 Continue, a return gets one at once", async (t) => {
+  const { port: upstream } = await backend(t, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => res.end(`upstream got ${body}`));
+  });
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      { match: { uri: '/proxied/*' }, action: { proxy: `http://127.0.0.1:${upstream}` } },
+      { match: { uri: '/here' }, action: { return: 204 } },
+      { action: { pass: 'applications/streaming' } },
+    ],
+    // The app's processes accept this listener (one app; the proxy step is relayed to a router).
+    applications: { streaming: { type: 'node', script: path.join(fixtures, 'streaming-app.js'), processes: 1 } },
+  });
+  const relayed = await expectingContinue({ port }, '/proxied/x', 'hello');
+  t.true(relayed.continued, 'the 100 Continue came through the relay');
+  t.is(relayed.status, 200);
+  t.is(relayed.text, 'upstream got hello');
+  const here = await expectingContinue({ port }, '/here', 'hello');
+  t.true(here.continued);
+  t.is(here.status, 204);
+  // The app's own: its refusal, no 100 Continue.
+  const refused = await expectingContinue({ port }, '/refuse', 'hello');
+  t.is(refused.status, 417);
+  t.false(refused.continued);
 });
 
 test('a client that leaves mid-answer spoils only its own connection to the app', async (t) => {

@@ -34,6 +34,7 @@ import type { DirectSocket } from '../host/direct-traffic.js';
 import { limitChunkedBody } from './body-limit.js';
 import type { Relay } from './relay.js';
 import { TimeoutGuard } from './timeout-guard.js';
+import { oweContinue, sendContinue } from '../../request/expect-continue.js';
 import { addHeaderLine } from '../../node-internals/http-private-fields.js';
 import { usable } from '../../node-internals/node-internal.js';
 
@@ -101,7 +102,9 @@ export class Edge {
     answerClientError(error, socket, this.engine.serverHeader);
   }
 
-  admit(req: IncomingMessage, res: ServerResponse): boolean {
+  admit(req: IncomingMessage, res: ServerResponse, owesContinue: boolean): boolean {
+    // Whoever answers or relays it owes the 100 Continue (request/expect-continue.ts); the app's own requests are its to answer.
+    if (owesContinue) oweContinue(res);
     const address = (req.socket as DirectSocket)[DIRECT]!;
     const listener = this.engine.listeners.get(address);
     if (!listener) {
@@ -119,12 +122,15 @@ export class Edge {
         if (decision.name !== this.#o.app) break;
         this.#serveHere(ctx);
         return true;
+      // Answered here, as the router answers them: 100 Continue first to a client waiting for one.
       case 'return':
         this.#logLater(ctx);
+        sendContinue(res);
         returnAction(ctx, decision.status, decision.location);
         return false;
       case 'error':
         this.#logLater(ctx);
+        sendContinue(res);
         errorResponse(ctx, decision.status);
         return false;
     }

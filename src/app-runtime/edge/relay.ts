@@ -17,7 +17,8 @@ import { endToEndHeaders, hopByHop } from '../../request/forwarding.js';
 import type { RequestContext } from '../../request/request-context.js';
 import { Http1Connection } from '../../transport/http1-connection.js';
 import type { Exchange } from '../../transport/http1-connection.js';
-import { sendBody } from '../../transport/send-body.js';
+import { forwardBody } from '../../transport/send-body.js';
+import { sendContinue } from '../../request/expect-continue.js';
 import '../../protocol/application.js';
 
 const RELAY = Symbol('weft.relay');
@@ -130,6 +131,15 @@ export class Relay {
       }
     });
     connection.start(head, exchange, { head: req.method === 'HEAD' });
-    if (body !== 'none') sendBody(req, connection, body === 'chunked');
+    // A client still waiting for its 100 Continue gets the router's (which is the next hop's).
+    if (body !== 'none')
+      forwardBody(
+        req,
+        connection,
+        exchange,
+        body === 'chunked',
+        () => done,
+        () => sendContinue(res),
+      );
   }
 }

@@ -31,7 +31,8 @@ export type RequestHook = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export interface EdgeHooks {
   /** False when the request was answered (or handed elsewhere) and the app must not see it. */
-  admit(req: IncomingMessage, res: ServerResponse): boolean;
+  /** `owesContinue`: Node left the request's Expect: 100-continue unanswered (the app listens for checkContinue). */
+  admit(req: IncomingMessage, res: ServerResponse, owesContinue: boolean): boolean;
   /** A malformed request on such a connection: answered here. */
   clientError(error: NodeJS.ErrnoException, socket: Socket): void;
   /** A CONNECT request on such a connection: answered here. */
@@ -116,7 +117,7 @@ export class RequestTracker {
         (event === 'request' || event === 'checkContinue') &&
         tracker.#edge !== null &&
         ((a as IncomingMessage).socket as DirectSocket)[DIRECT] !== undefined &&
-        !tracker.#edge.admit(a as IncomingMessage, b as ServerResponse)
+        !tracker.#edge.admit(a as IncomingMessage, b as ServerResponse, event === 'checkContinue')
       ) {
         return true;
       } else if (event === 'clientError' && tracker.#edge !== null && (b as DirectSocket)[DIRECT] !== undefined) {

@@ -16,7 +16,7 @@ import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import { forwardToAppFrames } from './app-frames-request.js';
 import { forwardToApp } from './app-request.js';
-import { sendContinue } from '../http/expect-continue.js';
+import { sendContinue } from '../../../request/expect-continue.js';
 import { AppProcess } from './app-process.js';
 
 /** How often a request no process read is offered again before it gets 502. */

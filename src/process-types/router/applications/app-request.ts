@@ -9,7 +9,7 @@ import { endToEndHeaders, forwardedHead, upstreamPath } from '../../../request/f
 import type { Exchange } from '../../../transport/http1-connection.js';
 import { forwardBody } from '../../../transport/send-body.js';
 import { CLIENT_HEADER } from '../../../protocol/application.js';
-import { sendContinue } from '../http/expect-continue.js';
+import { sendContinue } from '../../../request/expect-continue.js';
 import type { AppProcess } from './app-process.js';
 
 /**

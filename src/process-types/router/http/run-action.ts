@@ -8,7 +8,7 @@ import { returnAction } from '../../../request/return-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { Configuration } from '../configuration.js';
 import { proxyRequestCode } from '../lazy-modules.js';
-import { sendContinue } from './expect-continue.js';
+import { sendContinue } from '../../../request/expect-continue.js';
 import type { ProxyTarget } from '../proxy/proxy-target.js';
 import type { ShareHandler } from '../share/index.js';
 

@@ -15,7 +15,7 @@ import { applyTimeouts, SERVER_OPTIONS } from '../../../request/server-options.j
 import { RELAYED } from './relayed.js';
 import type { RelayedSocket } from './relayed.js';
 import { handleRequest } from './handle-request.js';
-import { oweContinue } from './expect-continue.js';
+import { oweContinue } from '../../../request/expect-continue.js';
 import { gateConnections } from '../listeners/connection-handoff.js';
 
 export function onClientError(state: RouterState) {

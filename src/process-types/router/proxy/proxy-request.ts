@@ -8,7 +8,7 @@ import { watchBody } from '../../../request/body-timeout.js';
 import { endToEndHeaders, forwardedHead } from '../../../request/forwarding.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
 import { forwardBody } from '../../../transport/send-body.js';
-import { sendContinue } from '../http/expect-continue.js';
+import { sendContinue } from '../../../request/expect-continue.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';

@@ -222,7 +222,7 @@ test('a restart assumes the modules the last start found: its application serves
   await again.stop();
 });
 
-test("when discovery finds other modules than the last start's, the configuration is checked again and the controller takes the new list", async (t) => {
+test("when discovery finds other modules than the last start's, the configuration is checked again and the controller takes the new list in place", async (t) => {
   const { dir, port, args } = await extraPluginSetup(t, '1.0');
   const first = await startWeftd(t, { args, dir });
   await first.stop();
@@ -232,7 +232,6 @@ test("when discovery finds other modules than the last start's, the configuratio
   const since = (): string => again.log().slice(from);
   t.regex(since(), /the application modules differ from the last start's/);
   t.is((await request({ port }, '/info')).status, 200);
-  // The controller that validated with 1.0 was replaced by one that asked main again.
   await waitFor(
     async () => {
       const answer = await control(again.controlPath, 'GET', '/status/modules/extra').catch(() => undefined);
@@ -241,6 +240,15 @@ test("when discovery finds other modules than the last start's, the configuratio
     30000,
     '/status/modules/extra to say 2.0',
   );
+  // The controller that validated with 1.0 takes the new list in place: it is still the one that started.
+  const controllers = [...since().matchAll(/ (\d+)#\d+ controller started/g)].map((m) => m[1]);
+  t.is(controllers.length, 1, since());
+  t.notRegex(since(), new RegExp(`process ${controllers[0]} exited`));
+  t.notRegex(since(), /unhandled notification/);
+  // It validates with the new list: the version it started with is unknown now.
+  const old = await control(again.controlPath, 'PUT', '/config/applications/b', JSON.stringify({ type: 'extra 1.0' }));
+  t.is(old.status, 400);
+  t.regex(JSON.stringify(old.body), /extra 1\.0/);
   const kept = JSON.parse(fs.readFileSync(path.join(again.stateDir, 'discovery-cache.json'), 'utf8')) as {
     modules: Array<{ type: string; version: string }>;
   };

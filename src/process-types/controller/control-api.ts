@@ -16,7 +16,8 @@ const MAX_BODY = 64 * 1024 * 1024;
 export interface ControlApiDeps {
   config: ConfigService;
   certificates: CertificateService;
-  modules: ModuleInfo[];
+  /** The application modules in force (they may change once after the start: main's controller.modules). */
+  modules: () => ModuleInfo[];
   version: string;
   status(): Promise<ServerStatus>;
   restartApp(name: string): Promise<void>;
@@ -129,7 +130,7 @@ export class ControlApi {
   }
 
   async #statusObject(): Promise<Record<string, unknown>> {
-    return { modules: modulesStatus(this.#d.modules), ...(await this.#d.status()) };
+    return { modules: modulesStatus(this.#d.modules()), ...(await this.#d.status()) };
   }
 
   async #status(path: string): Promise<Reply> {

@@ -12,6 +12,7 @@ import type { ModuleInfo } from '../../protocol/discovery.js';
 import '../../protocol/main.js';
 import '../../protocol/router.js';
 import '../../protocol/application.js';
+import '../../protocol/controller.js';
 import { configurationApplier } from './apply-configuration.js';
 import { serverStatus } from './server-status.js';
 import { CertificateService, certificatesInUse } from './certificates.js';
@@ -61,7 +62,7 @@ export const controllerHooks: ProcessHooks = {
     // main compiled the schema for these modules before answering conf-get: the code is there to load.
     setSchemaCodeDir(schemaCodeDir(runtime.options.stateDir));
     const { value: start } = await port.call(main, 'main.conf-get', {});
-    const modules: ModuleInfo[] = start.modules;
+    let modules: ModuleInfo[] = start.modules;
     const { value: stored } = await port.call(main, 'main.cert-list', {});
     // eslint-disable-next-line prefer-const
     let config: ConfigService;
@@ -105,9 +106,17 @@ export const controllerHooks: ProcessHooks = {
       metrics: scrapeMetrics,
       version: runtime.options.version,
     });
+    const validatorFor = (appTypes: ModuleInfo[]) =>
+      makeValidator({ appTypes, defaultUser: runtime.options.user, certificates: () => certificates.names() });
+    let validate = validatorFor(modules);
+    // Main assumed the last start's modules and discovery found others: main has the schema code for these ready.
+    port.onNotify('controller.modules', ({ modules: found }) => {
+      validate = validatorFor(found);
+      modules = found;
+    });
     config = new ConfigService(
       {
-        validate: makeValidator({ appTypes: modules, defaultUser: runtime.options.user, certificates: () => certificates.names() }),
+        validate: (candidate) => validate(candidate),
         applyToRouter: configurationApplier({
           endpoints,
           metrics,
@@ -123,7 +132,7 @@ export const controllerHooks: ProcessHooks = {
     const api = new ControlApi({
       config,
       certificates,
-      modules,
+      modules: () => modules,
       version: runtime.options.version,
       status,
       restartApp: async (name) => {

@@ -27,6 +27,7 @@ import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.
 import { keepSchemaCode } from '../../config/schema-compile-thread.js';
 import type { DiscoveryCache, ModuleInfo } from '../../protocol/discovery.js';
 import '../../protocol/main.js';
+import '../../protocol/controller.js';
 import { AppLauncher } from './applications/app-launcher.js';
 import { AppRegistry } from './applications/app-registry.js';
 import { CertificateFiles } from './certificate-files.js';
@@ -378,7 +379,8 @@ export class MainProcess {
     this.log.notice("the application modules differ from the last start's: the configuration is checked again");
     this.modules = found;
     await this.#loadConfig(found);
-    for (const c of this.processes.ofType('controller')) await this.processes.stop(c.pid);
+    // The controller validates with them from now on (a new one asks for them in its setup).
+    for (const c of this.processes.ofType('controller')) this.port.notify(c.pid, 'controller.modules', { modules: found });
   }
 
   #installSignals(): void {

@@ -371,7 +371,7 @@ export class MainProcess {
    * not), the configuration is checked again with the real list (a
    * --config it no longer fits fails the start, as it would have without
    * the assumption) and the controller, which validated with the old list,
-   * is replaced: its successor asks main again and applies what main holds.
+   * takes the new one (controller.modules).
    */
   async #confirmModules(assumed: ModuleInfo[], discovered: Promise<ModuleInfo[]>): Promise<void> {
     const found = await discovered;

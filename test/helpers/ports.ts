@@ -48,7 +48,10 @@ function claimShared(port: number): boolean {
       fs.symlinkSync(String(process.ppid), link);
       return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // Another user's directory we may not write in: this run's own claim is all there is.
+      if (code === 'EACCES' || code === 'EPERM') return true;
+      if (code !== 'EEXIST') throw e;
     }
     let owner: number;
     try {
@@ -57,10 +60,19 @@ function claimShared(port: number): boolean {
       continue; // released meanwhile
     }
     if (owner === process.ppid) return true;
-    if (isAlive(owner)) return false;
-    fs.rmSync(link, { force: true });
+    if (isAlive(owner) || !removeClaim(link)) return false;
   }
   return false;
+}
+
+/** False when it is another user's (the directory is sticky). */
+function removeClaim(link: string): boolean {
+  try {
+    fs.rmSync(link, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let swept = false;
@@ -69,7 +81,13 @@ let swept = false;
 function sweepShared(): void {
   if (swept) return;
   swept = true;
-  fs.mkdirSync(SHARED, { recursive: true, mode: 0o1777 });
+  fs.mkdirSync(SHARED, { recursive: true });
+  // Shared by every user's runs (sticky: each removes only its own claims); the umask would narrow mkdir's mode.
+  try {
+    fs.chmodSync(SHARED, 0o1777);
+  } catch {
+    // Someone else's: it has its mode already.
+  }
   const alive = new Map<number, boolean>();
   for (const name of fs.readdirSync(SHARED)) {
     const link = path.join(SHARED, name);
@@ -80,7 +98,7 @@ function sweepShared(): void {
       continue;
     }
     if (!alive.has(owner)) alive.set(owner, isAlive(owner));
-    if (!alive.get(owner)) fs.rmSync(link, { force: true });
+    if (!alive.get(owner)) removeClaim(link);
   }
 }
 

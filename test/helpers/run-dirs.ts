@@ -17,7 +17,11 @@ export function runDir(prefix: string): string {
     for (const name of fs.readdirSync(os.tmpdir())) {
       const pid = Number(name.slice(prefix.length));
       if (name.startsWith(prefix) && Number.isInteger(pid) && !isAlive(pid)) {
-        fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+        try {
+          fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+        } catch {
+          // Another user's (the temp dir is sticky): theirs to sweep.
+        }
       }
     }
   }

@@ -222,38 +222,6 @@ test('a restart assumes the modules the last start found: its application serves
   await again.stop();
 });
 
-test('the router takes the first configuration from main: the application serves before the controller is up, and the start completes once it is', async (t) => {
-  const dir = tempDir(t);
-  fs.chmodSync(dir, 0o755);
-  const gate = path.join(dir, 'controller-gate');
-  fs.writeFileSync(gate, '');
-  const port = await freePort();
-  const file = path.join(dir, 'c.json');
-  const script = path.join(__dirname, '..', '..', 'test', 'fixtures', 'apps', 'plain-http.js');
-  fs.writeFileSync(
-    file,
-    JSON.stringify({ listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: { a: { type: 'node', script } } }),
-  );
-  const plugins = path.join(__dirname, 'fixtures', 'held-controller.js');
-  const w = await startWeftd(t, {
-    args: ['--config', file],
-    dir,
-    waitReady: false,
-    env: { WEFT_PLUGINS: plugins, TEST_CONTROLLER_GATE: gate },
-  });
-  await waitFor(async () => (await request({ port }, '/info').catch(() => undefined))?.status === 200, 30000, 'the application serving');
-  t.notRegex(w.log(), /controller started/, 'the controller is still starting');
-  t.notRegex(w.log(), /weft [\d.]+ started/, 'the start is not complete without the controller');
-  fs.rmSync(gate);
-  await w.waitForLog(/weft [\d.]+ started/, 30000);
-  // The controller's own copy changed nothing: the same process serves, and the API has the configuration.
-  t.is((await request({ port }, '/info')).status, 200);
-  const config = await control(w.controlPath, 'GET', '/config/listeners');
-  t.deepEqual(Object.keys(config.body as object), [`127.0.0.1:${port}`]);
-  t.notRegex(w.log(), /\[alert\]|could not apply/);
-  await w.stop();
-});
-
 test("when discovery finds other modules than the last start's, the configuration is checked again and the controller takes the new list in place", async (t) => {
   const { dir, port, args } = await extraPluginSetup(t, '1.0');
   const first = await startWeftd(t, { args, dir });

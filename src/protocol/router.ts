@@ -7,13 +7,8 @@ export interface RouterStatus {
 
 declare module '../kernel/ports/methods.js' {
   interface PortMethods {
-    /**
-     * Apply a whole validated configuration, all or nothing. `initial`:
-     * main's copy at the start, applied only by a router no configuration
-     * has reached yet (the controller, which owns the configuration, sends
-     * it again once it is up; an unchanged one changes nothing).
-     */
-    'router.configure': { params: { config: unknown; initial?: boolean }; result: Record<string, never> };
+    /** Apply a whole validated configuration, all or nothing. */
+    'router.configure': { params: { config: unknown }; result: Record<string, never> };
     'router.status': { params: Record<string, never>; result: RouterStatus };
     /** Its metrics (requests, TLS, queues), for /metrics. */
     'router.metrics': { params: Record<string, never>; result: { snapshot: MetricsSnapshot } };

@@ -28,7 +28,6 @@ import { keepSchemaCode } from '../../config/schema-compile-thread.js';
 import type { DiscoveryCache, ModuleInfo } from '../../protocol/discovery.js';
 import '../../protocol/main.js';
 import '../../protocol/controller.js';
-import '../../protocol/router.js';
 import { AppLauncher } from './applications/app-launcher.js';
 import { AppRegistry } from './applications/app-registry.js';
 import { CertificateFiles } from './certificate-files.js';
@@ -190,16 +189,6 @@ export class MainProcess {
       const cores = [this.processes.start('controller'), this.processes.start('router')];
       // A failure of one is reported after the configuration's own (the more useful reason).
       for (const p of cores) p.catch(() => undefined);
-      // The router takes the configuration from main as soon as both are
-      // there, so that the applications' first responses need not wait for
-      // the controller's start. The controller, which owns the
-      // configuration, sends it again once it is up (unchanged, it changes
-      // nothing) and reports the outcome as always; this copy is dropped
-      // by a router the controller reached first, and a failure of it is
-      // the controller's to report.
-      Promise.all([cores[1], loaded])
-        .then(([router]) => this.port.call(router.pid, 'router.configure', { config: this.config.current, initial: true }))
-        .catch(() => undefined);
       await loaded;
       for (const p of cores) await p;
       const applied = await this.#firstApply.promise;

@@ -26,8 +26,8 @@ export class RouterHooks implements ProcessHooks {
     // The router needs no Node internal to load or serve; those it uses on
     // the request path have public fallbacks, reported here once.
     checkNodeInternals('router', (message, code) => log.warn(message, { code }));
-    port.handle('router.configure', async ({ config, initial }) => {
-      await router.configure(config, initial === true);
+    port.handle('router.configure', async ({ config }) => {
+      await router.configure(config);
       return {};
     });
     port.handle('router.status', () => router.status());

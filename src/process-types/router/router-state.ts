@@ -30,12 +30,6 @@ export class RouterState {
   readonly directory: AppDirectory;
   #current: Configuration | null = null;
   #raw: unknown = undefined;
-  /** The configure() in progress (or the last one), which the next waits for. */
-  #configuring: Promise<void> = Promise.resolve();
-  /** A configuration other than main's initial copy has been asked for. */
-  #asked = false;
-  /** Why main's initial copy could not be applied, until the controller's first configuration. */
-  #initialFailure: { raw: unknown; error: Error } | undefined;
   #log: Logger;
   #port: Port;
   #mainPid: number;
@@ -69,38 +63,7 @@ export class RouterState {
     return this.#current;
   }
 
-  /**
-   * Applies configurations one at a time, in the order they came.
-   * `initial`: main's copy at the start, dropped once any other has come
-   * (it may be older than the controller's).
-   */
-  configure(raw: unknown, initial = false): Promise<void> {
-    if (initial && this.#asked) return Promise.resolve();
-    if (!initial) this.#asked = true;
-    const run = this.#configuring.then(() => (initial ? this.#applyInitial(raw) : this.#applyAsked(raw)));
-    this.#configuring = run.catch(() => undefined);
-    return run;
-  }
-
-  async #applyInitial(raw: unknown): Promise<void> {
-    try {
-      await this.#apply(raw);
-    } catch (e) {
-      this.#initialFailure = { raw, error: e as Error };
-      throw e;
-    }
-  }
-
-  async #applyAsked(raw: unknown): Promise<void> {
-    const failed = this.#initialFailure;
-    this.#initialFailure = undefined;
-    // main's copy of this same configuration failed a moment ago: the same
-    // answer, not a second attempt (which would start its applications again).
-    if (failed && isDeepStrictEqual(raw, failed.raw)) throw failed.error;
-    await this.#apply(raw);
-  }
-
-  async #apply(raw: unknown): Promise<void> {
+  async configure(raw: unknown): Promise<void> {
     if (this.#current && isDeepStrictEqual(raw, this.#raw)) return;
     const next = compileConfiguration(raw, {
       log: this.#log,

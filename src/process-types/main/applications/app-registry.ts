@@ -152,8 +152,8 @@ export class AppRegistry {
       const serving = this.#serving(applications);
       return { token: await this.#prepare(applications, serving, ctx.from), serving };
     });
-    port.handle('main.apps-commit', (params) => {
-      this.#commit(params);
+    port.handle('main.apps-commit', async (params) => {
+      await this.#commit(params);
       return {};
     });
     port.onNotify('main.apps-abandon', ({ token }) => this.#abandon(token));
@@ -292,7 +292,8 @@ export class AppRegistry {
     for (const s of p.fresh) s.retire();
   }
 
-  #commit({ token, direct, engine, serverHeader }: AppsCommitParams): void {
+  /** Resolves once the application processes that serve have the new configuration. */
+  #commit({ token, direct, engine, serverHeader }: AppsCommitParams): Promise<void> {
     this.#dropEarly();
     const p = this.#prepared.get(token);
     if (!p) throw new WeftError(ErrorCodes.APP_UNKNOWN, `no prepared configuration ${token}`);
@@ -307,6 +308,7 @@ export class AppRegistry {
       engine.access_log,
       Object.values(p.serving).some((x) => x.engine),
     );
+    const taken: Array<Promise<void>> = [];
     for (const [name, s] of p.next) {
       const listeners: string[] = [];
       const fds: number[] = [];
@@ -319,7 +321,7 @@ export class AppRegistry {
       const routes = p.serving[name]?.engine === true;
       const accessLog = routes && logFd !== undefined;
       if (accessLog) fds.push(logFd);
-      s.commit({
+      const committed = s.commit({
         params: {
           listeners,
           engine: routes ? engine : null,
@@ -331,7 +333,9 @@ export class AppRegistry {
         },
         fds,
       });
+      taken.push(committed);
     }
+    return Promise.all(taken).then(() => undefined);
   }
 
   /**

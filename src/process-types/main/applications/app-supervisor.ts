@@ -28,6 +28,8 @@ interface AppConfig {
 
 /** How long a stopping process may take to finish its requests. */
 export const STOP_GRACE_MS = 5000;
+/** How long a change waits for a process to take what it serves (a stuck loop does not hold it up longer). */
+const SERVE_WAIT_MS = 5000;
 /** How long a process told to go (SIGTERM, or its own failure) has before SIGKILL. */
 const KILL_GRACE_MS = 3000;
 /** Unit's default for how long an app may take to start; Weft's limits.start_timeout changes it. */
@@ -162,11 +164,25 @@ export class AppSupervisor {
     }
   }
 
-  /** In force: what its processes serve (direct listeners, settings); the pool fills up. */
-  commit(offer: ServeOffer): void {
+  /**
+   * In force: what its processes serve (direct listeners, settings); the
+   * pool fills up. Resolves once every process that serves has taken it,
+   * so that a change's answer means its engine is in force in them too (a
+   * process that does not answer within SERVE_WAIT_MS, its loop stuck,
+   * does not hold the change up).
+   */
+  commit(offer: ServeOffer): Promise<void> {
     this.#serve = offer;
-    for (const gen of this.#generations) for (const r of gen.processes.values()) if (r.state !== 'gone') this.#sendServe(r);
+    const taken: Array<Promise<void>> = [];
+    for (const gen of this.#generations) {
+      for (const r of gen.processes.values()) {
+        if (r.state === 'gone') continue;
+        const sent = this.#sendServe(r);
+        if (r.state === 'ready') taken.push(sent);
+      }
+    }
     this.#fill();
+    return Promise.all(taken).then(() => undefined);
   }
 
   #newGeneration(): AppGeneration {
@@ -178,10 +194,14 @@ export class AppSupervisor {
     return gen;
   }
 
-  #sendServe(record: AppProcessRecord): void {
+  /** Resolves once the process answered (or could not: it is gone, or did not answer in time). */
+  #sendServe(record: AppProcessRecord): Promise<void> {
     const offer = this.#serve;
-    if (!offer) return;
-    void this.#env.port.call(record.key, 'app.serve', offer.params, { fds: offer.fds }).catch(() => undefined);
+    if (!offer) return Promise.resolve();
+    return this.#env.port.call(record.key, 'app.serve', offer.params, { fds: offer.fds, timeoutMs: SERVE_WAIT_MS }).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /**
@@ -196,7 +216,7 @@ export class AppSupervisor {
     await this.#env.gate.acquire();
     try {
       record = await gen.spawn(this.startTimeoutMs);
-      this.#sendServe(record);
+      void this.#sendServe(record);
       await this.#readyWithin(record, gen);
       this.#onReady(record, gen);
       return record;

@@ -1,13 +1,14 @@
 // A request body to the next hop as it arrives, with backpressure both
 // ways; chunked again when it came chunked (the parser took the framing off).
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { sendContinue } from '../request/expect-continue.js';
 import type { Exchange, Http1Connection } from './http1-connection.js';
 
 /** How long a body waits for the next hop's 100 Continue before it goes anyway (curl waits 1 s). */
 const EXPECT_WAIT_MS = 1000;
 
-export function sendBody(req: IncomingMessage, c: Http1Connection, chunked: boolean): void {
+function sendBody(req: IncomingMessage, c: Http1Connection, chunked: boolean): void {
   req.on('data', (chunk: Buffer) => {
     if (c.dead) return;
     if (chunked) c.socket.write(`${chunk.length.toString(16)}\r\n`);
@@ -29,16 +30,17 @@ export function sendBody(req: IncomingMessage, c: Http1Connection, chunked: bool
  * goes once that hop said 100 Continue (or after a second, as a client
  * would), never after its final answer. A hop that refuses answers at once
  * and may close: a body written then would fail the write, and with it the
- * answer. `ended()`: the exchange is over (the body must not go);
- * `continued()`: the body is wanted now (the previous hop may say so).
+ * answer. The client of `res`, if it waits for its 100 Continue, gets it
+ * then (request/expect-continue.ts). `ended()`: the exchange is over (the
+ * body must not go).
  */
 export function forwardBody(
   req: IncomingMessage,
+  res: ServerResponse,
   c: Http1Connection,
   exchange: Exchange,
   chunked: boolean,
   ended: () => boolean,
-  continued: () => void = () => undefined,
 ): void {
   if (!expectsContinue(req)) return sendBody(req, c, chunked);
   // Held in the request meanwhile (body timeouts watch it flow).
@@ -49,7 +51,7 @@ export function forwardBody(
     waiting = false;
     clearTimeout(wait);
     if (ended()) return;
-    continued();
+    sendContinue(res);
     sendBody(req, c, chunked);
     req.resume();
   };

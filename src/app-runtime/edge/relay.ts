@@ -18,7 +18,6 @@ import type { RequestContext } from '../../request/request-context.js';
 import { Http1Connection } from '../../transport/http1-connection.js';
 import type { Exchange } from '../../transport/http1-connection.js';
 import { forwardBody } from '../../transport/send-body.js';
-import { sendContinue } from '../../request/expect-continue.js';
 import '../../protocol/application.js';
 
 const RELAY = Symbol('weft.relay');
@@ -132,14 +131,6 @@ export class Relay {
     });
     connection.start(head, exchange, { head: req.method === 'HEAD' });
     // A client still waiting for its 100 Continue gets the router's (which is the next hop's).
-    if (body !== 'none')
-      forwardBody(
-        req,
-        connection,
-        exchange,
-        body === 'chunked',
-        () => done,
-        () => sendContinue(res),
-      );
+    if (body !== 'none') forwardBody(req, res, connection, exchange, body === 'chunked', () => done);
   }
 }

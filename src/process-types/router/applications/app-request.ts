@@ -9,7 +9,6 @@ import { endToEndHeaders, forwardedHead, upstreamPath } from '../../../request/f
 import type { Exchange } from '../../../transport/http1-connection.js';
 import { forwardBody } from '../../../transport/send-body.js';
 import { CLIENT_HEADER } from '../../../protocol/application.js';
-import { sendContinue } from '../../../request/expect-continue.js';
 import type { AppProcess } from './app-process.js';
 
 /**
@@ -87,15 +86,7 @@ export function forwardToApp(ctx: RequestContext, p: AppProcess, timeoutMs: numb
     });
     connection.start(head, exchange, { head: ctx.method === 'HEAD' });
     // The client's 100 Continue is the app's (or, after a second without one, ours).
-    if (body !== 'none')
-      forwardBody(
-        ctx.req,
-        connection,
-        exchange,
-        body === 'chunked',
-        () => done,
-        () => sendContinue(res),
-      );
+    if (body !== 'none') forwardBody(ctx.req, res, connection, exchange, body === 'chunked', () => done);
   });
 }
 

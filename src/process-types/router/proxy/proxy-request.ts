@@ -8,7 +8,6 @@ import { watchBody } from '../../../request/body-timeout.js';
 import { endToEndHeaders, forwardedHead } from '../../../request/forwarding.js';
 import type { Exchange } from '../../../transport/http1-connection.js';
 import { forwardBody } from '../../../transport/send-body.js';
-import { sendContinue } from '../../../request/expect-continue.js';
 import { errorResponse } from '../../../request/error-response.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import type { ProxyTarget } from './proxy-target.js';
@@ -87,14 +86,6 @@ export function proxyRequest(ctx: RequestContext, target: ProxyTarget, canRetry:
     arm();
     connection.start(head, exchange, { head: isHead });
     // Expect: 100-continue goes on to the server, whose 100 Continue (or refusal) the client gets.
-    if (body !== 'none')
-      forwardBody(
-        req,
-        connection,
-        exchange,
-        body === 'chunked',
-        () => settled,
-        () => sendContinue(res),
-      );
+    if (body !== 'none') forwardBody(req, res, connection, exchange, body === 'chunked', () => settled);
   });
 }

@@ -56,7 +56,8 @@ test('the router hooks get the router state by injection: a registered stand-in 
   routerModule.register(c);
   const seen: unknown[] = [];
   const state = {
-    configure: async (config: unknown) => void seen.push(config),
+    prepare: async (config: unknown) => (seen.push(config), {}),
+    commit: async () => void seen.push('commit'),
     status: () => ({ connections: 7 }),
     listeners: { closeAll: () => seen.push('closed') },
   };
@@ -64,18 +65,21 @@ test('the router hooks get the router state by injection: a registered stand-in 
   const hooks = resolve(c, PROCESS_HOOKS);
   await hooks.setup!({} as never);
   t.deepEqual([...handlers.keys()].sort(), [
-    'router.configure',
+    'router.abandon',
+    'router.commit',
     'router.drain',
     'router.metrics',
+    'router.prepare',
     'router.relay',
     'router.reopen-logs',
     'router.status',
     'router.take-back',
   ]);
-  await (handlers.get('router.configure') as (p: unknown) => Promise<unknown>)({ config: { listeners: {} } });
+  t.deepEqual(await (handlers.get('router.prepare') as (p: unknown) => Promise<unknown>)({ config: { listeners: {} } }), { serving: {} });
+  await (handlers.get('router.commit') as (p: unknown) => Promise<unknown>)({});
   t.deepEqual((handlers.get('router.status') as () => unknown)(), { connections: 7 });
   await hooks.stop!({} as never, 'test');
-  t.deepEqual(seen, [{ listeners: {} }, 'closed']);
+  t.deepEqual(seen, [{ listeners: {} }, 'commit', 'closed']);
 });
 
 test("a type's container shadows the kernel's services without changing them; the pool and lifecycle are one per process", (t) => {

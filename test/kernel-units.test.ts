@@ -211,6 +211,13 @@ test('the command line: defaults, values and errors', (t) => {
   t.deepEqual(parseCommandLine(['--title-prefix', 'unit', '--version']), { kind: 'version', titlePrefix: 'unit' });
   t.throws(() => parseCommandLine(['--control-mode', '999']), { message: /octal mode/ });
   t.throws(() => parseCommandLine(['--threads', '0']), { message: /from 1 to 64/ });
+  t.throws(() => parseCommandLine(['--routers', '0']), { message: 'option "--routers" requires "auto" or a number from 1 to 16' });
+  t.throws(() => parseCommandLine(['--routers', 'two']), { message: /--routers/ });
+  t.is(
+    parseCommandLine(['--routers', '3']).kind === 'run' &&
+      (parseCommandLine(['--routers', '3']) as { options: { routers: number } }).options.routers,
+    3,
+  );
   t.throws(() => parseCommandLine(['--config-write-back']), { message: /requires "--config"/ });
   t.throws(() => parseCommandLine(['-x']), { message: 'unknown option "-x", try "weftd -h" for available options' });
 });

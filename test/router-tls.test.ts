@@ -49,7 +49,7 @@ const put = (w: Weftd, p: string, body: string) => controlRequest({ socketPath: 
 const get = (w: Weftd, p: string) => controlRequest({ socketPath: w.controlPath }, 'GET', p);
 const del = (w: Weftd, p: string) => controlRequest({ socketPath: w.controlPath }, 'DELETE', p);
 
-function fetchTls(port: number, servername: string, p = '/'): Promise<{ status: number; cn: string; body: string }> {
+function fetchTls(port: number, servername: string, p = '/'): Promise<{ status: number; cn: string; alt: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       { host: '127.0.0.1', port, path: p, servername, rejectUnauthorized: false, agent: false, headers: { Host: servername } },
@@ -57,7 +57,7 @@ function fetchTls(port: number, servername: string, p = '/'): Promise<{ status: 
         const cert = (res.socket as tls.TLSSocket).getPeerCertificate();
         let body = '';
         res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, cn: String(cert.subject.CN), body }));
+        res.on('end', () => resolve({ status: res.statusCode!, cn: String(cert.subject.CN), alt: String(cert.subjectaltname), body }));
       },
     );
     req.on('error', reject);
@@ -116,6 +116,7 @@ test('certificates: upload, inspect, use with SNI, refuse deletion in use, delet
   t.deepEqual((await put(w, '/certificates/one', renewed)).body, { success: 'Certificate chain updated.' });
   const after = (await get(w, '/certificates/one')).body as { chain: Array<{ subject: { alt_names: string[] } }> };
   t.deepEqual(after.chain[0].subject.alt_names, ['one.test', 'renewed.one.test']);
+  t.is((await fetchTls(port, 'one.test')).alt, 'DNS:one.test, DNS:renewed.one.test', 'the listener serves the renewed bundle');
 
   await applyConfig(w, { listeners: {}, routes: [] });
   t.deepEqual((await del(w, '/certificates/one')).body, { success: 'Certificate deleted.' });

@@ -59,7 +59,7 @@ export async function nodeServer(script: string, env: Record<string, string> = {
 /** `wait: false` returns at once (the caller times the start itself); `stateDir`: one that outlives this server (a restart's). */
 export async function weftServer(
   config: (port: number, dir: string) => unknown,
-  options: { wait?: boolean; stateDir?: string } = {},
+  options: { wait?: boolean; stateDir?: string; args?: string[] } = {},
 ): Promise<BenchServer & { controlSocket: string; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   fs.chmodSync(dir, 0o755);
@@ -81,6 +81,7 @@ export async function weftServer(
       `${dir}/pid`,
       '--log',
       `${dir}/log`,
+      ...(options.args ?? []),
     ],
     { stdio: 'inherit' },
   );

@@ -1,9 +1,10 @@
 // bench/router: the router's own work against a plain Node server doing the
 // same in the same run: "return 200", a 4 KiB static file, a 1 MiB static
 // file, and proxying to an upstream. wrk -t1, interleaved rounds, medians.
-// nginx (one worker) joins the return and static scenarios when installed.
+// nginx (one worker) joins the return and static scenarios when installed;
+// Weft runs with one router worker and with two (--routers 2).
 //
-//   node dist/bench/router/run.js [--rounds 3] [--seconds 5]
+//   node dist/bench/router/run.js [--rounds 3] [--seconds 5] [--only scenario,...]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,10 @@ import type { BenchServer } from '../lib/servers.js';
 import { formatTable, median } from '../lib/stats.js';
 import { requireWrk, wrk, WrkSamples } from '../lib/wrk.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, only: { type: 'string' } },
+});
+const only = values.only?.split(',');
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const baselines = path.join(repoRoot, 'bench', 'router', 'baselines.js');
@@ -44,8 +48,12 @@ async function main(): Promise<void> {
   const nginx = findNginx() !== null;
   if (!nginx) console.log('nginx is not installed (apt-get install nginx-light): its rows are left out.');
 
-  const weftWith = (route: unknown) => () =>
-    weftServer((port) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [route] }));
+  const weftWith =
+    (route: unknown, routers = 1) =>
+    () =>
+      weftServer((port) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [route] }), {
+        args: ['--routers', String(routers)],
+      });
   const scenarios: Scenario[] = [
     {
       name: 'return 200',
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
       contenders: [
         { name: 'node http', start: () => nodeServer(baselines, { MODE: 'return' }) },
         { name: 'weft router', start: weftWith({ action: { return: 200 } }) },
+        { name: 'weft, --routers 2', start: weftWith({ action: { return: 200 } }, 2) },
         ...(nginx ? [{ name: 'nginx (1 worker)', start: () => nginxServer({ return: 200 }) }] : []),
       ],
     },
@@ -65,6 +74,7 @@ async function main(): Promise<void> {
         { name: 'node createReadStream', start: () => nodeServer(baselines, { MODE: 'stream', FILE: path.join(dir, `${size}.bin`) }) },
         { name: 'node from memory', start: () => nodeServer(baselines, { MODE: 'memory', FILE: path.join(dir, `${size}.bin`) }) },
         { name: 'weft share', start: weftWith({ action: { share: `${dir}$uri` } }) },
+        { name: 'weft share, --routers 2', start: weftWith({ action: { share: `${dir}$uri` } }, 2) },
         ...(nginx ? [{ name: 'nginx (1 worker)', start: () => nginxServer({ root: dir }) }] : []),
       ],
     })),
@@ -75,14 +85,16 @@ async function main(): Promise<void> {
       contenders: [
         { name: 'node proxy', start: () => nodeServer(baselines, { MODE: 'proxy', UPSTREAM: String(upstream.port) }) },
         { name: 'weft proxy', start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }) },
+        { name: 'weft proxy, --routers 2', start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }, 2) },
       ],
     },
   ];
 
+  const chosen = scenarios.filter((s) => !only || only.some((o) => s.name.includes(o)));
   const results = new WrkSamples();
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const s of scenarios) {
+      for (const s of chosen) {
         for (const c of s.contenders) {
           const server = await c.start();
           try {
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const rows: Array<Array<string | number>> = [];
-  for (const s of scenarios) {
+  for (const s of chosen) {
     const base = median(results.get(`${s.name}|${s.contenders[0].name}`).rps);
     for (const c of s.contenders) {
       const e = results.get(`${s.name}|${c.name}`);

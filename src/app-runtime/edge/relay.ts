@@ -50,6 +50,7 @@ function relayHead(req: IncomingMessage): { head: string; body: 'none' | 'length
 
 export class Relay {
   #port: Port;
+  #turn = 0;
 
   constructor(port: Port) {
     this.#port = port;
@@ -75,8 +76,10 @@ export class Relay {
   }
 
   #open(client: net.Socket, address: string): Http1Connection | undefined {
-    const router = this.#port.peersOfType('router')[0];
-    if (!router) return undefined;
+    // Router workers take relayed connections in turn.
+    const routers = this.#port.peersOfType('router');
+    if (routers.length === 0) return undefined;
+    const router = routers[this.#turn++ % routers.length];
     const [ours, theirs] = socketPair('stream');
     const remote = client.remoteAddress === undefined ? null : { address: client.remoteAddress, port: client.remotePort ?? 0 };
     const sent = this.#port.notify(router.pid, 'router.relay', { address, remote }, [theirs]);

@@ -10,8 +10,8 @@ import type { ControllerMetrics } from './metrics/controller-metrics.js';
 export interface ApplyDeps {
   endpoints: WeftEndpoints;
   metrics: ControllerMetrics;
-  /** The router's answer to router.configure; throws with its reason. */
-  configureRouter(config: unknown): Promise<void>;
+  /** The routers apply it (all or nothing); throws with the reason. */
+  configureRouter(config: unknown, force: boolean): Promise<void>;
   tellMain(notice: ReconfigurationNotice): void;
 }
 
@@ -19,13 +19,13 @@ function count(config: unknown, member: 'listeners' | 'applications'): number {
   return Object.keys((config as Record<string, object | undefined> | null)?.[member] ?? {}).length;
 }
 
-export function configurationApplier(deps: ApplyDeps): (config: unknown) => Promise<void> {
-  return async (config) => {
+export function configurationApplier(deps: ApplyDeps): (config: unknown, force?: boolean) => Promise<void> {
+  return async (config, force = false) => {
     deps.tellMain({ phase: 'begin' });
     try {
       const endpoints = await deps.endpoints.prepare(config);
       try {
-        await deps.configureRouter(config);
+        await deps.configureRouter(config, force);
       } catch (e) {
         endpoints.abandon();
         throw e;

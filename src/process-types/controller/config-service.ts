@@ -15,8 +15,8 @@ export type Validation = { ok: true } | { ok: false; detail: string; path: strin
 
 export interface ConfigBackends {
   validate(config: unknown): Validation;
-  /** Throws with the router's reason (bind failure, app failed to start). */
-  applyToRouter(config: unknown): Promise<void>;
+  /** Throws with the router's reason (bind failure, app failed to start); `force`: even to routers that run it. */
+  applyToRouter(config: unknown, force?: boolean): Promise<void>;
   /** Throws with the reason (e.g. ENOSPC). */
   store(config: unknown): Promise<void>;
 }
@@ -72,9 +72,9 @@ export class ConfigService {
     return this.#queue.run(job);
   }
 
-  /** Applies the current configuration again; only from inside exclusive(). */
+  /** Applies the current configuration again, to every router (its certificates changed); only from inside exclusive(). */
   reapplyNow(): Promise<void> {
-    return this.#backends.applyToRouter(this.#current);
+    return this.#backends.applyToRouter(this.#current, true);
   }
 
   /** Gives up the current configuration for `config` (the router could not apply it at start). */
@@ -86,9 +86,14 @@ export class ConfigService {
     });
   }
 
-  /** Sends the current configuration to a (new) router again. */
-  resync(): Promise<void> {
-    return this.#queue.run(() => this.#backends.applyToRouter(this.#current));
+  /**
+   * Sends the current configuration to a (new) router again, unless
+   * `needed` says, once its turn comes, that an earlier apply reached it.
+   */
+  resync(needed: () => boolean = () => true): Promise<void> {
+    return this.#queue.run(async () => {
+      if (needed()) await this.#backends.applyToRouter(this.#current);
+    });
   }
 
   async #change(method: Exclude<Method, 'GET'>, path: string, body: Buffer, ifMatch: string | undefined): Promise<Reply> {

@@ -7,8 +7,9 @@ import http from 'node:http';
 
 import { evaluateReadiness } from '../../health/readiness.js';
 import type { ConfigView } from '../../health/readiness.js';
-import type { ProcessContext, ProcessHooks } from '../../kernel/process-types/process-type.js';
+import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import type { ModuleInfo } from '../../protocol/discovery.js';
+import type { RouterStatus } from '../../protocol/router.js';
 import '../../protocol/main.js';
 import '../../protocol/router.js';
 import '../../protocol/application.js';
@@ -17,7 +18,7 @@ import { configurationApplier } from './apply-configuration.js';
 import { serverStatus } from './server-status.js';
 import { CertificateService, certificatesInUse } from './certificates.js';
 import { ConfigService } from './config-service.js';
-import { ConfiguredRouter } from './configured-router.js';
+import { RouterWorkers } from './router-workers.js';
 import { ControlApi } from './control-api.js';
 import { WeftEndpoints } from './weft-endpoints.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
@@ -27,7 +28,6 @@ import { scrape } from './metrics/scrape.js';
 import { statusMetrics } from './metrics/status-metrics.js';
 import { resolve } from '../../kernel/tokens.js';
 import { VALIDATOR_FACTORY } from './controller-tokens.js';
-import { ErrorCodes, WeftError } from '../../errors.js';
 import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
 
 const ROUTER_WAIT_MS = 30000;
@@ -35,23 +35,14 @@ const ROUTER_WAIT_MS = 30000;
 let server: http.Server | undefined;
 let endpoints: WeftEndpoints | undefined;
 
-function routerPid(ctx: ProcessContext): Promise<number> {
-  const existing = ctx.port.peersOfType('router')[0];
-  if (existing) return Promise.resolve(existing.pid);
-  // A router restarting: changes wait for the new one, as in Unit.
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ctx.port.off('peer-linked', onLink);
-      reject(new WeftError(ErrorCodes.ROUTER_UNAVAILABLE, 'the router is not running'));
-    }, ROUTER_WAIT_MS);
-    const onLink = (peer: { type: string; pid: number }): void => {
-      if (peer.type !== 'router') return;
-      clearTimeout(timer);
-      ctx.port.off('peer-linked', onLink);
-      resolve(peer.pid);
-    };
-    ctx.port.on('peer-linked', onLink);
-  });
+/** The counts of every router worker, added up (they share the listeners). */
+function sumStatus(all: RouterStatus[]): RouterStatus {
+  const total: RouterStatus = { connections: { accepted: 0, active: 0, idle: 0, closed: 0 }, requests: { total: 0 } };
+  for (const s of all) {
+    for (const k of Object.keys(total.connections) as Array<keyof RouterStatus['connections']>) total.connections[k] += s.connections[k];
+    total.requests.total += s.requests.total;
+  }
+  return total;
 }
 
 export const controllerHooks: ProcessHooks = {
@@ -76,15 +67,14 @@ export const controllerHooks: ProcessHooks = {
       stored.bundles,
       (name, why) => ctx.log.error(`the stored certificate bundle "${name}" is unusable: ${why}`),
     );
-    // /status, /metrics and readiness describe the router once it runs the configuration.
-    const configured = new ConfiguredRouter(ROUTER_WAIT_MS);
-    port.on('peer-closed', (peer) => peer.type === 'router' && configured.lost(peer.pid));
+    // /status, /metrics and readiness describe the routers once they run the configuration.
+    const routers = new RouterWorkers(port, ROUTER_WAIT_MS);
     const status = async () => {
-      const [router, apps] = await Promise.all([
-        configured.pid().then((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })),
+      const [counts, apps] = await Promise.all([
+        routers.configured().then((pids) => Promise.all(pids.map((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })))),
         port.call(main, 'main.apps-status', {}, { timeoutMs: 10000 }),
       ]);
-      return serverStatus(router.value, apps.value);
+      return serverStatus(sumStatus(counts.map((c) => c.value)), apps.value);
     };
     const metrics = new ControllerMetrics(runtime.options.version);
     const scrapeMetrics = (accept: string | undefined) =>
@@ -94,7 +84,14 @@ export const controllerHooks: ProcessHooks = {
           async () => statusMetrics(await status()),
           () => processMetrics(main, runtime.options.titlePrefix),
           // What the router answered, and what application processes answered on their own listeners.
-          async () => (await port.call(await routerPid(ctx), 'router.metrics', {}, { timeoutMs: 5000 })).value.snapshot,
+          async () =>
+            mergeSnapshots(
+              await Promise.all(
+                (await routers.configured()).map(
+                  async (pid) => (await port.call(pid, 'router.metrics', {}, { timeoutMs: 5000 })).value.snapshot,
+                ),
+              ),
+            ),
           async () => mergeSnapshots((await port.call(main, 'main.apps-metrics', {}, { timeoutMs: 5000 })).value.snapshots),
         ],
         accept,
@@ -120,7 +117,7 @@ export const controllerHooks: ProcessHooks = {
         applyToRouter: configurationApplier({
           endpoints,
           metrics,
-          configureRouter: async (next) => void (await port.call(await routerPid(ctx), 'router.configure', { config: next })),
+          configureRouter: (next, force) => routers.apply(next, force),
           tellMain: (notice) => port.notify(main, 'main.reconfiguring', notice),
         }),
         store: async (next) => {
@@ -142,27 +139,28 @@ export const controllerHooks: ProcessHooks = {
     });
 
     // Every router that comes up gets the configuration in force. A stored
-    // configuration the router cannot apply (say its port is taken now) is
+    // configuration the routers cannot apply (say its port is taken now) is
     // dropped for an empty one, so the server still comes up; a --config
-    // file that cannot be applied fails the start (start.strict).
+    // file that cannot be applied fails the start (start.strict). When
+    // other workers run it already, it is not dropped for one that cannot
+    // take it: that one serves nothing, and says why.
     port.on('peer-linked', (peer) => {
       if (peer.type !== 'router') return;
-      config.resync().then(
-        () => {
-          configured.configured(peer.pid);
-          port.notify(main, 'main.conf-applied', { ok: true });
-        },
-        async (e: Error) => {
-          ctx.log.error(`the router could not apply the configuration: ${e.message}`);
-          if (!start.strict) {
-            await config.fallBackTo({}).then(
-              () => configured.configured(peer.pid),
-              (f: Error) => ctx.log.alert(`the router refused an empty configuration: ${f.message}`),
-            );
-          }
-          port.notify(main, 'main.conf-applied', { ok: false, detail: e.message });
-        },
-      );
+      const others = routers.ready;
+      // Workers that start together: the first one's apply may reach them all.
+      config
+        .resync(() => !routers.runs(peer.pid))
+        .then(
+          () => port.notify(main, 'main.conf-applied', { ok: true }),
+          async (e: Error) => {
+            ctx.log.error(`the router could not apply the configuration: ${e.message}`);
+            if (others) return;
+            if (!start.strict) {
+              await config.fallBackTo({}).catch((f: Error) => ctx.log.alert(`the router refused an empty configuration: ${f.message}`));
+            }
+            port.notify(main, 'main.conf-applied', { ok: false, detail: e.message });
+          },
+        );
     });
 
     const { fds } = await port.call(main, 'main.control-socket', {});

@@ -1,5 +1,6 @@
 // Parses weftd's arguments with Node's parseArgs; messages as unitd prints
 // them ("unknown option ...", "option ... requires ...").
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -8,6 +9,9 @@ import { LOG_FORMATS, LOG_LEVELS } from '../../kernel/log/format.js';
 import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 import { DEFAULTS } from './options.js';
 import type { MainOptions } from './options.js';
+
+/** Router workers beyond this would only compete with the applications for the CPUs. */
+const MAX_ROUTERS = 16;
 
 export type CliResult = { kind: 'run'; options: MainOptions } | { kind: 'help' } | { kind: 'version'; titlePrefix: string };
 
@@ -27,6 +31,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   'title-prefix': 'a prefix',
   engine: 'an engine name',
   threads: 'a number',
+  routers: 'a number or "auto"',
   'stop-timeout': 'a number of seconds',
   'log-level': 'a level',
   'log-format': 'a format',
@@ -80,6 +85,10 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
   if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) fail(`option "--control-mode" requires an octal mode such as 0600, not "${mode}"`);
   const threads = v.threads === undefined ? DEFAULTS.threads : Number(v.threads);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) fail('option "--threads" requires a number from 1 to 64');
+  const routersArg = (v.routers as string | undefined) ?? DEFAULTS.routers;
+  const routers = routersArg === 'auto' ? Math.min(os.availableParallelism(), MAX_ROUTERS) : Number(routersArg);
+  if (!Number.isInteger(routers) || routers < 1 || routers > MAX_ROUTERS)
+    fail(`option "--routers" requires "auto" or a number from 1 to ${MAX_ROUTERS}`);
   const stopTimeout = v['stop-timeout'] === undefined ? DEFAULTS.stopTimeout : Number(v['stop-timeout']);
   if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600)
     fail('option "--stop-timeout" requires a number of seconds from 0 to 3600');
@@ -126,6 +135,7 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
       titlePrefix: prefix,
       engine: (v.engine as string | undefined) ?? DEFAULTS.engine,
       threads,
+      routers,
       stopTimeoutMs: stopTimeout * 1000,
       logLevel: level as LogLevel,
       startDir,
@@ -170,6 +180,8 @@ Usage: weftd [options]
                           "unit" makes them what tools written for Unit expect)
   --engine NAME           event engine, default: "libuv"
   --threads N             worker threads per process, default: ${DEFAULTS.threads}
+  --routers N|auto        router worker processes sharing the listeners the
+                          routers accept ("auto": one per CPU), default: ${DEFAULTS.routers}
   --stop-timeout SECONDS  on SIGTERM, SIGQUIT or SIGINT: how long requests in
                           flight may take to finish, default: ${DEFAULTS.stopTimeout}
 `;

@@ -186,7 +186,8 @@ export class MainProcess {
       // the controller asks, nothing else listens, and an unhandled rejection
       // would end main with a stack trace instead.
       this.#configLoaded.promise.catch(() => undefined);
-      const cores = [this.processes.start('controller'), this.processes.start('router')];
+      const routers = Array.from({ length: options.routers }, (_, worker) => this.processes.start('router', { worker }));
+      const cores = [this.processes.start('controller'), ...routers];
       // A failure of one is reported after the configuration's own (the more useful reason).
       for (const p of cores) p.catch(() => undefined);
       await loaded;

@@ -1,5 +1,5 @@
 // weftd's command line: every unitd flag with Unit's meaning, plus Weft's
-// own (--config, --title-prefix, --engine, --threads, --log-level).
+// own (--config, --title-prefix, --engine, --threads, --routers, --log-level).
 import type { LogFormat, LogLevel } from '../../kernel/log/format.js';
 
 export interface MainOptions {
@@ -23,6 +23,8 @@ export interface MainOptions {
   titlePrefix: string;
   engine: string;
   threads: number;
+  /** Router worker processes (--routers): they share the listeners a router accepts. */
+  routers: number;
   /** How long a graceful stop waits for requests in flight (--stop-timeout). */
   stopTimeoutMs: number;
   logLevel: LogLevel;
@@ -44,6 +46,7 @@ export const DEFAULTS = {
   titlePrefix: 'weft',
   engine: 'libuv',
   threads: 2,
+  routers: '1',
   logLevel: 'info' as LogLevel,
   logFormat: 'unit' as LogFormat,
 };

@@ -17,6 +17,7 @@ import type { EngineView, ListenerConf, RawEngineConfig, RawListener } from '../
 import type { CompiledRoutes } from '../../request/routing/index.js';
 import { compileTemplate } from '../../request/routing/index.js';
 import type { HttpSettings } from '../../request/settings.js';
+import type { AppServing } from '../../protocol/application.js';
 import type { AppDirectory, AppLimits } from './applications/app-directory.js';
 import type { ListenerSpec } from './listeners/listener-set.js';
 import type { ProxyTarget } from './proxy/proxy-target.js';
@@ -73,6 +74,8 @@ export class Configuration implements EngineView {
   #ownsAccessLog = false;
   /** main's token for this configuration's applications, between prepare and activate. */
   #appsToken: number | undefined;
+  /** How each application's processes take requests (main's answer to the leading router's apps-prepare). */
+  serving: Record<string, AppServing> = {};
 
   constructor(raw: RawConfig, env: RouterEnvironment) {
     this.raw = raw;
@@ -113,8 +116,11 @@ export class Configuration implements EngineView {
    * applications starting. `previous` (the configuration in force) lends
    * what it has that this one can take over; it is not kept (a chain of
    * configurations each holding the one before would never be freed).
+   * Without `serving`, this router leads: main starts the applications for
+   * it and answers how they serve; a following router (another worker)
+   * takes the leader's answer and leaves the applications to it.
    */
-  async prepare(previous: Configuration | null): Promise<void> {
+  async prepare(previous: Configuration | null, serving?: Record<string, AppServing>): Promise<void> {
     const secure = Object.entries(this.raw.listeners ?? {}).filter(([, l]) => l.tls !== undefined);
     if (secure.length > 0) {
       const { certificateNames, tlsSetup } = tlsListenerCode();
@@ -144,8 +150,13 @@ export class Configuration implements EngineView {
       }
     }
     // Last: main starts what is new of the applications, and holds it until activate() or abandon().
-    const { value } = await this.#env.port.call(this.#env.mainPid, 'main.apps-prepare', { applications: this.raw.applications ?? {} });
-    this.#appsToken = value.token;
+    if (serving === undefined) {
+      const { value } = await this.#env.port.call(this.#env.mainPid, 'main.apps-prepare', { applications: this.raw.applications ?? {} });
+      this.#appsToken = value.token;
+      serving = value.serving;
+    }
+    this.serving = serving;
+    const value = { serving };
     for (const [name, limits] of this.applications) limits.transport = value.serving[name]?.transport ?? 'http';
     // Listeners one application's processes accept themselves (the router
     // stands by), when they run the request engine.
@@ -174,7 +185,11 @@ export class Configuration implements EngineView {
   /** In force now: main retires the applications it dropped and gives the rest their direct listeners. */
   async activate(): Promise<void> {
     const token = this.#appsToken;
-    if (token === undefined) return;
+    if (token === undefined) {
+      // A following router: the leader commits the applications.
+      this.directory.forget(new Set(this.applications.keys()));
+      return;
+    }
     this.#appsToken = undefined;
     const raw = this.raw;
     await this.#env.port.call(this.#env.mainPid, 'main.apps-commit', {

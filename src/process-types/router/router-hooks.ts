@@ -26,10 +26,12 @@ export class RouterHooks implements ProcessHooks {
     // The router needs no Node internal to load or serve; those it uses on
     // the request path have public fallbacks, reported here once.
     checkNodeInternals('router', (message, code) => log.warn(message, { code }));
-    port.handle('router.configure', async ({ config }) => {
-      await router.configure(config);
+    port.handle('router.prepare', async ({ config, serving, force }) => ({ serving: await router.prepare(config, serving, force) }));
+    port.handle('router.commit', async () => {
+      await router.commit();
       return {};
     });
+    port.onNotify('router.abandon', () => router.abandon());
     port.handle('router.status', () => router.status());
     port.handle('router.metrics', () => ({ snapshot: router.metrics.registry.snapshot() }));
     port.handle('router.drain', async ({ graceMs }) => {

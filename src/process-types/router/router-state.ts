@@ -18,10 +18,14 @@ import { compileConfiguration } from './configuration.js';
 import type { Configuration } from './configuration.js';
 import { AppDirectory } from './applications/app-directory.js';
 import { ListenerSet } from './listeners/listener-set.js';
-import type { ServerFactory } from './listeners/listener-set.js';
+import type { Prepared, ServerFactory } from './listeners/listener-set.js';
+import type { AppServing } from '../../protocol/application.js';
 import type { RouterStatus } from '../../protocol/router.js';
 import { Counters } from './status/counters.js';
 import { RouterMetrics } from './status/router-metrics.js';
+
+/** How long a connection handed to a router that has no configuration yet waits for one. */
+const EARLY_WAIT_MS = 10000;
 
 export class RouterState {
   readonly counters = new Counters();
@@ -30,6 +34,10 @@ export class RouterState {
   readonly directory: AppDirectory;
   #current: Configuration | null = null;
   #raw: unknown = undefined;
+  #pending: { next: Configuration; prepared: Prepared; raw: unknown } | null = null;
+  /** Connections handed over before the first configuration, and their fds. */
+  #early: Array<() => void> = [];
+  #earlyFds: number[] = [];
   #log: Logger;
   #port: Port;
   #mainPid: number;
@@ -63,8 +71,16 @@ export class RouterState {
     return this.#current;
   }
 
-  async configure(raw: unknown): Promise<void> {
-    if (this.#current && isDeepStrictEqual(raw, this.#raw)) return;
+  /**
+   * Step one of applying a configuration: compile it and get everything it
+   * needs (sockets, the access log, TLS contexts and, for the leading router,
+   * the applications), changing nothing yet. Answers how the applications
+   * serve (for the other router workers). A configuration equal to the one
+   * in force is not applied again, unless `force`d (its TLS bundles changed).
+   */
+  async prepare(raw: unknown, serving?: Record<string, AppServing>, force = false): Promise<Record<string, AppServing>> {
+    this.abandon();
+    if (!force && this.#current && isDeepStrictEqual(raw, this.#raw)) return this.#current.serving;
     const next = compileConfiguration(raw, {
       log: this.#log,
       port: this.#port,
@@ -74,7 +90,7 @@ export class RouterState {
       directory: this.directory,
     });
     try {
-      await next.prepare(this.#current);
+      await next.prepare(this.#current, serving);
     } catch (e) {
       next.abandon();
       throw e;
@@ -86,6 +102,16 @@ export class RouterState {
       next.abandon();
       throw e;
     }
+    this.#pending = { next, prepared, raw };
+    return next.serving;
+  }
+
+  /** Step two: the prepared configuration is in force (nothing left to fail but main's commit). */
+  async commit(): Promise<void> {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = null;
+    const { next, prepared, raw } = pending;
     const previous = this.#current;
     this.#current = next;
     this.#raw = raw;
@@ -99,6 +125,17 @@ export class RouterState {
     }
     previous?.retire(next);
     for (const app of next.direct.keys()) this.#standBy(app);
+    this.#earlyFds = [];
+    for (const serve of this.#early.splice(0)) serve();
+  }
+
+  /** The prepared configuration is not applied after all (another router could not take it). */
+  abandon(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = null;
+    pending.next.abandon();
+    this.listeners.rollback(pending.prepared);
   }
 
   /** The router accepts on an application's listeners while none of its processes can. */
@@ -129,8 +166,26 @@ export class RouterState {
     });
   }
 
-  /** A connected fd served on `address`'s server (closed when the listener is gone). */
+  /**
+   * A connected fd served on `address`'s server (closed when the listener is
+   * gone). One that comes before this router's first configuration (a
+   * worker that has just started, which application processes link to at
+   * once) waits for it.
+   */
   #serve(address: string, fd: number, mark: (socket: GatedSocket) => void): void {
+    if (this.#current === null) {
+      this.#early.push(() => this.#serve(address, fd, mark));
+      if (this.#early.length === 1) {
+        setTimeout(() => {
+          // Not configured after all this time: what waited is let go.
+          if (this.#current !== null) return;
+          for (const fd of this.#earlyFds.splice(0)) fs.closeSync(fd);
+          this.#early = [];
+        }, EARLY_WAIT_MS).unref();
+      }
+      this.#earlyFds.push(fd);
+      return;
+    }
     const server = this.listeners.server(address);
     if (!server) {
       fs.closeSync(fd);

@@ -143,7 +143,7 @@ export class AppRegistry {
       if (this.#records.has(ctx.from) || this.#ending.has(ctx.from)) this.#lastSeen.set(ctx.from, snapshot);
     });
     port.onNotify('main.app-exited', ({ pid, code, signal }, ctx) => this.#generationOf(ctx.from)?.onExit(pid, code, signal));
-    port.onNotify('main.app-demand', ({ app, waiting }) => this.#supervisors.get(app)?.demand(waiting));
+    port.onNotify('main.app-demand', ({ app, waiting }, ctx) => this.#supervisors.get(app)?.demand(waiting, ctx.from));
     port.onNotify('main.app-timeout', ({ key }, ctx) => {
       const f = found(key ?? ctx.from);
       if (f) f.supervisor.timedOut(f.record);
@@ -192,6 +192,7 @@ export class AppRegistry {
       }
       if (entry.type === 'router') {
         for (const [token, p] of this.#prepared) if (p.router === entry.pid) this.#abandon(token);
+        for (const s of this.#allSupervisors()) s.routerGone(entry.pid);
       }
     });
   }

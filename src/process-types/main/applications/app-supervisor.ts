@@ -75,7 +75,8 @@ export class AppSupervisor {
   #idleTimer: NodeJS.Timeout | undefined;
   #failing: string | null = null;
   /** Requests the routers last said were waiting for a process. */
-  #demand = 0;
+  /** Requests waiting for a process, as each router worker last said. */
+  #demand = new Map<number, number>();
   #serve: ServeOffer | undefined;
   #retired = false;
 
@@ -284,7 +285,7 @@ export class AppSupervisor {
     // Starts of the current generation in flight count as processes it has.
     let have = ready.length + this.#startingCurrent;
     let wanted = this.#floor();
-    if (this.#demand > 0 || busy) wanted = Math.max(wanted, have + 1);
+    if (this.#waiting() > 0 || busy) wanted = Math.max(wanted, have + 1);
     wanted = Math.min(wanted, Math.max(this.max, this.#floor()));
     while (have < wanted && this.#starting < this.pace) {
       have++;
@@ -364,9 +365,21 @@ export class AppSupervisor {
   }
 
   /** Routers report requests waiting for a process (0: none any more). */
-  demand(waiting: number): void {
-    this.#demand = waiting;
+  demand(waiting: number, router: number): void {
+    if (waiting > 0) this.#demand.set(router, waiting);
+    else this.#demand.delete(router);
     if (waiting > 0) this.#fill();
+  }
+
+  /** A router worker is gone: what it said was waiting is not. */
+  routerGone(router: number): void {
+    this.#demand.delete(router);
+  }
+
+  #waiting(): number {
+    let n = 0;
+    for (const w of this.#demand.values()) n += w;
+    return n;
   }
 
   /** A process reported its load. */

@@ -122,8 +122,11 @@ export class ListenerSet {
     return { fresh };
   }
 
+  /** Undoes prepare(): main closes the sockets it bound for it (a port a failed change asked for is free again). */
   rollback(prepared: Prepared): void {
+    if (prepared.fresh.size === 0) return;
     for (const fd of prepared.fresh.values()) fs.closeSync(fd);
+    void this.#port.call(this.#mainPid, 'main.listen-release', { keep: this.addresses() }).catch(() => undefined);
   }
 
   /** Makes the listeners exactly `specs`: new servers, changed servers, removed ones closed. */

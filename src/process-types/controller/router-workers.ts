@@ -1,0 +1,114 @@
+// The router workers as the controller sees them: which are linked, which
+// run the configuration in force, and how a configuration is applied to all
+// of them at once. Applying is two steps: every worker prepares (one leads:
+// main starts the applications for it; the others follow its answer), then
+// every one commits, the leader last (its commit puts the applications in
+// force); if any cannot prepare, all drop what they prepared. A worker that
+// has just come up (at start, or restarted after a crash) has no
+// configuration until it is applied to it; until one has, /status, /metrics
+// and readiness wait rather than describe routers that serve nothing yet.
+import { isDeepStrictEqual } from 'node:util';
+
+import { ErrorCodes, WeftError } from '../../errors.js';
+import type { Port } from '../../kernel/ports/port.js';
+import type { AppServing } from '../../protocol/application.js';
+import '../../protocol/router.js';
+
+export class RouterWorkers {
+  readonly #port: Port;
+  readonly #timeoutMs: number;
+  /** Those running the configuration in force, in the order they took it. */
+  #configured: number[] = [];
+  #waiters: Array<() => void> = [];
+  /** What the configured routers run, and the leader's answer for it. */
+  #applied: { config: unknown; serving: Record<string, AppServing> } | undefined;
+
+  constructor(port: Port, timeoutMs: number) {
+    this.#port = port;
+    this.#timeoutMs = timeoutMs;
+    port.on('peer-closed', (peer) => {
+      if (peer.type === 'router') this.#configured = this.#configured.filter((pid) => pid !== peer.pid);
+    });
+  }
+
+  /** Is a configured router up now? */
+  get ready(): boolean {
+    return this.#configured.length > 0;
+  }
+
+  /** Does router `pid` run the configuration in force? */
+  runs(pid: number): boolean {
+    return this.#configured.includes(pid);
+  }
+
+  /** The routers running the configuration in force, once there is one; rejects after the timeout. */
+  async configured(): Promise<number[]> {
+    if (this.#configured.length === 0)
+      await this.#wait(() => this.#configured.length > 0, 'the router is not running the configuration yet');
+    return [...this.#configured];
+  }
+
+  /**
+   * Applies `config` to every linked router, all or nothing; waits for one
+   * when none is up (a router restarting). When it is the configuration in
+   * force, only the workers that do not run it yet take it (following what
+   * the others were told), so that a new worker never waits on the others;
+   * `force` applies it to all again (a certificate bundle it uses changed).
+   */
+  async apply(config: unknown, force = false): Promise<void> {
+    if (this.#linked().length === 0) await this.#wait(() => this.#linked().length > 0, 'the router is not running');
+    const linked = this.#linked();
+    const inForce = !force && this.#applied !== undefined && this.#configured.length > 0 && isDeepStrictEqual(this.#applied.config, config);
+    // One that runs the configuration in force leads (its applications are main's current ones).
+    const lead = inForce ? undefined : (linked.find((pid) => this.#configured.includes(pid)) ?? linked[0]);
+    const followers = linked.filter((pid) => pid !== lead && !(inForce && this.#configured.includes(pid)));
+    const prepared: number[] = [];
+    let serving: Record<string, AppServing>;
+    try {
+      if (lead === undefined) {
+        serving = this.#applied!.serving;
+      } else {
+        serving = (await this.#port.call(lead, 'router.prepare', { config, force })).value.serving;
+        prepared.push(lead);
+      }
+      const results = await Promise.allSettled(
+        followers.map((pid) => this.#port.call(pid, 'router.prepare', { config, serving, force }).then(() => prepared.push(pid))),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } catch (e) {
+      for (const pid of prepared) this.#port.notify(pid, 'router.abandon', {});
+      throw e;
+    }
+    await Promise.all(followers.map((pid) => this.#port.call(pid, 'router.commit', {})));
+    if (lead !== undefined) await this.#port.call(lead, 'router.commit', {});
+    const live = new Set(this.#linked());
+    const running = inForce ? [...this.#configured, ...followers] : [lead!, ...followers];
+    this.#configured = running.filter((pid) => live.has(pid));
+    this.#applied = { config, serving };
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  #linked(): number[] {
+    return this.#port.peersOfType('router').map((p) => p.pid);
+  }
+
+  #wait(done: () => boolean, why: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.#port.off('peer-linked', check);
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#port.off('peer-linked', check);
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        reject(new WeftError(ErrorCodes.ROUTER_UNAVAILABLE, why));
+      }, this.#timeoutMs);
+      this.#port.on('peer-linked', check);
+      this.#waiters.push(check);
+    });
+  }
+}

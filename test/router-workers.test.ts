@@ -1,0 +1,159 @@
+// Router workers (--routers N): several router processes share the
+// listeners a router accepts. Each must run the configuration in force on
+// its own: a worker is made the only one that can accept by stopping the
+// others (SIGSTOP), so every answer below comes from a known worker.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+
+import { control, put } from './helpers/control.js';
+import { request } from './helpers/http.js';
+import { startLoad } from './helpers/load.js';
+import { scaled } from './helpers/machine.js';
+import { freePort } from './helpers/ports.js';
+import { childrenOf, commandLine, isAlive, waitFor } from './helpers/processes.js';
+import { tempDir } from './helpers/tmp.js';
+import { startWeftd } from './helpers/weftd.js';
+import type { Weftd } from './helpers/weftd.js';
+
+const APP = `require('http').createServer((req, res) => res.end('app ' + process.env.NAME + ' ' + req.url)).listen(3000);\n`;
+
+function routers(w: Weftd): number[] {
+  return childrenOf(w.pid)
+    .filter((c) => c.state !== 'Z' && commandLine(c.pid) === 'weft: router')
+    .map((c) => c.pid)
+    .sort((a, b) => a - b);
+}
+
+/** Runs `body` while only `worker` of the routers can accept; the others are stopped (and continued, even on failure). */
+async function onlyThrough<T>(t: ExecutionContext, all: number[], worker: number, body: () => Promise<T>): Promise<T> {
+  const others = all.filter((pid) => pid !== worker);
+  const resume = (): void => {
+    for (const pid of others) if (isAlive(pid)) process.kill(pid, 'SIGCONT');
+  };
+  t.teardown(resume);
+  for (const pid of others) process.kill(pid, 'SIGSTOP');
+  let timer: NodeJS.Timeout | undefined;
+  const limit = scaled(15000);
+  try {
+    // Requests through a worker that does not serve would wait for ever: fail instead.
+    return await Promise.race([
+      body(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer through router worker ${worker} in ${limit} ms`)), limit);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    resume();
+  }
+}
+
+async function twoAppServer(t: ExecutionContext, extra: string[] = []): Promise<{ w: Weftd; port: number; log: string }> {
+  const dir = tempDir(t, 'weft-routers-');
+  fs.chmodSync(dir, 0o755);
+  const script = path.join(dir, 'app.js');
+  fs.writeFileSync(script, APP);
+  const port = await freePort();
+  const log = path.join(dir, 'access.log');
+  const config = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+      routes: [
+        { match: { uri: '/a/*' }, action: { pass: 'applications/a' } },
+        { match: { uri: '/b/*' }, action: { pass: 'applications/b' } },
+        { action: { return: 301, location: '/v1' } },
+      ],
+      applications: {
+        a: { type: 'node', script, environment: { NAME: 'a' } },
+        b: { type: 'node', script, environment: { NAME: 'b' } },
+      },
+      access_log: { path: log, format: '$request_uri $status' },
+    }),
+  );
+  const w = await startWeftd(t, { args: ['--config', config, '--routers', '2', ...extra] });
+  return { w, port, log };
+}
+
+test('--routers 2: two router workers, each serving the configuration in force on its own, changes included', async (t) => {
+  const { w, port, log } = await twoAppServer(t);
+  const all = routers(w);
+  t.is(all.length, 2, 'two processes titled "weft: router"');
+  for (const worker of all) {
+    await onlyThrough(t, all, worker, async () => {
+      t.is((await request({ port }, '/a/x')).text, 'app a /a/x', `worker ${worker} passes to a`);
+      t.is((await request({ port }, '/b/y')).text, 'app b /b/y', `worker ${worker} passes to b`);
+      t.is((await request({ port }, '/')).headers.location, '/v1');
+    });
+  }
+  // A change reaches every worker before it is answered.
+  t.is((await put(w.controlPath, '/config/routes/2/action/location', '/v2')).status, 200);
+  for (const worker of all) {
+    await onlyThrough(t, all, worker, async () =>
+      t.is((await request({ port }, '/')).headers.location, '/v2', `worker ${worker} runs the change`),
+    );
+  }
+  // /status adds up what both counted; the access log has one line per request, from either worker.
+  const status = JSON.parse((await request({ socketPath: w.controlPath }, '/status/requests')).text) as { total: number };
+  t.is(status.total, 8);
+  await waitFor(() => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length === 8, 10000, 'eight access log lines');
+  t.deepEqual(
+    fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).sort(),
+    ['/ 301', '/ 301', '/ 301', '/ 301', '/a/x 200', '/a/x 200', '/b/y 200', '/b/y 200'].sort(),
+  );
+  t.deepEqual(routers(w), all, 'no worker was replaced');
+});
+
+test('a change one worker cannot take is taken by none: the other keeps the old one, and both still serve', async (t) => {
+  const { w, port } = await twoAppServer(t);
+  const all = routers(w);
+  // A listener whose port another program holds: refused, all or nothing.
+  const taken = await freePort();
+  const holder = (await import('node:net')).createServer().listen(taken, '127.0.0.1');
+  t.teardown(() => void holder.close());
+  await new Promise((r) => holder.once('listening', r));
+  const answer = await control(w.controlPath, 'PUT', `/config/listeners/127.0.0.1:${taken}`, JSON.stringify({ pass: 'applications/a' }));
+  t.is(answer.status, 500, answer.text);
+  t.regex(answer.text, /EADDRINUSE/);
+  for (const worker of all) {
+    await onlyThrough(t, all, worker, async () =>
+      t.is((await request({ port }, '/a/z')).text, 'app a /a/z', `worker ${worker} still serves`),
+    );
+  }
+  t.deepEqual(routers(w), all);
+});
+
+test('kill -9 of one router worker: the other keeps serving new connections, and the replacement comes up with the configuration', async (t) => {
+  const { w, port } = await twoAppServer(t);
+  const all = routers(w);
+  // Connection: close clients (Node's agent: false): each request is a new connection.
+  const load = startLoad([{ group: 'routed', port, clients: 4, path: '/a/load' }], { requestTimeoutMs: 10000 });
+  try {
+    await waitFor(() => load.stats.ok >= 50, 20000, 'traffic before the kill');
+    const before = load.snapshot();
+    process.kill(all[0], 'SIGKILL');
+    await waitFor(() => routers(w).length === 2 && !routers(w).includes(all[0]), 30000, 'a replacement worker');
+    await waitFor(() => load.stats.ok >= before.ok + 100, 20000, 'traffic after the kill');
+  } finally {
+    await load.stop();
+  }
+  // Only requests the killed worker held can fail: at most one per client.
+  t.true(load.stats.failed <= 4, JSON.stringify(load.stats.byKind));
+  const now = routers(w);
+  const fresh = now.find((pid) => !all.includes(pid))!;
+  await onlyThrough(t, now, fresh, async () => {
+    t.is((await request({ port }, '/b/fresh')).text, 'app b /b/fresh', 'the replacement passes to the apps');
+    t.is((await request({ port }, '/')).headers.location, '/v1');
+  });
+  t.regex(w.log(), new RegExp(`process ${all[0]} exited on signal 9`));
+});
+
+test('--routers auto: one worker per CPU (16 at most)', async (t) => {
+  const w = await startWeftd(t, { args: ['--routers', 'auto'] });
+  const { availableParallelism } = await import('node:os');
+  t.is(routers(w).length, Math.min(availableParallelism(), 16));
+});

@@ -4,8 +4,8 @@
 //
 //   WSGI: gunicorn (Debian's, 1 sync worker) vs Weft processes: 1 and 2
 //         (the router accepts, and forwards over Weft's frames,
-//         src/transport/frames/) and processes: 1 behind a route that
-//         decides.
+//         src/transport/frames/), processes: 2 with two router workers
+//         (--routers 2) and processes: 1 behind a route that decides.
 //   ASGI: uvicorn (Debian's, 1 worker) vs the same Weft rows.
 //
 // Then a 1 MiB upload and a 1 MiB download through Weft (routed), with the
@@ -74,12 +74,20 @@ async function waitForProcesses(socketPath: string, app: string, wanted: number)
   throw new Error(`the app's ${wanted} processes did not start`);
 }
 
-async function weft(app: Record<string, unknown>, processes: number, routed = false): Promise<BenchServer & { controlSocket: string }> {
-  const server = await weftServer((port) => ({
-    listeners: { [`127.0.0.1:${port}`]: { pass: routed ? 'routes' : 'applications/py' } },
-    ...(routed ? { routes: [{ match: { uri: '!/nothing' }, action: { pass: 'applications/py' } }] } : {}),
-    applications: { py: { type: 'python', path: appDir, processes, ...app } },
-  }));
+async function weft(
+  app: Record<string, unknown>,
+  processes: number,
+  routed = false,
+  routers = 1,
+): Promise<BenchServer & { controlSocket: string }> {
+  const server = await weftServer(
+    (port) => ({
+      listeners: { [`127.0.0.1:${port}`]: { pass: routed ? 'routes' : 'applications/py' } },
+      ...(routed ? { routes: [{ match: { uri: '!/nothing' }, action: { pass: 'applications/py' } }] } : {}),
+      applications: { py: { type: 'python', path: appDir, processes, ...app } },
+    }),
+    { args: ['--routers', String(routers)] },
+  );
   await waitForProcesses(server.controlSocket, 'py', processes);
   return server;
 }
@@ -140,6 +148,7 @@ async function hello(): Promise<void> {
       f.baseline,
       { name: 'weft processes: 1', start: () => weft(f.weft, 1) },
       { name: 'weft processes: 2', start: () => weft(f.weft, 2) },
+      { name: 'weft processes: 2, --routers 2', start: () => weft(f.weft, 2, false, 2) },
       { name: 'weft behind a route, processes: 1', start: () => weft(f.weft, 1, true) },
     ] as Scenario[],
   }));

@@ -106,6 +106,18 @@ test('--routers 2: two router workers, each serving the configuration in force o
     ['/ 301', '/ 301', '/ 301', '/ 301', '/a/x 200', '/a/x 200', '/b/y 200', '/b/y 200'].sort(),
   );
   t.deepEqual(routers(w), all, 'no worker was replaced');
+  // logrotate: SIGUSR1 makes every worker write to the new file.
+  fs.renameSync(log, `${log}.1`);
+  process.kill(w.pid, 'SIGUSR1');
+  await waitFor(() => fs.existsSync(log), 10000, 'the access log opened again');
+  for (const worker of all) {
+    await onlyThrough(t, all, worker, async () => t.is((await request({ port }, `/a/${worker}`)).status, 200));
+  }
+  await waitFor(() => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length === 2, 10000, 'two lines in the new file');
+  t.deepEqual(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).sort(), all.map((pid) => `/a/${pid} 200`).sort());
+  // A graceful stop ends every worker.
+  t.is((await w.stop()).code, 0);
+  t.deepEqual(childrenOf(w.pid), []);
 });
 
 test('a change one worker cannot take is taken by none: the other keeps the old one, and both still serve', async (t) => {

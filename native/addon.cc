@@ -36,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexecJs));
   exports.Set("gettid", Napi::Function::New(env, GettidJs));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemoryJs));
+  exports.Set("setDumpable", Napi::Function::New(env, SetDumpableJs));
   exports.Set("notifySocket", Napi::Function::New(env, NotifySocketJs));
   exports.Set("openat2", Napi::Function::New(env, Openat2Js));
   exports.Set("openat2Constants", Openat2Constants(env));

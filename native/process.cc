@@ -102,4 +102,19 @@ Napi::Value TrimMemoryJs(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
 }
 
+// setDumpable(false): no process of the same user that lacks CAP_SYS_PTRACE
+// may ptrace this one or open its /proc/<pid>/mem, fd, environ (its /proc
+// files become root's), and it leaves no core dump.
+Napi::Value SetDumpableJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) {
+    throw ArgumentError(env, "setDumpable(on: boolean)");
+  }
+  int on = info[0].As<Napi::Boolean>().Value() ? 1 : 0;
+  if (prctl(PR_SET_DUMPABLE, on, 0, 0, 0) < 0) {
+    throw SyscallError(env, "WEFT_ERR_CREDENTIALS", "prctl", errno);
+  }
+  return env.Undefined();
+}
+
 }  // namespace weft

@@ -5,6 +5,7 @@
 namespace weft {
 
 Napi::Value SetProcessTitleJs(const Napi::CallbackInfo& info);
+Napi::Value SetDumpableJs(const Napi::CallbackInfo& info);
 Napi::Value SocketPairJs(const Napi::CallbackInfo& info);
 Napi::Value Dup2Js(const Napi::CallbackInfo& info);
 Napi::Value DupJs(const Napi::CallbackInfo& info);

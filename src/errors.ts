@@ -24,6 +24,8 @@ export const ErrorCodes = {
   LIFECYCLE: 'WEFT_ERR_LIFECYCLE',
   THREAD_POOL: 'WEFT_ERR_THREAD_POOL',
   PORT: 'WEFT_ERR_PORT',
+  /** A peer called a method its process type may not call (protocol/callers.ts). */
+  PORT_FORBIDDEN: 'WEFT_ERR_PORT_FORBIDDEN',
   RPC_TIMEOUT: 'WEFT_ERR_RPC_TIMEOUT',
   RPC_CANCELLED: 'WEFT_ERR_RPC_CANCELLED',
   RPC_REMOTE: 'WEFT_ERR_RPC_REMOTE',

@@ -7,6 +7,7 @@ import { bootProcess } from './kernel/boot/bootstrap.js';
 import { defaultServices } from './kernel/container.js';
 import { formatLogLine } from './kernel/log/format.js';
 import { processTypeRegistry } from './process-types/index.js';
+import { METHOD_CALLERS } from './protocol/callers.js';
 
 const boot = takeBootInfo();
 if (!boot) {
@@ -14,7 +15,7 @@ if (!boot) {
   process.exit(2);
 }
 
-bootProcess(boot, processTypeRegistry(boot.typeModules), defaultServices()).catch((e: Error) => {
+bootProcess(boot, processTypeRegistry(boot.typeModules), defaultServices(), METHOD_CALLERS).catch((e: Error) => {
   // Only failures before the channel to main exists land here.
   process.stderr.write(formatLogLine('error', process.pid, process.pid, `${boot.name}: start-up failed: ${e.message}`));
   process.exit(1);

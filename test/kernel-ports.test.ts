@@ -136,3 +136,28 @@ test('notifications and kernel message types', async (t) => {
   a.send(1002, MessageType.QUIT);
   t.is(await quit, 1001);
 });
+
+test('restrictCallers: a method listed for other process types is refused (call and notification), a listed caller and an unlisted method pass', async (t) => {
+  const [a, b] = pair(t);
+  const pings: number[] = [];
+  b.handle('test.echo', ({ text }) => ({ text, length: text.length }));
+  b.handle('test.big', ({ size }) => 'x'.repeat(size));
+  b.onNotify('test.ping', ({ n }) => void pings.push(n));
+  // a is a controller to b.
+  b.restrictCallers({ 'test.echo': ['router', 'main'], 'test.ping': ['router'] });
+  const refused = await t.throwsAsync(a.call(1002, 'test.echo', { text: 'x' }), { instanceOf: RemoteError });
+  t.is(refused?.remoteCode, ErrorCodes.PORT_FORBIDDEN);
+  t.regex(refused?.message ?? '', /"test.echo" may not be called by controller/);
+  a.notify(1002, 'test.ping', { n: 1 });
+  // (in order on one channel: once this is answered, the notification was handled or dropped)
+  t.is((await a.call(1002, 'test.big', { size: 3 })).value, 'xxx', 'an unlisted method is open');
+  t.deepEqual(pings, [], 'the refused notification never reached its handler');
+  // A name that is a property of every object is just an unknown method.
+  const odd = await t.throwsAsync(a.call(1002, 'constructor' as never, {} as never), { instanceOf: RemoteError });
+  t.is(odd?.remoteCode, ErrorCodes.PORT);
+  b.restrictCallers({ 'test.echo': ['controller'], 'test.ping': ['controller'] });
+  t.deepEqual((await a.call(1002, 'test.echo', { text: 'ok' })).value, { text: 'ok', length: 2 });
+  a.notify(1002, 'test.ping', { n: 2 });
+  await a.call(1002, 'test.big', { size: 0 });
+  t.deepEqual(pings, [2]);
+});

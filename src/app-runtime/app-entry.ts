@@ -29,6 +29,7 @@ import { AccessLogWriter } from '../request/access-log/access-log-writer.js';
 import { Edge } from './edge/edge.js';
 import { Relay } from './edge/relay.js';
 import { RequestMetrics } from '../request/request-metrics.js';
+import { METHOD_CALLERS } from '../protocol/callers.js';
 
 /** Where a routed connection's requests are counted. */
 const READS = Symbol('weft.reads');
@@ -67,6 +68,7 @@ function start(boot: AppBoot): void {
   });
   setProcessTitle(`${boot.titlePrefix}: "${boot.name}" application`);
   const port = new Port(process.pid, log);
+  port.restrictCallers(METHOD_CALLERS);
   const MAIN = boot.mainPid;
   port.link({ pid: MAIN, type: 'main', cls: 'main', name: 'main' }, boot.channelFd);
   // Without main there is nothing to serve for. A router that goes costs

@@ -15,7 +15,7 @@ export type { ExecuteOptions } from './execute.js';
 export { dup, dup2, setCloexec } from './fds.js';
 export { FdWatcher } from './fd-watcher.js';
 export type { FdEvents } from './fd-watcher.js';
-export { gettid, trimMemory } from './process-info.js';
+export { gettid, protectFromSameUser, trimMemory } from './process-info.js';
 export { listenSocket } from './listen.js';
 export { DEFAULT_QUEUE_LIMIT, EXIT_FLUSH_MS, LogWriter } from './log-writer.js';
 export type { LogWriterStats } from './log-writer.js';

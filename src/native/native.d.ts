@@ -170,6 +170,8 @@ export interface NativeModule {
   gettid(): number;
   /** Absent from an addon built before it was added. */
   trimMemory?(): boolean;
+  /** Absent from an addon built before it was added. */
+  setDumpable?(on: boolean): void;
   openat2(dirfd: number, path: string, flags: number, resolve: number): number;
   openat2Constants: {
     AT_FDCWD: number;

@@ -13,3 +13,14 @@ export function gettid(): number {
 export function trimMemory(): boolean {
   return native.trimMemory?.() ?? false;
 }
+
+/**
+ * Keeps processes of the same user (an application running as the router's
+ * user) from ptracing this one or reading its memory and fds through /proc.
+ * False when the addon predates this call.
+ */
+export function protectFromSameUser(): boolean {
+  if (!native.setDumpable) return false;
+  native.setDumpable(false);
+  return true;
+}

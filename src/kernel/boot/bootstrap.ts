@@ -50,10 +50,17 @@ function waitForBoot(port: Port): Promise<BootPayload> {
   });
 }
 
-export async function bootProcess(boot: BootInfo, types: ProcessTypeRegistry, services: ServiceRegistry): Promise<void> {
+/** `callers`: who may call which of this process's methods (Port.restrictCallers). */
+export async function bootProcess(
+  boot: BootInfo,
+  types: ProcessTypeRegistry,
+  services: ServiceRegistry,
+  callers: Readonly<Record<string, readonly string[]>> = {},
+): Promise<void> {
   const log = new Logger({ fd: 2, level: boot.options.logLevel, format: boot.options.logFormat, context: { process: boot.type } });
   const def: ProcessTypeDefinition = types.get(boot.type);
   const port = new Port(process.pid, log);
+  port.restrictCallers(callers);
   const mainInfo: ProcessInfo = { pid: boot.mainPid, type: 'main', cls: 'main', name: 'main' };
   port.link(mainInfo, MAIN_CHANNEL_FD);
   // Main gone means this process has nothing left to serve.

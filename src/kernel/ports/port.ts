@@ -56,6 +56,7 @@ export class Port extends EventEmitter<PortEvents> {
   #methods = new Map<string, MethodHandler>();
   #notifications = new Map<string, MethodHandler>();
   #rpc = new RpcStreams();
+  #callers: Readonly<Record<string, readonly string[]>> = {};
 
   constructor(pid: number, log: Logger) {
     super();
@@ -114,6 +115,23 @@ export class Port extends EventEmitter<PortEvents> {
   /** Handles one of the kernel's message types (RPC and NOTIFY messages go to methods instead). */
   onMessage(type: MessageTypeId, handler: (message: Message) => void): void {
     this.#typeHandlers.set(type, handler);
+  }
+
+  /**
+   * Who may call which method, by the caller's process type (which the
+   * channel says, not the message); a method the table does not list is open
+   * to every peer.
+   */
+  restrictCallers(table: Readonly<Record<string, readonly string[]>>): void {
+    this.#callers = table;
+  }
+
+  /** Is `from` refused `method`? Says so in the log. */
+  #refused(method: string, from: ProcessInfo): boolean {
+    const allowed = Object.hasOwn(this.#callers, method) ? this.#callers[method] : undefined;
+    if (allowed === undefined || allowed.includes(from.type)) return false;
+    this.log.warn(`refused "${method}" from ${from.name} (pid ${from.pid}, ${from.type}): only ${allowed.join(', ')} may call it`);
+    return true;
   }
 
   handle<M extends MethodName>(
@@ -220,6 +238,14 @@ export class Port extends EventEmitter<PortEvents> {
 
   async #serve(m: Message): Promise<void> {
     const { method, params } = decodeJson<{ method: string; params: unknown }>(m);
+    if (this.#refused(method, m.from)) {
+      m.fds.forEach((fd) => fs.closeSync(fd));
+      this.answerError(m.from.pid, m.stream, {
+        message: `"${method}" may not be called by ${m.from.type}`,
+        code: ErrorCodes.PORT_FORBIDDEN,
+      });
+      return;
+    }
     const handler = this.#methods.get(method);
     if (!handler) {
       m.fds.forEach((fd) => fs.closeSync(fd));
@@ -241,6 +267,10 @@ export class Port extends EventEmitter<PortEvents> {
 
   #notify(m: Message): void {
     const { method, params } = decodeJson<{ method: string; params: unknown }>(m);
+    if (this.#refused(method, m.from)) {
+      m.fds.forEach((fd) => fs.closeSync(fd));
+      return;
+    }
     const handler = this.#notifications.get(method);
     if (!handler) {
       m.fds.forEach((fd) => fs.closeSync(fd));

@@ -27,6 +27,7 @@ import { mergeSnapshots } from '../../metrics/index.js';
 import { scrape } from './metrics/scrape.js';
 import { statusMetrics } from './metrics/status-metrics.js';
 import { resolve } from '../../kernel/tokens.js';
+import { protectFromSameUser } from '../../native/index.js';
 import { VALIDATOR_FACTORY } from './controller-tokens.js';
 import { schemaCodeDir, setSchemaCodeDir } from '../../config/schema-code-cache.js';
 
@@ -48,6 +49,8 @@ function sumStatus(all: RouterStatus[]): RouterStatus {
 export const controllerHooks: ProcessHooks = {
   async setup(ctx) {
     const { port, runtime } = ctx;
+    // Applications may run as the controller's user: they must not be able to ptrace it (it owns the configuration).
+    protectFromSameUser();
     const main = runtime.mainPid;
     const makeValidator = resolve(ctx.container, VALIDATOR_FACTORY);
     // main compiled the schema for these modules before answering conf-get: the code is there to load.

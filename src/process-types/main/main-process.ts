@@ -42,6 +42,7 @@ import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { SystemdNotifier } from './systemd-notifier.js';
 import { writeFileAtomicAsync } from './atomic-file.js';
+import { METHOD_CALLERS } from '../../protocol/callers.js';
 
 /** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
 export interface MainApi {
@@ -113,6 +114,8 @@ export class MainProcess {
     };
     this.runtime = new Runtime('main', 'main', 'main', process.pid, process.pid, serverOptions, {});
     this.port = new Port(process.pid, this.log);
+    // Application processes run user code beside their channel to main: main serves each method only to the types it is for.
+    this.port.restrictCallers(METHOD_CALLERS);
     this.#systemd = SystemdNotifier.fromEnvironment(this.log);
     // Persisting a configuration is two or three fsyncs (tens of ms on a
     // busy disk, seconds on a sick one): they run on libuv's thread pool,

@@ -8,6 +8,7 @@ import type { Port } from '../../kernel/ports/port.js';
 import type { ProcessHooks } from '../../kernel/process-types/process-type.js';
 import { LOGGER, PORT } from '../../kernel/tokens.js';
 import { checkNodeInternals } from '../../node-internals/check.js';
+import { protectFromSameUser } from '../../native/index.js';
 import '../../protocol/router.js';
 import '../../protocol/application.js';
 import type { RouterState } from './router-state.js';
@@ -23,6 +24,8 @@ export class RouterHooks implements ProcessHooks {
 
   setup(): void {
     const { port, log, router } = this;
+    // Applications may run as the router's user: they must not be able to ptrace it (it may ask main for sockets and files).
+    protectFromSameUser();
     // The router needs no Node internal to load or serve; those it uses on
     // the request path have public fallbacks, reported here once.
     checkNodeInternals('router', (message, code) => log.warn(message, { code }));

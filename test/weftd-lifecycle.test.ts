@@ -279,3 +279,51 @@ test('an unknown engine name fails start-up with the list of known engines', asy
   t.is(r.status.code, 1);
   t.is(r.stderr, 'weftd: unknown engine "epoll2" (registered: "libuv")\n');
 });
+
+test("SIGUSR1: application processes' stderr that was the log goes to the new file (Node and Python); an app's own stderr file stays", async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o777);
+  const node = path.join(dir, 'noisy.js');
+  fs.writeFileSync(
+    node,
+    `require('http').createServer((req, res) => { console.error(process.env.TAG + ' ' + req.url); res.end('ok'); }).listen(3000);\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'noisy_wsgi.py'),
+    `import sys\ndef application(environ, start_response):\n    sys.stderr.write('py-stderr ' + environ['PATH_INFO'] + '\\n')\n    sys.stderr.flush()\n    start_response('200 OK', [])\n    return [b'ok']\n`,
+  );
+  const own = path.join(dir, 'own.err');
+  const port = await freePort();
+  const config = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+      routes: [
+        { match: { uri: '/n/*' }, action: { pass: 'applications/n' } },
+        { match: { uri: '/own/*' }, action: { pass: 'applications/own' } },
+        { action: { pass: 'applications/p' } },
+      ],
+      applications: {
+        n: { type: 'node', script: node, environment: { TAG: 'node-stderr' } },
+        own: { type: 'node', script: node, environment: { TAG: 'own-stderr' }, stderr: own },
+        p: { type: 'python', path: dir, module: 'noisy_wsgi' },
+      },
+    }),
+  );
+  const w = await startWeftd(t, { args: ['--config', config] });
+  for (const u of ['/n/before', '/own/before', '/p/before']) t.is((await request({ port }, u)).status, 200);
+  await waitForFileText(w.logPath, /py-stderr \/p\/before/);
+  const rotated = `${w.logPath}.1`;
+  fs.renameSync(w.logPath, rotated);
+  w.process.kill('SIGUSR1');
+  await waitForFileText(w.logPath, /the log was reopened/);
+  for (const u of ['/n/after', '/own/after', '/p/after']) t.is((await request({ port }, u)).status, 200);
+  await waitForFileText(w.logPath, /node-stderr \/n\/after/);
+  await waitForFileText(w.logPath, /py-stderr \/p\/after/);
+  await waitForFileText(own, /own-stderr \/own\/after/);
+  const old = fs.readFileSync(rotated, 'utf8');
+  t.regex(old, /node-stderr \/n\/before/);
+  t.notRegex(old, /\/after/, 'nothing after the rotation went to the old file');
+  t.notRegex(fs.readFileSync(w.logPath, 'utf8'), /own-stderr|unhandled CHANGE_FILE/);
+});

@@ -18,7 +18,7 @@ import { decodeJson } from '../kernel/ports/message.js';
 import { MessageType } from '../kernel/ports/message-type.js';
 import { Port } from '../kernel/ports/port.js';
 import type { ProcessInfo } from '../kernel/processes/process-table.js';
-import { mapShared, setProcessTitle } from '../native/index.js';
+import { dup2, mapShared, setProcessTitle } from '../native/index.js';
 import { APP_ENV, CLIENT_HEADER } from '../protocol/application.js';
 import { HIDE_ENV } from '../node-internals/node-internal.js';
 import type { AppBoot } from '../protocol/application.js';
@@ -77,6 +77,21 @@ function start(boot: AppBoot): void {
     if (peer.pid !== MAIN) return;
     log.info(`"${boot.name}" application: main closed its channel; exiting`);
     process.exit(0);
+  });
+  // weftd's log was reopened (SIGUSR1 after logrotate): stdout and stderr that were the old file become the new one.
+  port.onMessage(MessageType.CHANGE_FILE, (m) => {
+    const [fd] = m.fds;
+    if (fd === undefined) return;
+    const { was } = decodeJson<{ was?: { dev: string; ino: string } }>(m);
+    for (const target of [1, 2]) {
+      try {
+        const st = fs.fstatSync(target, { bigint: true });
+        if (was && String(st.dev) === was.dev && String(st.ino) === was.ino) dup2(fd, target);
+      } catch {
+        // closed: nothing to point
+      }
+    }
+    fs.closeSync(fd);
   });
   port.onMessage(MessageType.NEW_PORT, (m) => {
     const { peer } = decodeJson<{ peer: ProcessInfo }>(m);

@@ -402,6 +402,14 @@ export class MainProcess {
     // And for application processes that accept their own listeners.
     this.#apps?.reopenAccessLog();
     let fd: number | undefined;
+    // Which file was the log: application processes point whichever of their stdout and stderr was it at the new one.
+    let was: { dev: string; ino: string } | undefined;
+    try {
+      const st = fs.fstatSync(this.#logFile.fd, { bigint: true });
+      was = { dev: String(st.dev), ino: String(st.ino) };
+    } catch {
+      // (stderr closed: nothing to match)
+    }
     try {
       fd = this.#logFile.reopen();
     } catch (e) {
@@ -411,7 +419,7 @@ export class MainProcess {
     if (fd === undefined) return;
     this.log.fd = fd;
     if (!this.options.noDaemon) dup2(fd, 2);
-    for (const p of this.port.peers()) this.port.send(p.pid, MessageType.CHANGE_FILE, {}, { fds: [fd] });
+    for (const p of this.port.peers()) this.port.send(p.pid, MessageType.CHANGE_FILE, { was }, { fds: [fd] });
     this.log.notice('the log was reopened');
   }
 

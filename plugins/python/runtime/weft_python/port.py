@@ -305,9 +305,21 @@ def install_kernel_handlers(port, on_quit, accepts=None):
         port.unlink(pid)
 
     def change_file(m):
+        # weftd's log was reopened: stdout and stderr that were the old file
+        # (not an app's own "stdout"/"stderr" file) become the new one.
         if not m.fds:
             return
-        os.dup2(m.fds[0], 2)
+        try:
+            was = json.loads(m.payload or b'{}').get('was')
+        except ValueError:
+            was = None
+        for target in (1, 2):
+            try:
+                st = os.fstat(target)
+            except OSError:
+                continue
+            if was and str(st.st_dev) == was.get('dev') and str(st.st_ino) == was.get('ino'):
+                os.dup2(m.fds[0], target)
         close_fds(m.fds)
 
     port.on_message(MessageType.NEW_PORT, new_port)

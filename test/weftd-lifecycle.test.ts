@@ -302,12 +302,14 @@ test("SIGUSR1: application processes' stderr that was the log goes to the new fi
       routes: [
         { match: { uri: '/n/*' }, action: { pass: 'applications/n' } },
         { match: { uri: '/own/*' }, action: { pass: 'applications/own' } },
+        { match: { uri: '/pown/*' }, action: { pass: 'applications/pown' } },
         { action: { pass: 'applications/p' } },
       ],
       applications: {
         n: { type: 'node', script: node, environment: { TAG: 'node-stderr' } },
         own: { type: 'node', script: node, environment: { TAG: 'own-stderr' }, stderr: own },
         p: { type: 'python', path: dir, module: 'noisy_wsgi' },
+        pown: { type: 'python', path: dir, module: 'noisy_wsgi', stderr: `${own}.py` },
       },
     }),
   );
@@ -318,12 +320,13 @@ test("SIGUSR1: application processes' stderr that was the log goes to the new fi
   fs.renameSync(w.logPath, rotated);
   w.process.kill('SIGUSR1');
   await waitForFileText(w.logPath, /the log was reopened/);
-  for (const u of ['/n/after', '/own/after', '/p/after']) t.is((await request({ port }, u)).status, 200);
+  for (const u of ['/n/after', '/own/after', '/p/after', '/pown/after']) t.is((await request({ port }, u)).status, 200);
   await waitForFileText(w.logPath, /node-stderr \/n\/after/);
   await waitForFileText(w.logPath, /py-stderr \/p\/after/);
   await waitForFileText(own, /own-stderr \/own\/after/);
+  await waitForFileText(`${own}.py`, /py-stderr \/pown\/after/);
   const old = fs.readFileSync(rotated, 'utf8');
   t.regex(old, /node-stderr \/n\/before/);
   t.notRegex(old, /\/after/, 'nothing after the rotation went to the old file');
-  t.notRegex(fs.readFileSync(w.logPath, 'utf8'), /own-stderr|unhandled CHANGE_FILE/);
+  t.notRegex(fs.readFileSync(w.logPath, 'utf8'), /own-stderr|pown|unhandled CHANGE_FILE/);
 });

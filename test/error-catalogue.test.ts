@@ -17,14 +17,6 @@ const NOT_YET: Record<string, string> = {
   'app-runtime/host/unit-http-websocket.ts': "the error unit-http's WebSocket stub gives users' apps, as Unit's module does",
 };
 
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(full);
-    return e.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
 test('every code is unique and reads WEFT_ERR_<NAME>', (t) => {
   const codes = Object.values(ErrorCodes);
   t.is(new Set(codes).size, codes.length);
@@ -58,3 +50,4 @@ test("Weft's code raises coded errors, not plain ones", (t) => {
   }
   t.deepEqual(offenders, [], 'use new WeftError(ErrorCodes.X, ...) (src/errors.ts)');
 });
+import { sources } from './helpers/sources.js';

@@ -13,16 +13,9 @@ import { freePort } from './helpers/ports.js';
 import { childrenOf, commandLine } from './helpers/processes.js';
 import { startWithConfig } from './helpers/router.js';
 import { tempDir } from './helpers/tmp.js';
+import { sources } from './helpers/sources.js';
 
 const root = path.resolve(__dirname, '..', '..');
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
-    return e.name.endsWith('.ts') ? [p] : [];
-  });
-}
 
 test('every method a Weft process serves says who may call it, by process types that exist', (t) => {
   const served = new Set<string>();

@@ -156,13 +156,12 @@ export class Configuration implements EngineView {
       serving = value.serving;
     }
     this.serving = serving;
-    const value = { serving };
-    for (const [name, limits] of this.applications) limits.transport = value.serving[name]?.transport ?? 'http';
+    for (const [name, limits] of this.applications) limits.transport = serving[name]?.transport ?? 'http';
     // Listeners one application's processes accept themselves (the router
     // stands by), when they run the request engine.
     for (const [address, l] of Object.entries(this.raw.listeners ?? {})) {
       const app = directApplication(l, this.raw);
-      if (app === undefined || value.serving[app]?.engine !== true) continue;
+      if (app === undefined || serving[app]?.engine !== true) continue;
       this.listenerSpecs.get(address)!.kind = 'direct';
       this.direct.set(app, [...(this.direct.get(app) ?? []), address]);
     }
@@ -170,7 +169,7 @@ export class Configuration implements EngineView {
     // engine: their connections may go to those applications' processes.
     for (const [address, l] of Object.entries(this.raw.listeners ?? {})) {
       if (this.listenerSpecs.get(address)!.kind !== 'http') continue;
-      const apps = [...handoffApplications(l, this.raw)].filter((app) => value.serving[app]?.engine === true);
+      const apps = [...handoffApplications(l, this.raw)].filter((app) => this.serving[app]?.engine === true);
       if (apps.length > 0) this.handoff.set(address, new Set(apps));
     }
   }

@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execute", Napi::Function::New(env, ExecuteJs));
   exports.Set("reapStrays", Napi::Function::New(env, ReapStraysJs));
   exports.Set("listenSocket", Napi::Function::New(env, ListenSocketJs));
+  exports.Set("socketNames", Napi::Function::New(env, SocketNamesJs));
   exports.Set("getUser", Napi::Function::New(env, GetUserJs));
   exports.Set("getGroup", Napi::Function::New(env, GetGroupJs));
   exports.Set("getGroupList", Napi::Function::New(env, GetGroupListJs));

@@ -144,4 +144,72 @@ Napi::Value ListenSocketJs(const Napi::CallbackInfo& info) {
   return result;
 }
 
+namespace {
+
+// An address the kernel reported, in the shape Node uses for sockets.
+Napi::Value SocketAddress(Napi::Env env, const struct sockaddr_storage& ss,
+                          socklen_t len) {
+  Napi::Object out = Napi::Object::New(env);
+  char text[INET6_ADDRSTRLEN] = "";
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const struct sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    out.Set("address", Napi::String::New(env, text));
+    out.Set("port", Napi::Number::New(env, ntohs(in->sin_port)));
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const struct sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    out.Set("address", Napi::String::New(env, text));
+    out.Set("port", Napi::Number::New(env, ntohs(in6->sin6_port)));
+  } else if (ss.ss_family == AF_UNIX) {
+    const auto* sun = reinterpret_cast<const struct sockaddr_un*>(&ss);
+    size_t n = len > offsetof(struct sockaddr_un, sun_path)
+                   ? len - offsetof(struct sockaddr_un, sun_path)
+                   : 0;
+    std::string path;
+    if (n > 0 && sun->sun_path[0] == '\0') {
+      // Abstract: written "@name", as in listener addresses.
+      path = "@" + std::string(sun->sun_path + 1, n - 1);
+    } else {
+      path = std::string(sun->sun_path, strnlen(sun->sun_path, n));
+    }
+    out.Set("path", Napi::String::New(env, path));
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Value SocketNamesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw ArgumentError(env, "socketNames(fd: number)");
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct sockaddr_storage local = {};
+  socklen_t local_len = sizeof(local);
+  if (getsockname(fd, reinterpret_cast<struct sockaddr*>(&local), &local_len) <
+      0) {
+    throw SyscallError(env, "WEFT_ERR_FD", "getsockname", errno);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  const char* family = local.ss_family == AF_INET    ? "inet"
+                       : local.ss_family == AF_INET6 ? "inet6"
+                       : local.ss_family == AF_UNIX  ? "unix"
+                                                     : "other";
+  result.Set("family", Napi::String::New(env, family));
+  result.Set("local", SocketAddress(env, local, local_len));
+  struct sockaddr_storage peer = {};
+  socklen_t peer_len = sizeof(peer);
+  if (getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &peer_len) ==
+      0) {
+    result.Set("peer", SocketAddress(env, peer, peer_len));
+  } else if (errno == ENOTCONN) {
+    result.Set("peer", env.Null());
+  } else {
+    throw SyscallError(env, "WEFT_ERR_FD", "getpeername", errno);
+  }
+  return result;
+}
+
 }  // namespace weft

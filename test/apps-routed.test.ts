@@ -2,6 +2,7 @@
 // routed are written to the app's connections and its answers read back
 // (applications/app-connection.ts). Everything HTTP lets a request and an
 // answer carry must come through as the app sent it.
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { control } from './helpers/control.js';
 import { backend, expectingContinue, raw, request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
 import { startWithConfig } from './helpers/router.js';
+import { tempDir } from './helpers/tmp.js';
+import { waitForFileText } from './helpers/weftd.js';
 
 const fixtures = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'apps');
 
@@ -202,6 +205,33 @@ test("an app that answers Expect: 100-continue itself holds the listener: a requ
   const refused = await expectingContinue({ port }, '/refuse', 'hello');
   t.is(refused.status, 417);
   t.false(refused.continued);
+});
+
+test("a request an app process relays to the router is decided by its client's real address (from the client's socket, not the app's word)", async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755); // (the router runs as nobody)
+  fs.mkdirSync(path.join(dir, 'files'));
+  fs.writeFileSync(path.join(dir, 'files', 'a.txt'), 'file a');
+  const accessLog = path.join(dir, 'access.log');
+  const port = await freePort();
+  await startWithConfig(t, {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [
+      // The share is the router's to serve: the app process relays it, and the router decides again.
+      { match: { uri: '/files/*', source: '127.0.0.2' }, action: { share: `${dir}$uri` } },
+      { match: { uri: '/files/*' }, action: { return: 403 } },
+      { action: { pass: 'applications/plain' } },
+    ],
+    applications: { plain: { type: 'node', script: path.join(fixtures, 'plain-http.js'), processes: 1 } },
+    access_log: accessLog,
+  });
+  const granted = await request({ port }, '/files/a.txt', { localAddress: '127.0.0.2' });
+  t.is(granted.status, 200);
+  t.is(granted.text, 'file a');
+  t.is((await request({ port }, '/files/a.txt')).status, 403);
+  // The router logs what it answers, with the client it read from the socket.
+  await waitForFileText(accessLog, /^127\.0\.0\.2 - - \[[^\]]+\] "GET \/files\/a\.txt HTTP\/1\.1" 200 /m);
+  t.pass();
 });
 
 test('a client that leaves mid-answer spoils only its own connection to the app', async (t) => {

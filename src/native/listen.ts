@@ -1,8 +1,8 @@
 // Listening sockets made natively, so main can bind (privileged ports, unix
 // socket modes) and hand the fd to the router.
-import { isNativeError, ListenError } from '../errors.js';
+import { ErrorCodes, fromNative, isNativeError, ListenError } from '../errors.js';
 import { native } from './load.js';
-import type { NativeListenOptions } from './native.js';
+import type { NativeListenOptions, NativeSocketNames } from './native.js';
 
 export type ListenOptions = NativeListenOptions;
 
@@ -28,5 +28,16 @@ export function listenSocket(options: ListenOptions): ListenResult {
       );
     }
     throw e;
+  }
+}
+
+export type SocketNames = NativeSocketNames;
+
+/** What the kernel says `fd` is bound and connected to (getsockname, getpeername). */
+export function socketNames(fd: number): SocketNames {
+  try {
+    return native.socketNames(fd);
+  } catch (e) {
+    throw fromNative(ErrorCodes.FD, e);
   }
 }

@@ -113,6 +113,20 @@ export interface NativeLogWriterConstructor {
   new (fd: number, own: boolean, limitBytes: number): NativeLogWriter;
 }
 
+/** An inet address ({address, port}) or a unix one ({path}; "@name" when abstract). */
+export interface NativeSocketAddress {
+  address?: string;
+  port?: number;
+  path?: string;
+}
+
+export interface NativeSocketNames {
+  family: 'inet' | 'inet6' | 'unix' | 'other';
+  local: NativeSocketAddress;
+  /** null: not connected. */
+  peer: NativeSocketAddress | null;
+}
+
 export interface NativeListenOptions {
   type: 'tcp' | 'unix';
   host?: string;
@@ -148,6 +162,7 @@ export interface NativeModule {
     onExit: NativeExitCallback,
   ): NativeChildHandle;
   listenSocket(options: NativeListenOptions): { fd: number; port: number };
+  socketNames(fd: number): NativeSocketNames;
   getUser(nameOrUid: string | number): NativeUser | null;
   getGroup(nameOrGid: string | number): NativeGroup | null;
   getGroupList(user: string, gid: number): number[];

@@ -161,10 +161,12 @@ declare module '../kernel/ports/methods.js' {
     /**
      * application -> router: a client connection the application accepted has
      * a request for the router (a file, a proxy, another application): this
-     * socketpair (the fd attached) carries its requests, as if that client
-     * had connected to the router's listener `address`.
+     * socketpair (the first fd attached) carries its requests, as if that
+     * client had connected to the router's listener `address`. The second
+     * fd is the client's own socket, which the router only reads its
+     * addresses from (who the client is; never the app's word) and closes.
      */
-    'router.relay': { params: { address: string; remote: { address: string; port: number } | null }; result: void };
+    'router.relay': { params: { address: string }; result: void };
     /**
      * router -> application: a connection to serve (routed mode; the fd
      * attached). The application counts each request it reads on it in

@@ -21,7 +21,14 @@ export interface Answer {
 export function request(
   target: Target,
   path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent | false } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    agent?: http.Agent | false;
+    /** The client's own address (any of 127/8 on loopback). */
+    localAddress?: string;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -33,6 +40,7 @@ export function request(
         method: options.method ?? 'GET',
         headers: options.headers,
         agent: options.agent ?? false,
+        localAddress: options.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -3,8 +3,9 @@
 // decides them again, from scratch: it never trusts what a process running
 // user code decided. Each client connection that needs one gets its own
 // connection to the router (a socketpair, announced as coming from that
-// client on that listener), which carries its requests one at a time and
-// closes with it. The router's answer is streamed back unchanged (its
+// client on that listener, whose socket goes beside it for the router to
+// read the client's address from), which carries its requests one at a time
+// and closes with it. The router's answer is streamed back unchanged (its
 // Server header, its framing decided again by Node for this client).
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -63,7 +64,7 @@ export class Relay {
     if (!state || state.connection.dead) {
       const connection = this.#open(socket, address);
       if (!connection) {
-        ctx.log('error', 'a request for the router came while no router runs');
+        ctx.log('error', 'a request for the router could not be passed to one (none runs, or the client socket is gone)');
         errorResponse(ctx, 503);
         return;
       }
@@ -80,9 +81,11 @@ export class Relay {
     const routers = this.#port.peersOfType('router');
     if (routers.length === 0) return undefined;
     const router = routers[this.#turn++ % routers.length];
+    // The router learns who the client is from its socket, never from us.
+    const clientFd = (client as net.Socket & { _handle?: { fd?: number } })._handle?.fd;
+    if (clientFd === undefined || clientFd < 0) return undefined;
     const [ours, theirs] = socketPair('stream');
-    const remote = client.remoteAddress === undefined ? null : { address: client.remoteAddress, port: client.remotePort ?? 0 };
-    const sent = this.#port.notify(router.pid, 'router.relay', { address, remote }, [theirs]);
+    const sent = this.#port.notify(router.pid, 'router.relay', { address }, [theirs, clientFd]);
     fs.closeSync(theirs);
     if (!sent) {
       fs.closeSync(ours);

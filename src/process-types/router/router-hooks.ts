@@ -1,6 +1,8 @@
 // The router process: receives configurations from the controller and
 // serves all client traffic. Its hooks get the router state and the port
 // by injection (router-module.ts registers them).
+import fs from 'node:fs';
+
 import { inject, injectable } from 'tsyringe';
 
 import type { Logger } from '../../kernel/log/logger.js';
@@ -41,8 +43,9 @@ export class RouterHooks implements ProcessHooks {
       await router.drain(graceMs);
       return {};
     });
-    port.onNotify('router.relay', ({ address, remote }, { fds }) => {
-      if (fds[0] !== undefined) router.acceptRelay(address, remote, fds[0]);
+    port.onNotify('router.relay', ({ address }, { fds }) => {
+      if (fds.length === 2) router.acceptRelay(address, fds[0], fds[1]);
+      else for (const fd of fds) fs.closeSync(fd);
     });
     port.onNotify('router.take-back', ({ address, head }, { fds }) => {
       if (fds[0] !== undefined) router.acceptHandedBack(address, Buffer.from(head, 'base64'), fds[0]);

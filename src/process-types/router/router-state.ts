@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 
-import type { SocketEndpoint } from '../../request/routing/index.js';
-import { RELAYED } from './http/relayed.js';
+import { RELAYED, relayedClient } from './http/relayed.js';
 import { KEEP } from './listeners/connection-handoff.js';
 import type { GatedSocket } from './listeners/connection-handoff.js';
 
@@ -148,10 +147,20 @@ export class RouterState {
   /**
    * A connection an application process accepted on one of its listeners
    * and hands over for requests that are not its app's: served as if its
-   * client had connected here.
+   * client had connected here. `clientFd` is the client's own socket, for
+   * who the client is (relayed.ts); closed here. A relay whose client socket
+   * is not one accepted on that listener is refused.
    */
-  acceptRelay(address: string, remote: SocketEndpoint | null, fd: number): void {
-    this.#serve(address, fd, (socket) => (socket[RELAYED] = remote));
+  acceptRelay(address: string, fd: number, clientFd: number): void {
+    this.#serve(address, [fd, clientFd], (socket) => {
+      const remote = relayedClient(clientFd, this.listeners.fdOf(address) ?? -1);
+      if (remote === undefined) {
+        this.#log.warn(`refused a relayed connection for ${address}: its client socket was not accepted on that listener`);
+        return false;
+      }
+      socket[RELAYED] = remote;
+      return true;
+    });
   }
 
   /**
@@ -160,21 +169,23 @@ export class RouterState {
    * first.
    */
   acceptHandedBack(address: string, head: Buffer, fd: number): void {
-    this.#serve(address, fd, (socket) => {
+    this.#serve(address, [fd], (socket) => {
       socket[KEEP] = true;
       if (head.length > 0) socket.unshift(head);
+      return true;
     });
   }
 
   /**
-   * A connected fd served on `address`'s server (closed when the listener is
-   * gone). One that comes before this router's first configuration (a
-   * worker that has just started, which application processes link to at
-   * once) waits for it.
+   * A connected fd (the first of `fds`; the others are closed once `mark`
+   * has run) served on `address`'s server (closed when the listener is
+   * gone, or when `mark` refuses it). One that comes before this router's
+   * first configuration (a worker that has just started, which application
+   * processes link to at once) waits for it.
    */
-  #serve(address: string, fd: number, mark: (socket: GatedSocket) => void): void {
+  #serve(address: string, fds: number[], mark: (socket: GatedSocket) => boolean): void {
     if (this.#current === null) {
-      this.#early.push(() => this.#serve(address, fd, mark));
+      this.#early.push(() => this.#serve(address, fds, mark));
       if (this.#early.length === 1) {
         setTimeout(() => {
           // Not configured after all this time: what waited is let go.
@@ -183,16 +194,22 @@ export class RouterState {
           this.#early = [];
         }, EARLY_WAIT_MS).unref();
       }
-      this.#earlyFds.push(fd);
+      this.#earlyFds.push(...fds);
       return;
     }
+    const [fd, ...others] = fds;
     const server = this.listeners.server(address);
     if (!server) {
-      fs.closeSync(fd);
+      for (const f of fds) fs.closeSync(f);
       return;
     }
     const socket = new net.Socket({ fd, readable: true, writable: true }) as GatedSocket;
-    mark(socket);
+    const keep = mark(socket);
+    for (const f of others) fs.closeSync(f);
+    if (!keep) {
+      socket.destroy();
+      return;
+    }
     server.emit('connection', socket);
   }
 

@@ -135,7 +135,8 @@ function twoAppsConfig(port: number, log: string, otherUser?: string): unknown {
 
 async function twoApps(t: Parameters<typeof startWeftd>[0], otherUser?: string): Promise<{ w: Weftd; port: number; log: string }> {
   const port = await freePort();
-  const w = await startWeftd(t);
+  // One router worker: "the router" below is the only one.
+  const w = await startWeftd(t, { args: ['--routers', '1'] });
   const log = path.join(w.dir, 'access.log');
   await applyConfig(w, twoAppsConfig(port, log, otherUser));
   return { w, port, log };

@@ -56,7 +56,7 @@ test('the router hooks get the router state by injection: a registered stand-in 
   routerModule.register(c);
   const seen: unknown[] = [];
   const state = {
-    prepare: async (config: unknown) => (seen.push(config), {}),
+    prepare: async (config: unknown) => (seen.push(config), { serving: {}, accepting: false }),
     commit: async () => void seen.push('commit'),
     status: () => ({ connections: 7 }),
     listeners: { closeAll: () => seen.push('closed') },
@@ -75,7 +75,10 @@ test('the router hooks get the router state by injection: a registered stand-in 
     'router.status',
     'router.take-back',
   ]);
-  t.deepEqual(await (handlers.get('router.prepare') as (p: unknown) => Promise<unknown>)({ config: { listeners: {} } }), { serving: {} });
+  t.deepEqual(await (handlers.get('router.prepare') as (p: unknown) => Promise<unknown>)({ config: { listeners: {} } }), {
+    serving: {},
+    accepting: false,
+  });
   await (handlers.get('router.commit') as (p: unknown) => Promise<unknown>)({});
   t.deepEqual((handlers.get('router.status') as () => unknown)(), { connections: 7 });
   await hooks.stop!({} as never, 'test');

@@ -1,5 +1,7 @@
 // Small kernel pieces: registry, lifecycle, process table, matrix, log
 // format, addresses, command line.
+import os from 'node:os';
+
 import test from 'ava';
 
 import { ErrorCodes, WeftError } from '../src/errors.js';
@@ -213,11 +215,15 @@ test('the command line: defaults, values and errors', (t) => {
   t.throws(() => parseCommandLine(['--threads', '0']), { message: /from 1 to 64/ });
   t.throws(() => parseCommandLine(['--routers', '0']), { message: 'option "--routers" requires "auto" or a number from 1 to 16' });
   t.throws(() => parseCommandLine(['--routers', 'two']), { message: /--routers/ });
-  t.is(
-    parseCommandLine(['--routers', '3']).kind === 'run' &&
-      (parseCommandLine(['--routers', '3']) as { options: { routers: number } }).options.routers,
-    3,
-  );
+  const routersOf = (args: string[]) => {
+    const r = parseCommandLine(args);
+    return r.kind === 'run' ? { routers: r.options.routers, auto: r.options.routersAuto } : undefined;
+  };
+  t.deepEqual(routersOf(['--routers', '3']), { routers: 3, auto: false });
+  // auto, the default: up to one per CPU (16 at most), as many as the configuration needs.
+  const perCpu = Math.min(os.availableParallelism(), 16);
+  t.deepEqual(routersOf([]), { routers: perCpu, auto: true });
+  t.deepEqual(routersOf(['--routers', 'auto']), { routers: perCpu, auto: true });
   t.throws(() => parseCommandLine(['--config-write-back']), { message: /requires "--config"/ });
   t.throws(() => parseCommandLine(['-x']), { message: 'unknown option "-x", try "weftd -h" for available options' });
 });

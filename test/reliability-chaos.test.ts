@@ -105,8 +105,12 @@ function baseConfig(direct: number, routed: number, inflightDir: string, generat
 const EXPECTED = expectedShape({ a: 2 });
 const namespaces = probe('namespaces');
 
+// One router worker (not `auto`'s one per CPU): these tests kill "the router"
+// and count every process; router workers have their own (router-workers).
+const ONE_ROUTER = ['--routers', '1'];
+
 async function serve(t: ExecutionContext, prototype = false): Promise<Server> {
-  const w = await startWeftd(t);
+  const w = await startWeftd(t, { args: ONE_ROUTER });
   const direct = await freePort();
   const routed = await freePort();
   // The app runs as nobody and writes its counts here.
@@ -495,7 +499,7 @@ test.serial('kill -9 of main leaves no orphan, and the next weftd starts on the 
     [],
     'no orphan',
   );
-  const again = await startWeftd(t, { dir: s.w.dir });
+  const again = await startWeftd(t, { dir: s.w.dir, args: ONE_ROUTER });
   t.is(Number(fs.readFileSync(again.pidPath, 'utf8').trim()), again.pid, "the pid file is the new main's");
   t.is((await control(again.controlPath, 'GET', '/config')).status, 200, 'the control socket is the new one');
   // The stored configuration comes back whole.

@@ -417,7 +417,8 @@ function note(h: Harness, status: string, text: string): void {
 
 async function fresh(t: ExecutionContext, h: Harness | null): Promise<Weftd> {
   if (h) await h.w.stop();
-  return startWeftd(t);
+  // One router worker: the census counts exactly one (auto would add one per CPU for routed listeners).
+  return startWeftd(t, { args: ['--routers', '1'] });
 }
 
 async function settleCount(w: Weftd, doc: Json | undefined, exact: boolean): Promise<string[]> {

@@ -164,8 +164,89 @@ test('kill -9 of one router worker: the other keeps serving new connections, and
   t.regex(w.log(), new RegExp(`process ${all[0]} exited on signal 9`));
 });
 
-test('--routers auto: one worker per CPU (16 at most)', async (t) => {
-  const w = await startWeftd(t, { args: ['--routers', 'auto'] });
+test("--routers auto (the default): one worker while the apps accept every listener, one per CPU while a listener is the routers'; extras drain and are not restarted", async (t) => {
   const { availableParallelism } = await import('node:os');
-  t.is(routers(w).length, Math.min(availableParallelism(), 16));
+  const cpus = Math.min(availableParallelism(), 16);
+  if (cpus < 2) return t.pass('[skipped: one CPU, so auto means one worker whatever the configuration]');
+  const dir = tempDir(t, 'weft-routers-');
+  fs.chmodSync(dir, 0o755);
+  const script = path.join(dir, 'app.js');
+  fs.writeFileSync(script, APP);
+  const port = await freePort();
+  const w = await startWeftd(t, { args: [] });
+  t.is(routers(w).length, 1, 'an empty configuration: one worker');
+  const apps = {
+    a: { type: 'node', script, environment: { NAME: 'a' } },
+    b: { type: 'node', script, environment: { NAME: 'b' } },
+  };
+  // One app's listener: its processes accept it.
+  const own = { listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: apps };
+  t.is((await put(w.controlPath, '/config', own)).status, 200);
+  t.is((await request({ port }, '/x')).text, 'app a /x');
+  t.is(routers(w).length, 1, 'the app accepts its listener: one worker');
+  // Two apps behind one listener: the routers accept it, on every CPU.
+  const routed = {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ match: { uri: '/b/*' }, action: { pass: 'applications/b' } }, { action: { pass: 'applications/a' } }],
+    applications: apps,
+  };
+  t.is((await put(w.controlPath, '/config', routed)).status, 200);
+  await waitFor(() => routers(w).length === cpus, scaled(20000), `${cpus} workers`);
+  const all = routers(w);
+  for (const worker of all) {
+    await onlyThrough(t, all, worker, async () => t.is((await request({ port }, '/b/y')).text, 'app b /b/y', `worker ${worker} serves it`));
+  }
+  await w.waitForLog(new RegExp(`${cpus} router workers: a listener is the routers' own`));
+  // Back to one app's listener: the newest workers drain and end for good.
+  t.is((await put(w.controlPath, '/config', own)).status, 200);
+  await waitFor(() => routers(w).length === 1, scaled(20000), 'one worker again');
+  t.deepEqual(routers(w), [all[0]], 'the oldest stays');
+  for (const pid of all.slice(1)) await w.waitForLog(new RegExp(`process ${pid} exited with code 0`));
+  t.is((await request({ port }, '/y')).text, 'app a /y');
+  // No replacement comes for them (a restart would have come within its backoff, under a second).
+  await new Promise((r) => setTimeout(r, 1500));
+  t.is(routers(w).length, 1);
+  t.is((await w.stop()).code, 0);
+});
+
+test('--routers auto under load: workers come and go with the configuration and no request fails', async (t) => {
+  const { availableParallelism } = await import('node:os');
+  const cpus = Math.min(availableParallelism(), 16);
+  if (cpus < 2) return t.pass('[skipped: one CPU, so auto never adds a worker]');
+  const dir = tempDir(t, 'weft-routers-');
+  fs.chmodSync(dir, 0o755);
+  const script = path.join(dir, 'app.js');
+  fs.writeFileSync(script, APP);
+  const port = await freePort();
+  const w = await startWeftd(t, { args: ['--routers', 'auto'] });
+  const apps = {
+    a: { type: 'node', script, environment: { NAME: 'a' } },
+    b: { type: 'node', script, environment: { NAME: 'b' } },
+  };
+  const own = { listeners: { [`127.0.0.1:${port}`]: { pass: 'applications/a' } }, applications: apps };
+  const routed = {
+    listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } },
+    routes: [{ match: { uri: '/b/*' }, action: { pass: 'applications/b' } }, { action: { pass: 'applications/a' } }],
+    applications: apps,
+  };
+  t.is((await put(w.controlPath, '/config', own)).status, 200);
+  const load = startLoad([{ group: 'a', port, clients: 4, path: '/a/load' }], { requestTimeoutMs: 15000 });
+  try {
+    for (const [config, count] of [
+      [routed, cpus],
+      [own, 1],
+      [routed, cpus],
+      [own, 1],
+    ] as const) {
+      const before = load.stats.ok;
+      t.is((await put(w.controlPath, '/config', config)).status, 200);
+      await waitFor(() => routers(w).length === count, scaled(20000), `${count} router workers`);
+      await waitFor(() => load.stats.ok >= before + 50, scaled(20000), 'traffic after the change');
+    }
+  } finally {
+    await load.stop();
+  }
+  t.is(load.stats.failed, 0, JSON.stringify(load.stats.byKind));
+  t.true(load.stats.ok > 200);
+  t.is((await w.stop()).code, 0);
 });

@@ -11,6 +11,7 @@ export const METHOD_CALLERS: Readonly<Record<string, readonly string[]>> = {
   'main.conf-get': ['controller'],
   'main.conf-store': ['controller'],
   'main.conf-applied': ['controller'],
+  'main.router-listeners': ['controller'],
   'main.control-socket': ['controller'],
   'main.reconfiguring': ['controller'],
   'main.cert-list': ['controller'],

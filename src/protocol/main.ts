@@ -22,6 +22,12 @@ declare module '../kernel/ports/methods.js' {
     /** The controller's report on applying a configuration to a new router. */
     'main.conf-applied': { params: { ok: boolean; detail?: string }; result: void };
     /**
+     * After each configuration the routers took: whether they accept on any
+     * of its listeners themselves (`--routers auto` runs one worker per CPU
+     * while they do, one while application processes accept every listener).
+     */
+    'main.router-listeners': { params: { accepting: boolean }; result: void };
+    /**
      * Listening sockets for these addresses, bound now or reused; the fds
      * come in the same order. All or nothing: on a failure, what this call
      * bound is closed again and the error names the address and errno.

@@ -13,13 +13,15 @@ declare module '../kernel/ports/methods.js' {
      * that every router worker switches or none does. prepare gets what it
      * needs and changes nothing; without `serving` the router leads (main
      * starts the applications for it), with the leader's `serving` it
-     * follows. Its answer is how the applications serve. A configuration
-     * equal to the one in force is not applied again, unless `force` (a
+     * follows. Its answer is how the applications serve, and whether the
+     * routers accept on any of its listeners themselves (`accepting`; not
+     * when application processes accept every one). A configuration equal
+     * to the one in force is not applied again, unless `force` (a
      * certificate bundle it uses was replaced).
      */
     'router.prepare': {
       params: { config: unknown; serving?: Record<string, AppServing>; force?: boolean };
-      result: { serving: Record<string, AppServing> };
+      result: { serving: Record<string, AppServing>; accepting: boolean };
     };
     /** The prepared configuration goes in force (the leader's last: it commits the applications). */
     'router.commit': { params: Record<string, never>; result: Record<string, never> };

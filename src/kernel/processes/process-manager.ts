@@ -60,6 +60,8 @@ interface Child {
   startedAt: number;
   failure: string | undefined;
   ready: { resolve: (e: ProcessEntry) => void; reject: (e: Error) => void } | undefined;
+  /** Not restarted when it exits (retire()). */
+  retired: boolean;
 }
 
 export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
@@ -147,7 +149,16 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     }
 
     const entry = runtime.processes.add({ pid: handle.pid, type, cls: def.cls, name }, 'creating');
-    const child: Child = { entry, def, handle, processOptions, startedAt: Date.now(), failure: undefined, ready: undefined };
+    const child: Child = {
+      entry,
+      def,
+      handle,
+      processOptions,
+      startedAt: Date.now(),
+      failure: undefined,
+      ready: undefined,
+      retired: false,
+    };
     this.#children.set(handle.pid, child);
     port.link(entry.info(), mainEnd);
     port.send(handle.pid, MessageType.BOOT, { pid: handle.pid });
@@ -184,6 +195,17 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     const kill = setTimeout(() => c.handle.kill('SIGKILL'), graceMs);
     await c.handle.exited;
     clearTimeout(kill);
+  }
+
+  /** One process is no longer wanted: whenever it exits, it is not restarted (stop() it when it may go). */
+  retire(pid: number): void {
+    const c = this.#children.get(pid);
+    if (c) c.retired = true;
+  }
+
+  /** Is process `pid` retired (see retire())? */
+  retired(pid: number): boolean {
+    return this.#children.get(pid)?.retired ?? false;
   }
 
   /** Sends a signal to one process. */
@@ -247,7 +269,7 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     runtime.processes.exited(entry.pid);
     port.unlink(entry.pid);
     const how = status.signal ? `on signal ${signalNumber(status.signal)}` : `with code ${status.code}`;
-    const clean = status.code === 0 || (this.#quitting && status.signal !== null);
+    const clean = status.code === 0 || ((this.#quitting || child.retired) && status.signal !== null);
     log.log(clean ? 'notice' : 'error', `process ${entry.pid} exited ${how}`);
     if (!wasReady && child.failure) log.error(`${entry.name} failed to start: ${child.failure}`);
     // Peers holding a channel to it drop it.
@@ -260,7 +282,7 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
       child.ready = undefined;
     }
     this.emit('exit', { entry, status, reason: child.failure });
-    if (child.def.restart && wasReady && !this.#quitting) this.#restart(child);
+    if (child.def.restart && wasReady && !this.#quitting && !child.retired) this.#restart(child);
   }
 
   #restart(child: Child): void {

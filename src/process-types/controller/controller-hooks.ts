@@ -71,7 +71,7 @@ export const controllerHooks: ProcessHooks = {
       (name, why) => ctx.log.error(`the stored certificate bundle "${name}" is unusable: ${why}`),
     );
     // /status, /metrics and readiness describe the routers once they run the configuration.
-    const routers = new RouterWorkers(port, ROUTER_WAIT_MS);
+    const routers = new RouterWorkers(port, ROUTER_WAIT_MS, (accepting) => port.notify(main, 'main.router-listeners', { accepting }));
     const status = async () => {
       const [counts, apps] = await Promise.all([
         routers.configured().then((pids) => Promise.all(pids.map((pid) => port.call(pid, 'router.status', {}, { timeoutMs: 10000 })))),

@@ -21,11 +21,14 @@ export class RouterWorkers {
   #configured: number[] = [];
   #waiters: Array<() => void> = [];
   /** What the configured routers run, and the leader's answer for it. */
-  #applied: { config: unknown; serving: Record<string, AppServing> } | undefined;
+  #applied: { config: unknown; serving: Record<string, AppServing>; accepting: boolean } | undefined;
+  /** Told after each apply whether the routers accept on a listener themselves (main sizes the workers by it). */
+  readonly #report: (accepting: boolean) => void;
 
-  constructor(port: Port, timeoutMs: number) {
+  constructor(port: Port, timeoutMs: number, report: (accepting: boolean) => void) {
     this.#port = port;
     this.#timeoutMs = timeoutMs;
+    this.#report = report;
     port.on('peer-closed', (peer) => {
       if (peer.type === 'router') this.#configured = this.#configured.filter((pid) => pid !== peer.pid);
     });
@@ -64,11 +67,12 @@ export class RouterWorkers {
     const followers = linked.filter((pid) => pid !== lead && !(inForce && this.#configured.includes(pid)));
     const prepared: number[] = [];
     let serving: Record<string, AppServing>;
+    let accepting: boolean;
     try {
       if (lead === undefined) {
-        serving = this.#applied!.serving;
+        ({ serving, accepting } = this.#applied!);
       } else {
-        serving = (await this.#port.call(lead, 'router.prepare', { config, force })).value.serving;
+        ({ serving, accepting } = (await this.#port.call(lead, 'router.prepare', { config, force })).value);
         prepared.push(lead);
       }
       const results = await Promise.allSettled(
@@ -85,8 +89,9 @@ export class RouterWorkers {
     const live = new Set(this.#linked());
     const running = inForce ? [...this.#configured, ...followers] : [lead!, ...followers];
     this.#configured = running.filter((pid) => live.has(pid));
-    this.#applied = { config, serving };
+    this.#applied = { config, serving, accepting };
     for (const w of this.#waiters.splice(0)) w();
+    this.#report(accepting);
   }
 
   #linked(): number[] {

@@ -136,6 +136,7 @@ export function parseCommandLine(argv: string[], startDir = process.env[START_DI
       engine: (v.engine as string | undefined) ?? DEFAULTS.engine,
       threads,
       routers,
+      routersAuto: routersArg === 'auto',
       stopTimeoutMs: stopTimeout * 1000,
       logLevel: level as LogLevel,
       startDir,
@@ -181,7 +182,8 @@ Usage: weftd [options]
   --engine NAME           event engine, default: "libuv"
   --threads N             worker threads per process, default: ${DEFAULTS.threads}
   --routers N|auto        router worker processes sharing the listeners the
-                          routers accept ("auto": one per CPU), default: ${DEFAULTS.routers}
+                          routers accept; "auto": one per CPU (16 at most)
+                          while a listener is theirs, else one; default: ${DEFAULTS.routers}
   --stop-timeout SECONDS  on SIGTERM, SIGQUIT or SIGINT: how long requests in
                           flight may take to finish, default: ${DEFAULTS.stopTimeout}
 `;

@@ -40,6 +40,7 @@ import { LogFile } from './log-file.js';
 import { openForAppend } from './open-for-append.js';
 import type { MainOptions } from './options.js';
 import { removePidFile, writePidFile } from './pid-file.js';
+import { RouterScaling } from './router-scaling.js';
 import { SystemdNotifier } from './systemd-notifier.js';
 import { writeFileAtomicAsync } from './atomic-file.js';
 import { METHOD_CALLERS } from '../../protocol/callers.js';
@@ -89,6 +90,7 @@ export class MainProcess {
   #systemd: SystemdNotifier | undefined;
   #apps: AppRegistry | undefined;
   #discoveryCache: DiscoveryCacheFile;
+  #routers: RouterScaling;
   /** Takes what discovery reports (set by #discover). */
   #onModules: (modules: ModuleInfo[]) => void = () => undefined;
 
@@ -146,6 +148,11 @@ export class MainProcess {
       typeModules: this.#plugins,
       logFd: () => this.#logFile.fd,
     });
+    this.#routers = new RouterScaling(this.processes, this.port, this.log, {
+      max: options.routers,
+      auto: options.routersAuto,
+      graceMs: options.stopTimeoutMs,
+    });
   }
 
   /** Starts everything; resolves once the server is up. Throws (after cleaning up) when it cannot start. */
@@ -189,8 +196,7 @@ export class MainProcess {
       // the controller asks, nothing else listens, and an unhandled rejection
       // would end main with a stack trace instead.
       this.#configLoaded.promise.catch(() => undefined);
-      const routers = Array.from({ length: options.routers }, (_, worker) => this.processes.start('router', { worker }));
-      const cores = [this.processes.start('controller'), ...routers];
+      const cores = [this.processes.start('controller'), ...this.#routers.start()];
       // A failure of one is reported after the configuration's own (the more useful reason).
       for (const p of cores) p.catch(() => undefined);
       await loaded;
@@ -281,6 +287,7 @@ export class MainProcess {
     });
     this.port.onNotify('main.conf-applied', (result) => this.#firstApply.resolve(result));
     this.port.onNotify('main.reconfiguring', (notice) => this.#systemd?.reconfiguring(notice));
+    this.port.onNotify('main.router-listeners', ({ accepting }) => this.#routers.accepting(accepting));
     this.port.handle('main.listen', async ({ addresses, backlog }) => {
       const sockets = [];
       const fresh: string[] = [];

@@ -23,8 +23,14 @@ export interface MainOptions {
   titlePrefix: string;
   engine: string;
   threads: number;
-  /** Router worker processes (--routers): they share the listeners a router accepts. */
+  /**
+   * Router worker processes (--routers): they share the listeners a router
+   * accepts. A number: that many. `auto`: one while no listener of the
+   * configuration is the routers' to accept, `routers` (one per CPU) while
+   * one is.
+   */
   routers: number;
+  routersAuto: boolean;
   /** How long a graceful stop waits for requests in flight (--stop-timeout). */
   stopTimeoutMs: number;
   logLevel: LogLevel;
@@ -46,7 +52,7 @@ export const DEFAULTS = {
   titlePrefix: 'weft',
   engine: 'libuv',
   threads: 2,
-  routers: '1',
+  routers: 'auto',
   logLevel: 'info' as LogLevel,
   logFormat: 'unit' as LogFormat,
 };

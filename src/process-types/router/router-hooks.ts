@@ -31,7 +31,7 @@ export class RouterHooks implements ProcessHooks {
     // The router needs no Node internal to load or serve; those it uses on
     // the request path have public fallbacks, reported here once.
     checkNodeInternals('router', (message, code) => log.warn(message, { code }));
-    port.handle('router.prepare', async ({ config, serving, force }) => ({ serving: await router.prepare(config, serving, force) }));
+    port.handle('router.prepare', ({ config, serving, force }) => router.prepare(config, serving, force));
     port.handle('router.commit', async () => {
       await router.commit();
       return {};

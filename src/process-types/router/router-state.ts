@@ -26,6 +26,12 @@ import { RouterMetrics } from './status/router-metrics.js';
 /** How long a connection handed to a router that has no configuration yet waits for one. */
 const EARLY_WAIT_MS = 10000;
 
+/** Does a configuration have a listener the routers accept themselves (not its application's processes)? */
+function accepting(config: Configuration): boolean {
+  for (const spec of config.listenerSpecs.values()) if (spec.kind !== 'direct') return true;
+  return false;
+}
+
 export class RouterState {
   readonly counters = new Counters();
   readonly metrics: RouterMetrics;
@@ -77,9 +83,14 @@ export class RouterState {
    * serve (for the other router workers). A configuration equal to the one
    * in force is not applied again, unless `force`d (its TLS bundles changed).
    */
-  async prepare(raw: unknown, serving?: Record<string, AppServing>, force = false): Promise<Record<string, AppServing>> {
+  async prepare(
+    raw: unknown,
+    serving?: Record<string, AppServing>,
+    force = false,
+  ): Promise<{ serving: Record<string, AppServing>; accepting: boolean }> {
     this.abandon();
-    if (!force && this.#current && isDeepStrictEqual(raw, this.#raw)) return this.#current.serving;
+    if (!force && this.#current && isDeepStrictEqual(raw, this.#raw))
+      return { serving: this.#current.serving, accepting: accepting(this.#current) };
     const next = compileConfiguration(raw, {
       log: this.#log,
       port: this.#port,
@@ -102,7 +113,7 @@ export class RouterState {
       throw e;
     }
     this.#pending = { next, prepared, raw };
-    return next.serving;
+    return { serving: next.serving, accepting: accepting(next) };
   }
 
   /** Step two: the prepared configuration is in force (nothing left to fail but main's commit). */

@@ -10,6 +10,7 @@ import { MessageType } from '../src/kernel/ports/message-type.js';
 import { withFds } from '../src/kernel/ports/methods.js';
 import { Port, RemoteError } from '../src/kernel/ports/port.js';
 import { socketPair } from '../src/native/index.js';
+import { waitFor } from './helpers/processes.js';
 import { tempDir } from './helpers/tmp.js';
 
 declare module '../src/kernel/ports/methods.js' {
@@ -160,4 +161,81 @@ test('restrictCallers: a method listed for other process types is refused (call 
   a.notify(1002, 'test.ping', { n: 2 });
   await a.call(1002, 'test.big', { size: 0 });
   t.deepEqual(pings, [2]);
+});
+
+/** A router (pid 1002) linked to main (1000) and to an application (1003), as in weftd; the router's log is returned. */
+function routerBetween(t: { teardown(f: () => void): void }): { main: Port; router: Port; app: Port; log: () => string } {
+  const file = path.join(tempDir(t as never), 'router.log');
+  const logFd = fs.openSync(file, 'w');
+  const quiet = new Logger({ fd: fs.openSync('/dev/null', 'w') });
+  const main = new Port(1000, quiet);
+  const router = new Port(1002, new Logger({ fd: logFd }));
+  const app = new Port(1003, quiet);
+  const [m1, r1] = socketPair();
+  const [a1, r2] = socketPair();
+  main.link({ pid: 1002, type: 'router', cls: 'router', name: 'router' }, m1);
+  router.link({ pid: 1000, type: 'main', cls: 'main', name: 'main' }, r1);
+  router.link({ pid: 1003, type: 'application', cls: 'app', name: '"blog" application' }, r2);
+  app.link({ pid: 1002, type: 'router', cls: 'router', name: 'router' }, a1);
+  router.kernelMessagesOnlyFrom(1000);
+  t.teardown(() => {
+    for (const p of [main, router, app]) p.closeAll();
+    fs.closeSync(logFd);
+  });
+  return { main, router, app, log: () => fs.readFileSync(file, 'utf8') };
+}
+
+test("kernel messages count only from main: an application's QUIT or NEW_PORT to a router is dropped, with its fds, and logged", async (t) => {
+  const { main, router, app, log } = routerBetween(t);
+  const quits: number[] = [];
+  let quit!: () => void;
+  const mainQuit = new Promise<void>((resolve) => (quit = resolve));
+  router.onMessage(MessageType.QUIT, (m) => {
+    quits.push(m.from.pid);
+    quit();
+  });
+  router.onMessage(MessageType.NEW_PORT, () => t.fail('a channel from the app was taken'));
+  const [mine, handed] = socketPair('stream');
+  t.teardown(() => fs.closeSync(mine));
+  const socket = `socket:[${fs.fstatSync(handed).ino}]`;
+  app.send(1002, MessageType.QUIT);
+  app.send(
+    1002,
+    MessageType.NEW_PORT,
+    { peer: { pid: 4242, type: 'controller', cls: 'controller', name: 'controller' } },
+    { fds: [handed] },
+  );
+  fs.closeSync(handed);
+  await waitFor(() => /refused a NEW_PORT/.test(log()), 10000, "the router's refusals");
+  main.send(1002, MessageType.QUIT);
+  await mainQuit;
+  t.deepEqual(quits, [1000], "only main's QUIT reached the handler");
+  t.regex(log(), /refused a QUIT message from "blog" application \(pid 1003, application\): only main sends those/);
+  t.regex(log(), /refused a NEW_PORT message from "blog" application \(pid 1003, application\)/);
+  // The fd that came with the refused NEW_PORT was closed: nothing in this process holds that socket any more.
+  const holders = fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === socket;
+    } catch {
+      return false;
+    }
+  });
+  t.deepEqual(holders, []);
+});
+
+test("an answer counts only from the peer that was asked: an application's forged RPC_READY on the router's pending streams is ignored", async (t) => {
+  const { main, router, app } = routerBetween(t);
+  let forged!: () => void;
+  const forgedSent = new Promise<void>((resolve) => (forged = resolve));
+  main.handle('test.echo', async ({ text }) => {
+    await forgedSent;
+    return { text: `main says ${text}`, length: 0 };
+  });
+  const call = router.call(1000, 'test.echo', { text: 'hi' });
+  // Stream ids are small and sequential: the app answers all the likely ones.
+  for (let stream = 1; stream < 64; stream++) app.send(1002, MessageType.RPC_READY, { result: { text: 'forged', length: 6 } }, { stream });
+  // Once the router has read them (in order, before this notification), main answers.
+  router.onNotify('test.ping', () => forged());
+  app.notify(1002, 'test.ping', { n: 1 });
+  t.deepEqual((await call).value, { text: 'main says hi', length: 0 });
 });

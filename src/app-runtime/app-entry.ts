@@ -70,6 +70,7 @@ function start(boot: AppBoot): void {
   const port = new Port(process.pid, log);
   port.restrictCallers(METHOD_CALLERS);
   const MAIN = boot.mainPid;
+  port.kernelMessagesOnlyFrom(MAIN);
   port.link({ pid: MAIN, type: 'main', cls: 'main', name: 'main' }, boot.channelFd);
   // Without main there is nothing to serve for. A router that goes costs
   // only the connections it handed over; its successor gets a new channel.

@@ -61,6 +61,7 @@ export async function bootProcess(
   const def: ProcessTypeDefinition = types.get(boot.type);
   const port = new Port(process.pid, log);
   port.restrictCallers(callers);
+  port.kernelMessagesOnlyFrom(boot.mainPid);
   const mainInfo: ProcessInfo = { pid: boot.mainPid, type: 'main', cls: 'main', name: 'main' };
   port.link(mainInfo, MAIN_CHANNEL_FD);
   // Main gone means this process has nothing left to serve.

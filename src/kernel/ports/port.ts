@@ -57,6 +57,7 @@ export class Port extends EventEmitter<PortEvents> {
   #notifications = new Map<string, MethodHandler>();
   #rpc = new RpcStreams();
   #callers: Readonly<Record<string, readonly string[]>> = {};
+  #kernelFrom: number | undefined;
 
   constructor(pid: number, log: Logger) {
     super();
@@ -124,6 +125,18 @@ export class Port extends EventEmitter<PortEvents> {
    */
   restrictCallers(table: Readonly<Record<string, readonly string[]>>): void {
     this.#callers = table;
+  }
+
+  /**
+   * The kernel's own messages (NEW_PORT, REMOVE_PID, QUIT, CHANGE_FILE,
+   * BOOT: anything but calls and their answers) count only from `pid`
+   * (main); from any other peer they are dropped and logged. Otherwise an
+   * application process, which runs user code, could stop a router, cut
+   * its channel to the controller, or hand it a channel posing as the
+   * controller.
+   */
+  kernelMessagesOnlyFrom(pid: number): void {
+    this.#kernelFrom = pid;
   }
 
   /** Is `from` refused `method`? Says so in the log. */
@@ -223,7 +236,12 @@ export class Port extends EventEmitter<PortEvents> {
           return;
         default: {
           const handler = this.#typeHandlers.get(m.type);
-          if (handler) {
+          if (this.#kernelFrom !== undefined && m.from.pid !== this.#kernelFrom) {
+            m.fds.forEach((fd) => fs.closeSync(fd));
+            this.log.warn(
+              `refused a ${messageTypeName(m.type)} message from ${m.from.name} (pid ${m.from.pid}, ${m.from.type}): only main sends those`,
+            );
+          } else if (handler) {
             handler(m);
           } else {
             m.fds.forEach((fd) => fs.closeSync(fd));

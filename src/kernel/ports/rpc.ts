@@ -40,8 +40,13 @@ export class RpcStreams {
     this.#settle(stream)?.handlers.error(undefined, new WeftError(ErrorCodes.RPC_CANCELLED, `stream ${stream} cancelled`));
   }
 
-  /** Routes an answer; false when no stream waits for it. */
+  /**
+   * Routes an answer; false when no stream waits for it from its sender
+   * (stream ids are easy to guess: an answer counts only from the peer that
+   * was asked, or a process running user code could answer another's calls).
+   */
   dispatch(message: Message, isError: boolean): boolean {
+    if (this.#pending.get(message.stream)?.peer !== message.from.pid) return false;
     const pending = this.#settle(message.stream);
     if (!pending) return false;
     if (isError) {

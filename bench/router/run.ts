@@ -2,7 +2,8 @@
 // same in the same run: "return 200", a 4 KiB static file, a 1 MiB static
 // file, and proxying to an upstream. wrk -t1, interleaved rounds, medians.
 // nginx (one worker) joins the return and static scenarios when installed;
-// Weft runs with one router worker and with two (--routers 2).
+// Weft runs with one router worker (--routers 1) and as started by default
+// (--routers auto: one worker per CPU for these router-accepted listeners).
 //
 //   node dist/bench/router/run.js [--rounds 3] [--seconds 5] [--only scenario,...]
 import fs from 'node:fs';
@@ -48,12 +49,11 @@ async function main(): Promise<void> {
   const nginx = findNginx() !== null;
   if (!nginx) console.log('nginx is not installed (apt-get install nginx-light): its rows are left out.');
 
-  const weftWith =
-    (route: unknown, routers = 1) =>
-    () =>
-      weftServer((port) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [route] }), {
-        args: ['--routers', String(routers)],
-      });
+  const weftWith = (route: unknown, routers?: number) => () =>
+    weftServer((port) => ({ listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [route] }), {
+      args: routers === undefined ? [] : ['--routers', String(routers)],
+    });
+  const perCpu = `${Math.min(os.availableParallelism(), 16)} workers`;
   const scenarios: Scenario[] = [
     {
       name: 'return 200',
@@ -61,8 +61,8 @@ async function main(): Promise<void> {
       connections: 64,
       contenders: [
         { name: 'node http', start: () => nodeServer(baselines, { MODE: 'return' }) },
-        { name: 'weft router', start: weftWith({ action: { return: 200 } }) },
-        { name: 'weft, --routers 2', start: weftWith({ action: { return: 200 } }, 2) },
+        { name: 'weft, --routers 1', start: weftWith({ action: { return: 200 } }, 1) },
+        { name: `weft, default (${perCpu})`, start: weftWith({ action: { return: 200 } }) },
         ...(nginx ? [{ name: 'nginx (1 worker)', start: () => nginxServer({ return: 200 }) }] : []),
       ],
     },
@@ -73,8 +73,8 @@ async function main(): Promise<void> {
       contenders: [
         { name: 'node createReadStream', start: () => nodeServer(baselines, { MODE: 'stream', FILE: path.join(dir, `${size}.bin`) }) },
         { name: 'node from memory', start: () => nodeServer(baselines, { MODE: 'memory', FILE: path.join(dir, `${size}.bin`) }) },
-        { name: 'weft share', start: weftWith({ action: { share: `${dir}$uri` } }) },
-        { name: 'weft share, --routers 2', start: weftWith({ action: { share: `${dir}$uri` } }, 2) },
+        { name: 'weft share, --routers 1', start: weftWith({ action: { share: `${dir}$uri` } }, 1) },
+        { name: `weft share, default (${perCpu})`, start: weftWith({ action: { share: `${dir}$uri` } }) },
         ...(nginx ? [{ name: 'nginx (1 worker)', start: () => nginxServer({ root: dir }) }] : []),
       ],
     })),
@@ -84,8 +84,8 @@ async function main(): Promise<void> {
       connections: 64,
       contenders: [
         { name: 'node proxy', start: () => nodeServer(baselines, { MODE: 'proxy', UPSTREAM: String(upstream.port) }) },
-        { name: 'weft proxy', start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }) },
-        { name: 'weft proxy, --routers 2', start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }, 2) },
+        { name: 'weft proxy, --routers 1', start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }, 1) },
+        { name: `weft proxy, default (${perCpu})`, start: weftWith({ action: { proxy: `http://127.0.0.1:${upstream.port}` } }) },
       ],
     },
   ];

@@ -12,6 +12,7 @@ import { control, put } from './helpers/control.js';
 import { request } from './helpers/http.js';
 import { startLoad } from './helpers/load.js';
 import { scaled } from './helpers/machine.js';
+import { parseMetrics, sampleValue } from './helpers/prometheus.js';
 import { freePort } from './helpers/ports.js';
 import { childrenOf, commandLine, isAlive, waitFor } from './helpers/processes.js';
 import { tempDir } from './helpers/tmp.js';
@@ -197,6 +198,9 @@ test("--routers auto (the default): one worker while the apps accept every liste
     await onlyThrough(t, all, worker, async () => t.is((await request({ port }, '/b/y')).text, 'app b /b/y', `worker ${worker} serves it`));
   }
   await w.waitForLog(new RegExp(`${cpus} router workers: a listener is the routers' own`));
+  // Workers joining the configuration in force are no reload: the empty start, and the two PUTs.
+  const metrics = parseMetrics((await request({ socketPath: w.controlPath }, '/metrics')).text, 'prometheus');
+  t.is(sampleValue(metrics, 'weft_config_reloads_total', { result: 'success' }), 3);
   // Back to one app's listener: the newest workers drain and end for good.
   t.is((await put(w.controlPath, '/config', own)).status, 200);
   await waitFor(() => routers(w).length === 1, scaled(20000), 'one worker again');

@@ -17,6 +17,12 @@ export interface ConfigBackends {
   validate(config: unknown): Validation;
   /** Throws with the router's reason (bind failure, app failed to start); `force`: even to routers that run it. */
   applyToRouter(config: unknown, force?: boolean): Promise<void>;
+  /**
+   * The configuration in force, to router workers that do not run it yet
+   * while others do (a worker added or replaced): no change, so not counted
+   * as a reload nor told to systemd. Throws like applyToRouter.
+   */
+  syncRouters(config: unknown): Promise<void>;
   /** Throws with the reason (e.g. ENOSPC). */
   store(config: unknown): Promise<void>;
 }
@@ -89,10 +95,15 @@ export class ConfigService {
   /**
    * Sends the current configuration to a (new) router again, unless
    * `needed` says, once its turn comes, that an earlier apply reached it.
+   * `joining`: other workers run it already (a worker added or replaced
+   * beside them), so it is no reload (syncRouters); otherwise it is the
+   * routers' first configuration (at start, or after the only one died).
    */
-  resync(needed: () => boolean = () => true): Promise<void> {
+  resync(needed: () => boolean = () => true, joining = false): Promise<void> {
     return this.#queue.run(async () => {
-      if (needed()) await this.#backends.applyToRouter(this.#current);
+      if (!needed()) return;
+      if (joining) await this.#backends.syncRouters(this.#current);
+      else await this.#backends.applyToRouter(this.#current);
     });
   }
 

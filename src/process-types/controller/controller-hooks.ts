@@ -123,6 +123,7 @@ export const controllerHooks: ProcessHooks = {
           configureRouter: (next, force) => routers.apply(next, force),
           tellMain: (notice) => port.notify(main, 'main.reconfiguring', notice),
         }),
+        syncRouters: (current) => routers.apply(current),
         store: async (next) => {
           await port.call(main, 'main.conf-store', { config: next });
         },
@@ -152,7 +153,7 @@ export const controllerHooks: ProcessHooks = {
       const others = routers.ready;
       // Workers that start together: the first one's apply may reach them all.
       config
-        .resync(() => !routers.runs(peer.pid))
+        .resync(() => !routers.runs(peer.pid), others)
         .then(
           () => port.notify(main, 'main.conf-applied', { ok: true }),
           async (e: Error) => {

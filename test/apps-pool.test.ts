@@ -307,10 +307,12 @@ test('limits.timeout: a hung request gets 503 and its worker is replaced', async
 
 test('a crashing worker: its request gets 502, the others are unaffected, and it is replaced', async (t) => {
   const port = await freePort();
-  const w = await startWithConfig(t, {
-    ...routed(port, 'p'),
-    applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 2 } },
-  });
+  // One router worker: two workers each pick an idle process on their own view, and may pick the same one.
+  const w = await startWithConfig(
+    t,
+    { ...routed(port, 'p'), applications: { p: { type: 'node', script: path.join(apps, 'probe.js'), processes: 2 } } },
+    { args: ['--routers', '1'] },
+  );
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   t.teardown(() => agent.destroy());
   const slow = request({ port }, '/slow?ms=800', { agent });

@@ -163,18 +163,23 @@ test('upstreams: weighted round robin, and a failed server is skipped', async (t
   });
   const dead = await freePort();
   const port = await freePort();
-  await startWithConfig(t, {
-    listeners: { [`127.0.0.1:${port}`]: { pass: 'upstreams/pool' } },
-    upstreams: {
-      pool: {
-        servers: {
-          [`127.0.0.1:${a.port}`]: { weight: 3 },
-          [`127.0.0.1:${b.port}`]: {},
-          [`127.0.0.1:${dead}`]: { weight: 2 },
+  await startWithConfig(
+    t,
+    {
+      listeners: { [`127.0.0.1:${port}`]: { pass: 'upstreams/pool' } },
+      upstreams: {
+        pool: {
+          servers: {
+            [`127.0.0.1:${a.port}`]: { weight: 3 },
+            [`127.0.0.1:${b.port}`]: {},
+            [`127.0.0.1:${dead}`]: { weight: 2 },
+          },
         },
       },
     },
-  });
+    // One router worker: each worker rotates its own copy of the group, so the exact sequence is one worker's.
+    { args: ['--routers', '1'] },
+  );
   const bodies: string[] = [];
   for (let i = 0; i < 40; i++) {
     const r = await request({ port }, '/');

@@ -254,3 +254,26 @@ test('--routers auto under load: workers come and go with the configuration and 
   t.true(load.stats.ok > 200);
   t.is((await w.stop()).code, 0);
 });
+
+test('a worker that dies while a change is applied does not fail the change: the others take it, its replacement too', async (t) => {
+  const { w, port } = await twoAppServer(t);
+  const all = routers(w);
+  // The newest worker follows the leader; stopped, it holds the change at its prepare.
+  const follower = all[1];
+  process.kill(follower, 'SIGSTOP');
+  t.teardown(() => {
+    if (isAlive(follower)) process.kill(follower, 'SIGCONT');
+  });
+  const change = put(w.controlPath, '/config/routes/2/action/location', '/v9');
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(follower, 'SIGKILL');
+  const answer = await change;
+  t.is(answer.status, 200, answer.text);
+  await waitFor(() => routers(w).length === 2 && !routers(w).includes(follower), scaled(30000), 'a replacement worker');
+  const now = routers(w);
+  for (const worker of now) {
+    await onlyThrough(t, now, worker, async () =>
+      t.is((await request({ port }, '/')).headers.location, '/v9', `worker ${worker} runs the change`),
+    );
+  }
+});

@@ -14,6 +14,14 @@ import type { Port } from '../../kernel/ports/port.js';
 import type { AppServing } from '../../protocol/application.js';
 import '../../protocol/router.js';
 
+/** Attempts at a change whose leading worker went while it prepared. */
+const MAX_ATTEMPTS = 3;
+
+/** The leading worker went while preparing: the change is tried again with another. */
+class WorkerGone {
+  constructor(readonly cause: unknown) {}
+}
+
 export class RouterWorkers {
   readonly #port: Port;
   readonly #timeoutMs: number;
@@ -59,6 +67,21 @@ export class RouterWorkers {
    * `force` applies it to all again (a certificate bundle it uses changed).
    */
   async apply(config: unknown, force = false): Promise<void> {
+    // A worker that goes while it is being configured (retired by main, or
+    // killed) refuses nothing: the change goes on with the others (its
+    // replacement, if any, takes the configuration in force). Only the
+    // leader's loss costs a new attempt, with another leader.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#applyOnce(config, force);
+        return;
+      } catch (e) {
+        if (!(e instanceof WorkerGone) || attempt >= MAX_ATTEMPTS) throw e instanceof WorkerGone ? e.cause : e;
+      }
+    }
+  }
+
+  async #applyOnce(config: unknown, force: boolean): Promise<void> {
     if (this.#linked().length === 0) await this.#wait(() => this.#linked().length > 0, 'the router is not running');
     const linked = this.#linked();
     const inForce = !force && this.#applied !== undefined && this.#configured.length > 0 && isDeepStrictEqual(this.#applied.config, config);
@@ -72,26 +95,43 @@ export class RouterWorkers {
       if (lead === undefined) {
         ({ serving, accepting } = this.#applied!);
       } else {
-        ({ serving, accepting } = (await this.#port.call(lead, 'router.prepare', { config, force })).value);
+        try {
+          ({ serving, accepting } = (await this.#port.call(lead, 'router.prepare', { config, force })).value);
+        } catch (e) {
+          throw this.#gone(lead) ? new WorkerGone(e) : e;
+        }
         prepared.push(lead);
       }
       const results = await Promise.allSettled(
         followers.map((pid) => this.#port.call(pid, 'router.prepare', { config, serving, force }).then(() => prepared.push(pid))),
       );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const failed = results.find((r, i): r is PromiseRejectedResult => r.status === 'rejected' && !this.#gone(followers[i]));
       if (failed) throw failed.reason;
     } catch (e) {
       for (const pid of prepared) this.#port.notify(pid, 'router.abandon', {});
       throw e;
     }
-    await Promise.all(followers.map((pid) => this.#port.call(pid, 'router.commit', {})));
+    await Promise.all(
+      prepared
+        .filter((pid) => pid !== lead)
+        .map((pid) =>
+          this.#port.call(pid, 'router.commit', {}).catch((e: Error) => {
+            if (!this.#gone(pid)) throw e;
+          }),
+        ),
+    );
     if (lead !== undefined) await this.#port.call(lead, 'router.commit', {});
     const live = new Set(this.#linked());
-    const running = inForce ? [...this.#configured, ...followers] : [lead!, ...followers];
-    this.#configured = running.filter((pid) => live.has(pid));
+    const running = inForce ? [...this.#configured, ...prepared] : prepared;
+    this.#configured = [...new Set(running)].filter((pid) => live.has(pid));
     this.#applied = { config, serving, accepting };
     for (const w of this.#waiters.splice(0)) w();
     this.#report(accepting);
+  }
+
+  /** Is worker `pid` gone (its channel closed)? */
+  #gone(pid: number): boolean {
+    return !this.#linked().includes(pid);
   }
 
   #linked(): number[] {

@@ -12,8 +12,11 @@ import path from 'node:path';
 
 import test from 'ava';
 
+import { request } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
+import { waitFor } from './helpers/processes.js';
 import { startWithConfig } from './helpers/router.js';
+import { tempDir } from './helpers/tmp.js';
 
 const apps = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'weft-apps');
 const corpus = JSON.parse(
@@ -108,4 +111,32 @@ test('every request of the corpus gets the same answer from an application proce
       t.deepEqual(seen(h), seen(r), `${c.name}: the app sees the same request (handed)`);
     }
   }
+});
+
+test('a client of a unix listener cannot name itself: a forged X-Weft-Client changes nothing, whichever process accepted it', async (t) => {
+  const dir = tempDir(t, 'weft-unix-client-');
+  const accepted = path.join(dir, 'accepted.sock');
+  const routed = path.join(dir, 'routed.sock');
+  const accessLog = path.join(dir, 'access.log');
+  await startWithConfig(t, {
+    listeners: {
+      [`unix:${accepted}`]: { pass: 'applications/echo' },
+      [`unix:${routed}`]: { pass: 'applications/echo$arg_weft_unused' },
+    },
+    applications: { echo: { type: 'node', script: path.join(apps, 'echo-head.js'), processes: 1 } },
+    access_log: { path: accessLog, format: '$remote_addr $uri' },
+  });
+  for (const [name, socketPath] of [
+    ['accepted', accepted],
+    ['routed', routed],
+  ]) {
+    const answer = await request({ socketPath }, `/${name}`, { headers: { 'X-Weft-Client': '6.6.6.6 1 https' } });
+    t.is(answer.status, 200, name);
+    const seen = JSON.parse(answer.text) as { headers: Record<string, string | undefined>; remote: string | null };
+    t.is(seen.remote, null, `${name}: the app sees no address for a unix client`);
+    t.is(seen.headers['x-weft-client'], undefined, `${name}: the forged field does not reach the app`);
+  }
+  // One line per request, written when each response closed.
+  await waitFor(() => fs.existsSync(accessLog) && fs.readFileSync(accessLog, 'utf8').split('\n').length > 2);
+  t.deepEqual(fs.readFileSync(accessLog, 'utf8').trim().split('\n').sort(), ['unix: /accepted', 'unix: /routed']);
 });

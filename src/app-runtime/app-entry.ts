@@ -33,7 +33,9 @@ import { METHOD_CALLERS } from '../protocol/callers.js';
 
 /** Where a routed connection's requests are counted. */
 const READS = Symbol('weft.reads');
-type CountedSocket = import('node:net').Socket & { [READS]?: { table: Int32Array; slot: number } };
+/** A connection a router routed here (a socketpair): the only kind whose client the router names. */
+const ROUTED = Symbol('weft.routed');
+type CountedSocket = import('node:net').Socket & { [READS]?: { table: Int32Array; slot: number }; [ROUTED]?: true };
 
 /** How often main hears how busy the process is (when it changed). */
 const LOAD_INTERVAL_MS = 100;
@@ -162,8 +164,10 @@ function start(boot: AppBoot): void {
   host.onRequest((req, res) => {
     const reads = (req.socket as CountedSocket)[READS];
     if (reads !== undefined) reads.table[reads.slot]++;
-    // Routed connections (socketpairs) have no peer address: the router names the client.
-    if (req.socket.remoteAddress === undefined) {
+    // Routed connections (socketpairs) have no peer address: the router
+    // names the client. Only those: a client of a unix listener this
+    // process accepts on also has none, and must not name itself.
+    if ((req.socket as CountedSocket)[ROUTED] === true) {
       const client = req.headers[CLIENT_HEADER];
       if (typeof client === 'string') {
         delete req.headers[CLIENT_HEADER];
@@ -243,8 +247,11 @@ function start(boot: AppBoot): void {
   port.onNotify('app.adopt', ({ slot }, { from, fds }) => {
     if (fds[0] === undefined) return;
     const table = counters.get(from);
-    if (table === undefined || slot < 0 || slot >= table.length) host.adopt(fds[0]);
-    else host.adopt(fds[0], (socket) => ((socket as CountedSocket)[READS] = { table, slot }));
+    const counted = table !== undefined && slot >= 0 && slot < table.length;
+    host.adopt(fds[0], (socket: CountedSocket) => {
+      socket[ROUTED] = true;
+      if (counted) socket[READS] = { table, slot };
+    });
   });
   // A client's connection the router accepted and routed here (its first
   // request is this app's): served as if accepted here. One this process

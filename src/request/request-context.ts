@@ -4,7 +4,7 @@
 // use; a request that no template or log asks about pays for none of it.
 import type http from 'node:http';
 
-import { newRequestId, formatTimeLocal, responseHeaderKey } from './routing/index.js';
+import { newRequestId, responseHeaderKey, timeLocalAt } from './routing/index.js';
 import type { RouteRequest, VariableContext } from './routing/index.js';
 import { startCompression } from './compression.js';
 import type { EngineView, ListenerConf } from './engine.js';
@@ -129,7 +129,7 @@ export class RequestContext<C extends EngineView = EngineView> implements Variab
     return Date.now() - this.startedAt;
   }
   timeLocal(): string {
-    return formatTimeLocal(new Date(this.startedAt));
+    return timeLocalAt(this.startedAt);
   }
   header(name: string): string | undefined {
     return this.route.header(name);

@@ -74,6 +74,20 @@ export function formatRequestTime(ms: number): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** The last second formatted: an access log under load asks for the same one thousands of times. */
+let lastSecond = NaN;
+let lastText = '';
+
+/** $time_local of a time in ms since the epoch (formatTimeLocal's, kept for the second). */
+export function timeLocalAt(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = formatTimeLocal(new Date(second * 1000));
+    lastSecond = second;
+  }
+  return lastText;
+}
+
 /** $time_local's form, in the local time zone: "27/Nov/2026:05:03:38 +0000". */
 export function formatTimeLocal(date: Date): string {
   const offset = -date.getTimezoneOffset();

@@ -40,7 +40,10 @@ def _exit_now(code):
 
 def _link(port, boot):
     from .control import SUPERVISOR_INFO, set_supervisor
-    set_supervisor(int(boot.get('mainPid', 0)))
+    main_pid = int(boot.get('mainPid', 0))
+    set_supervisor(main_pid)
+    # Other peers (routers) run no user code but are not trusted with the kernel's messages either.
+    port.kernel_from = main_pid or None
     port.link(dict(SUPERVISOR_INFO), boot.get('channelFd', 3))
 
 

@@ -95,6 +95,8 @@ class Port:
         self._pending = {}
         self._next_stream = 1
         self._listeners = {'peer-linked': [], 'peer-closed': []}
+        # Set: the kernel's messages (NEW_PORT, QUIT, ...) count only from this pid (main).
+        self.kernel_from = None
 
     # --- peers ---
     def on(self, event, callback):
@@ -215,7 +217,9 @@ class Port:
         try:
             t = m.type
             if t == MessageType.RPC_READY or t == MessageType.RPC_ERROR:
-                pending = self._settle(m.stream)
+                # Only the peer asked settles a call: another could answer its stream number first.
+                waiting = self._pending.get(m.stream)
+                pending = self._settle(m.stream) if waiting is not None and waiting[0] == m.peer.get('pid') else None
                 if pending is None:
                     close_fds(m.fds)
                 elif t == MessageType.RPC_READY:
@@ -236,7 +240,11 @@ class Port:
                     handler(body.get('params'), CallContext(m.peer['pid'], m.fds))
             else:
                 handler = self._type_handlers.get(t)
-                if handler is None:
+                if self.kernel_from is not None and m.peer.get('pid') != self.kernel_from:
+                    close_fds(m.fds)
+                    self.log.warn('refused a %s message from %s (pid %s, %s): only main sends those' % (
+                        NAMES.get(t, 'unknown(%d)' % t), m.peer.get('name'), m.peer.get('pid'), m.peer.get('type')))
+                elif handler is None:
                     close_fds(m.fds)
                     self.log.warn('unhandled %s message from %s (pid %s)' % (NAMES.get(t, 'unknown(%d)' % t), m.peer.get('name'), m.peer.get('pid')))
                 else:

@@ -18,5 +18,13 @@ export type { Rewrite, RewriteResult } from './rewrite.js';
 export { RouteCompileError } from './route-compile-error.js';
 export { RouteRequest } from './route-request.js';
 export type { RouteRequestInit, SocketEndpoint } from './route-request.js';
-export { compileCondition, compileTemplate, formatRequestTime, formatTimeLocal, newRequestId, responseHeaderKey, timeLocalAt } from './variables.js';
+export {
+  compileCondition,
+  compileTemplate,
+  formatRequestTime,
+  formatTimeLocal,
+  newRequestId,
+  responseHeaderKey,
+  timeLocalAt,
+} from './variables.js';
 export type { CompiledTemplate, VariableContext } from './variables.js';

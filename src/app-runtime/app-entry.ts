@@ -185,6 +185,7 @@ function start(boot: AppBoot): void {
 
   // The request engine for the listeners it accepts on itself (none in routed mode).
   const relay = new Relay(port);
+  port.onNotify('app.router-retiring', ({ pid }) => relay.retiring(pid));
   port.handle('app.metrics', () => ({ snapshot: metrics.registry.snapshot() }));
   let edge: Edge | null = null;
   host.onResponse({ head: (res) => edge?.head(res), end: (res) => edge?.end(res) });

@@ -156,6 +156,8 @@ declare module '../kernel/ports/methods.js' {
     'router.app-state': { params: { app: string; key: number; state: AppProcessState }; result: void };
     /** main -> router: the application has no process and cannot start one now (why), or null once it can. */
     'router.app-failing': { params: { app: string; reason: string | null }; result: void };
+    /** main -> application: router worker `pid` is retiring (draining, then gone): relay nothing new to it. */
+    'app.router-retiring': { params: { pid: number }; result: void };
     /** main -> application: SIGUSR1: the access log, opened again (the fd attached). */
     'app.access-log': { params: Record<string, never>; result: void };
     /**

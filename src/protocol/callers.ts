@@ -61,6 +61,7 @@ export const METHOD_CALLERS: Readonly<Record<string, readonly string[]>> = {
   'app.stop': ['main'],
   'app.metrics': ['main'],
   'app.access-log': ['main'],
+  'app.router-retiring': ['main'],
   'app.adopt': ['router'],
   'app.counters': ['router'],
   'app.take-connection': ['router'],

@@ -7,6 +7,12 @@
 // read the client's address from), which carries its requests one at a time
 // and closes with it. The router's answer is streamed back unchanged (its
 // Server header, its framing decided again by Node for this client).
+//
+// Router workers come and go (--routers auto retires some): a retiring one
+// gets no new relay, and a request without a body whose relay connection
+// broke before any answer (it raced the router closing an idle one, or the
+// router went) is sent once more, to another router, as an HTTP client
+// retries an idempotent request on a fresh connection.
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
@@ -23,8 +29,14 @@ import '../../protocol/application.js';
 
 const RELAY = Symbol('weft.relay');
 
+/** Methods a relay sends again after a connection broke before the answer (RFC 9110's safe ones). */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
 interface RelayState {
   connection: Http1Connection;
+  /** The router it goes to, and the listener it is announced on. */
+  router: number;
+  address: string;
   /** Requests waiting for the one before them to be answered. */
   queue: Array<() => void>;
   busy: boolean;
@@ -52,9 +64,17 @@ function relayHead(req: IncomingMessage): { head: string; body: 'none' | 'length
 export class Relay {
   #port: Port;
   #turn = 0;
+  /** Router workers draining before they go (main's app.router-retiring). */
+  #retiring = new Set<number>();
 
   constructor(port: Port) {
     this.#port = port;
+    port.on('peer-closed', (peer) => this.#retiring.delete(peer.pid));
+  }
+
+  /** main says router `pid` goes: new relays go to the others. */
+  retiring(pid: number): void {
+    if (this.#port.has(pid)) this.#retiring.add(pid);
   }
 
   /** Hands the request to a router as if its client had sent it there; answers 503 when no router is there. */
@@ -62,41 +82,46 @@ export class Relay {
     const socket = ctx.req.socket as RelayedSocket;
     let state = socket[RELAY];
     if (!state || state.connection.dead) {
-      const connection = this.#open(socket, address);
-      if (!connection) {
+      const opened = this.#open(socket, address);
+      if (!opened) {
         ctx.log('error', 'a request for the router could not be passed to one (none runs, or the client socket is gone)');
         errorResponse(ctx, 503);
         return;
       }
-      state = { connection, queue: [], busy: false };
+      state = { ...opened, address, queue: [], busy: false };
       socket[RELAY] = state;
     }
-    const run = (): void => this.#send(ctx, state!);
+    const run = (): void => this.#send(ctx, state!, false);
     if (state.busy) state.queue.push(run);
     else run();
   }
 
-  #open(client: net.Socket, address: string): Http1Connection | undefined {
-    // Router workers take relayed connections in turn.
-    const routers = this.#port.peersOfType('router');
-    if (routers.length === 0) return undefined;
-    const router = routers[this.#turn++ % routers.length];
+  /** A relay connection to a router (in turn; not `avoid`, nor a retiring one while another runs). */
+  #open(client: net.Socket, address: string, avoid?: number): { connection: Http1Connection; router: number } | undefined {
     // The router learns who the client is from its socket, never from us.
     const clientFd = (client as net.Socket & { _handle?: { fd?: number } })._handle?.fd;
     if (clientFd === undefined || clientFd < 0) return undefined;
-    const [ours, theirs] = socketPair('stream');
-    const sent = this.#port.notify(router.pid, 'router.relay', { address }, [theirs, clientFd]);
-    fs.closeSync(theirs);
-    if (!sent) {
-      fs.closeSync(ours);
-      return undefined;
+    const all = this.#port.peersOfType('router');
+    const staying = all.filter((r) => r.pid !== avoid && !this.#retiring.has(r.pid));
+    const routers = staying.length > 0 ? staying : all;
+    // Router workers take relayed connections in turn; one whose channel just closed is skipped.
+    for (let tries = 0; tries < routers.length; tries++) {
+      const router = routers[this.#turn++ % routers.length];
+      const [ours, theirs] = socketPair('stream');
+      const sent = this.#port.notify(router.pid, 'router.relay', { address }, [theirs, clientFd]);
+      fs.closeSync(theirs);
+      if (!sent) {
+        fs.closeSync(ours);
+        continue;
+      }
+      const connection = new Http1Connection(new net.Socket({ fd: ours, readable: true, writable: true }), () => undefined);
+      client.once('close', () => connection.destroy());
+      return { connection, router: router.pid };
     }
-    const connection = new Http1Connection(new net.Socket({ fd: ours, readable: true, writable: true }), () => undefined);
-    client.once('close', () => connection.destroy());
-    return connection;
+    return undefined;
   }
 
-  #send(ctx: RequestContext, state: RelayState): void {
+  #send(ctx: RequestContext, state: RelayState, again: boolean): void {
     state.busy = true;
     const { req, res } = ctx;
     const { connection } = state;
@@ -122,6 +147,18 @@ export class Relay {
         next();
       },
       fail: (_error, started) => {
+        if (done) return;
+        if (!started && !again && body === 'none' && SAFE.has(req.method ?? '') && !res.headersSent) {
+          const opened = this.#open(req.socket, state.address, state.router);
+          if (opened) {
+            // This attempt's listeners go quiet; the next one owns the request.
+            done = true;
+            state.connection = opened.connection;
+            state.router = opened.router;
+            this.#send(ctx, state, true);
+            return;
+          }
+        }
         if (started) res.destroy();
         else errorResponse(ctx, 502);
         next();

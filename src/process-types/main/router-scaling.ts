@@ -12,6 +12,7 @@ import type { Logger } from '../../kernel/log/logger.js';
 import type { Port } from '../../kernel/ports/port.js';
 import type { ProcessManager } from '../../kernel/processes/process-manager.js';
 import type { ProcessEntry } from '../../kernel/processes/process-table.js';
+import '../../protocol/application.js';
 import '../../protocol/router.js';
 
 export interface RouterScalingOptions {
@@ -80,6 +81,8 @@ export class RouterScaling {
   async #retire(entry: ProcessEntry): Promise<void> {
     const { pid } = entry;
     this.#processes.retire(pid);
+    // Application processes relay what is not their app's to a router: not to this one any more.
+    for (const app of this.#port.peersOfType('application')) this.#port.notify(app.pid, 'app.router-retiring', { pid });
     const graceMs = this.#o.graceMs;
     if (entry.state === 'ready') {
       await this.#port.call(pid, 'router.drain', { graceMs }, { timeoutMs: graceMs + 2000 }).catch(() => undefined);

@@ -17,6 +17,7 @@ port.install_kernel_handlers):
                      socket to serve (Weft's frames, or HTTP/1.1; "http" when
                      absent), whose requests are counted in `slot`
   in   app.stop      {graceMs}: finish what is in flight, then exit 0
+  in   app.router-retiring {pid}: ignored (routers accept for Python apps; nothing is relayed)
   out  main.app-ready  {}
   out  main.app-failed {reason, code}
   out  main.app-load   {active, total, direct: {accepted, closed, requests, active}}
@@ -43,6 +44,7 @@ M_SERVE = 'app.serve'
 M_ADOPT = 'app.adopt'
 M_COUNTERS = 'app.counters'
 M_STOP = 'app.stop'
+M_ROUTER_RETIRING = 'app.router-retiring'
 M_READY = 'main.app-ready'
 M_FAILED = 'main.app-failed'
 M_LOAD = 'main.app-load'
@@ -87,6 +89,8 @@ class Control:
         port.on_notify(M_ADOPT, self._adopt)
         port.on_notify(M_COUNTERS, self._take_counters)
         port.on_notify(M_STOP, lambda params, ctx: self.stop((params or {}).get('graceMs', 30000) / 1000.0))
+        # A router worker retiring: a Python process relays nothing to routers (they accept for it).
+        port.on_notify(M_ROUTER_RETIRING, lambda params, ctx: None)
         self.server.on_request_done = self._request_done
         self._load_timer = port.loop.call_later(LOAD_INTERVAL, self._report_load)
 

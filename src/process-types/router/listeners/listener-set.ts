@@ -44,8 +44,17 @@ export interface Prepared {
  * closes its connections still in the handshake, as Unit does).
  */
 function retire(server: net.Server): void {
-  if (server.listening) net.Server.prototype.close.call(server);
+  letGo(server);
   (server as RetiringServer)[ON_RETIRE]?.();
+}
+
+/**
+ * Stops a server accepting; its connections stay, idle keep-alive ones
+ * included (closing those at once races their clients' next requests:
+ * "socket hang up"), and end by themselves.
+ */
+function letGo(server: net.Server): void {
+  if (server.listening) net.Server.prototype.close.call(server);
   server.once('close', () => stopConnectionsChecking(server));
 }
 
@@ -57,6 +66,8 @@ export type ServerFactory = (address: string, kind: string, fd: number) => net.S
 
 export class ListenerSet {
   #held = new Map<string, Held>();
+  /** Servers let go (a listener removed, or served by another kind of server now) whose connections are still open. */
+  #former = new Set<net.Server>();
   #port: Port;
   #mainPid: number;
 
@@ -101,10 +112,16 @@ export class ListenerSet {
     held.standby = acceptor;
   }
 
+  /** Every server with connections: the listeners' own, and those let go whose connections are still open. */
   servers(): Array<net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number }> {
-    return [...this.#held.values()].map(
-      (h) => h.server as net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number },
-    );
+    return [...[...this.#held.values()].map((h) => h.server), ...this.#former] as Array<
+      net.Server & { headersTimeout: number; keepAliveTimeout: number; timeout: number }
+    >;
+  }
+
+  #keepUntilClosed(server: net.Server): void {
+    this.#former.add(server);
+    server.once('close', () => this.#former.delete(server));
   }
 
   /** Gets the sockets this set of listeners needs; throws with main's reason (address, errno). */
@@ -135,6 +152,7 @@ export class ListenerSet {
       if (specs.has(address)) continue;
       held.standby?.close();
       retire(held.server);
+      this.#keepUntilClosed(held.server);
       fs.closeSync(held.fd);
       this.#held.delete(address);
     }
@@ -149,7 +167,9 @@ export class ListenerSet {
         held.standby = undefined;
         held.server = factory(address, spec.kind, dup(held.fd));
         held.kind = spec.kind;
-        old.close();
+        // The listener stays: the old server's connections go on under the configuration in force.
+        letGo(old);
+        this.#keepUntilClosed(old);
       }
     }
     // Sockets that no listener uses any more are closed in main too.
@@ -184,5 +204,6 @@ export class ListenerSet {
       if (held.fd >= 0) fs.closeSync(held.fd);
     }
     this.#held.clear();
+    for (const server of this.#former) server.close();
   }
 }

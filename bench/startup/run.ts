@@ -24,7 +24,12 @@
 // Unit's figures (issue 15, same machine kind) are printed beside them unless
 // unitd is installed, in which case it is not measured either (left to do).
 //
-//   node dist/bench/startup/run.js [--rounds 5]
+// Weftd runs with `--routers 1` unless told (issue 15's shape: main, the
+// controller, one router and the app; `auto`, the default, runs a router
+// per CPU here, since the `return` listener is the routers' own, and a
+// router "respawn" is then the other worker answering at once).
+//
+//   node dist/bench/startup/run.js [--rounds 5] [--routers 1|N|auto]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -36,7 +41,7 @@ import { repoRoot, weftServer } from '../lib/servers.js';
 import type { BenchServer } from '../lib/servers.js';
 import { formatTable, median } from '../lib/stats.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, routers: { type: 'string', default: '1' } } });
 const rounds = Number(values.rounds);
 const appScript = path.join(repoRoot, 'bench', 'hello', 'app.js');
 
@@ -193,7 +198,7 @@ async function start(
       appPort = port;
       return config(apps)(port, dir, extra);
     },
-    { wait: false, stateDir },
+    { wait: false, stateDir, args: ['--routers', values.routers!] },
   );
   let coldMs: number;
   try {
@@ -341,7 +346,9 @@ async function main(): Promise<void> {
     target[k] ?? '',
     unit[k] ?? '',
   ]);
-  console.log(`\n${rounds} rounds, load average ${load.map((l) => l.toFixed(1)).join(', ')} (2 cores, shared)\n`);
+  console.log(
+    `\n${rounds} rounds, --routers ${values.routers}, load average ${load.map((l) => l.toFixed(1)).join(', ')} (2 cores, shared)\n`,
+  );
   if (compiled) {
     console.log(
       'NOTE: the first start compiled the configuration schema: dist/schema-cache does not fit the plugins found here ' +

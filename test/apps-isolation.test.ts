@@ -2,6 +2,7 @@
 // and from outside through /proc (what ps shows): namespaces, uid mapping,
 // rootfs, no_new_privs, hostname, cgroup limits; which apps have a
 // prototype (namespaces, rootfs) and which main starts itself.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -122,6 +123,64 @@ withNamespaces('pid, uname and credential namespaces, uid mapping as requested; 
   t.deepEqual(seen.uidMap, [0, 65534, 1], 'mapped to nobody outside');
   t.is(seen.noNewPrivs, '1');
 });
+
+/** The variables of a process's environment (as it was exec'd). */
+function environ(pid: number): Map<string, string> {
+  const text = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+  return new Map(
+    text
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
+withNamespaces(
+  "NODE_EXTRA_CA_CERTS: Weft's own processes start without it; applications, direct or through a prototype, keep it",
+  async (t) => {
+    // Node parses the file at every start; Weft's own processes verify no TLS peer.
+    const dir = tempDir(t);
+    fs.chmodSync(dir, 0o755);
+    const cas = path.join(dir, 'extra-cas.pem');
+    const key = path.join(dir, 'ca.key');
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2'];
+    execFileSync('openssl', [...args, '-subj', '/CN=Weft Test CA', '-keyout', key, '-out', cas], { stdio: 'ignore' });
+    fs.chmodSync(cas, 0o644);
+    const [plain, isolated] = [await freePort(), await freePort()];
+    const w = await startWithConfig(
+      t,
+      {
+        listeners: {
+          [`127.0.0.1:${plain}`]: { pass: 'applications/plain' },
+          [`127.0.0.1:${isolated}`]: { pass: 'applications/isolated' },
+        },
+        applications: {
+          plain: { type: 'node', processes: 1, script: path.join(apps, 'probe.js') },
+          isolated: {
+            type: 'node',
+            processes: 1,
+            script: path.join(apps, 'probe.js'),
+            isolation: { namespaces: { credential: true, pid: true } },
+          },
+        },
+      },
+      { env: { NODE_EXTRA_CA_CERTS: cas } },
+    );
+    for (const port of [plain, isolated]) t.is((await request({ port }, '/')).status, 200);
+    const members = census(w.pid);
+    const kinds = new Map<string, number>();
+    for (const m of members) {
+      if (m.kind === 'zombie' || m.kind === 'other') continue;
+      kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+      const expected = m.kind === 'main' || m.kind === 'prototype' || m.kind === 'application' ? cas : undefined;
+      t.is(environ(m.pid).get('NODE_EXTRA_CA_CERTS'), expected, `${m.title} (${m.kind})`);
+    }
+    t.is(kinds.get('prototype'), 1, 'the isolated app has a prototype');
+    t.is(kinds.get('application'), 2);
+    t.true((kinds.get('controller') ?? 0) >= 1 && (kinds.get('router') ?? 0) >= 1);
+    t.notRegex(w.log() + w.output(), /Ignoring extra certs/, 'the file loads where it is given');
+  },
+);
 
 withNamespaces('rootfs: only the rootfs is visible, with what node needs', async (t) => {
   const root = tempDir(t, 'weft-app-root-');

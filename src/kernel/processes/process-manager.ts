@@ -21,10 +21,10 @@ import type { ProcessTypeRegistry } from '../process-types/process-type-registry
 import type { Runtime } from '../runtime.js';
 import { Backoff } from './backoff.js';
 import type { ConnectionMatrix } from './connection-matrix.js';
+import { coreProcessEnv } from './environment.js';
 import type { ProcessEntry } from './process-table.js';
 
 import '../ports/kernel-methods.js';
-import { HIDE_ENV } from '../../node-internals/node-internal.js';
 import { bundled, bundleDir, compiledRoot } from '../../paths.js';
 
 export interface ProcessManagerOptions {
@@ -133,7 +133,7 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
         ...(def.privileged ? {} : { credentials: this.#credentials() }),
         ...extra,
         // The type's environment, but the boot information is the kernel's.
-        env: { ...(extra.env ?? childEnv()), [BOOT_ENV]: encodeBootInfo(boot) },
+        env: { ...(extra.env ?? coreProcessEnv()), [BOOT_ENV]: encodeBootInfo(boot) },
       };
       if (options.fds !== fds) {
         throw new WeftError(ErrorCodes.PROCESS_START, `${type}: spawnOptions may not replace the fds`);
@@ -299,14 +299,6 @@ export class ProcessManager extends EventEmitter<ProcessManagerEvents> {
     }, delay);
     this.#restartTimers.add(timer);
   }
-}
-
-/** The environment of core processes: main's, minus Weft's internals. */
-function childEnv(): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
-  for (const key of Object.keys(env)) if (key.startsWith('WEFT_') && key !== HIDE_ENV) delete env[key];
-  return env;
 }
 
 function setNiceness(pid: number, niceness: number): void {

@@ -8,7 +8,7 @@ import { hooksModule } from '../../kernel/process-types/hooks-module.js';
 import { defaultEntry } from '../../kernel/processes/process-manager.js';
 import { insidePath, isolationOptions } from '../../isolation/app-isolation.js';
 import type { PrototypeOptions } from '../../protocol/application.js';
-import { HIDE_ENV } from '../../node-internals/node-internal.js';
+import { inheritedEnv } from '../../kernel/processes/environment.js';
 
 export const prototypeProcess: ProcessTypeDefinition = {
   id: 'process.prototype',
@@ -31,16 +31,9 @@ export const prototypeProcess: ProcessTypeDefinition = {
         // Inside a rootfs, Weft's files are where isolation.ts binds them.
         ...(inRoot ? { args: [process.execPath, insidePath(defaultEntry(), p.modulesDir)] } : {}),
         // The app's "environment" is for its processes, not for Weft's own code.
-        env: cleanEnv(),
+        env: inheritedEnv(),
         cwd: p.config.working_directory ?? '/',
       };
     },
   },
 };
-
-function cleanEnv(): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
-  for (const key of Object.keys(env)) if (key.startsWith('WEFT_') && key !== HIDE_ENV) delete env[key];
-  return env;
-}

@@ -18,7 +18,7 @@ import { ErrorCodes, WeftError } from '../../../errors.js';
 import { isolationOptions } from '../../../isolation/app-isolation.js';
 import { createProcess, socketPair } from '../../../native/index.js';
 import type { ChildProcessHandle } from '../../../native/index.js';
-import { HIDE_ENV } from '../../../node-internals/node-internal.js';
+import { inheritedEnv } from '../../../kernel/processes/environment.js';
 import { APP_ENV, APP_RUNTIME_ENTRY } from '../../../protocol/application.js';
 import type { AppBoot, AppPlugin, PluginContext } from '../../../protocol/application.js';
 import type { AppSpawner, SpawnedProcess, SpawnerEvents, SpawnerState } from './app-spawner.js';
@@ -28,16 +28,6 @@ import { loadPlugin } from './plugin-loader.js';
 
 /** What its processes get after SIGTERM before SIGKILL, when the generation ends (a prototype's grace). */
 const STOP_GRACE_MS = 5000;
-
-/** The environment an app's processes inherit: main's, minus Weft's own variables (a prototype's, exactly). */
-function inherited(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
-    if (v !== undefined && (!k.startsWith('WEFT_') || k === HIDE_ENV)) env[k] = v;
-  }
-  return env;
-}
 
 export class DirectSpawner implements AppSpawner {
   readonly kind = 'direct';
@@ -83,7 +73,7 @@ export class DirectSpawner implements AppSpawner {
     const o = plan.options;
     const { runtime } = this.#host;
     // Inherited environment, then the app's "environment" over it (Unit's rule).
-    const env = { ...inherited(), ...((o.config.environment ?? {}) as Record<string, string>) };
+    const env = { ...inheritedEnv(), ...((o.config.environment ?? {}) as Record<string, string>) };
     const ctx: PluginContext = { runtimeEntry: APP_RUNTIME_ENTRY, nodePath: process.execPath, env, module: o.moduleInfo };
     const spec = this.#plugin!.launch(o.config, ctx);
     const boot: AppBoot = {

@@ -2,6 +2,7 @@
 // configuration waits only for what it needs (the application types), and
 // the compiled configuration schema is kept as code between starts. Order
 // and readiness are asserted here; how long it takes is bench/startup's.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -259,4 +260,60 @@ test("when discovery finds other modules than the last start's, the configuratio
   const third = await startWeftd(t, { args, dir });
   t.notRegex(third.log().slice(from3), /differ/);
   await third.stop();
+});
+
+// The bundles' V8 code caches (scripts/bundle.js, bundle-loader.js).
+const bundleDir = path.join(__dirname, '..', '..', 'dist', 'bundle');
+const codeCache = JSON.parse(fs.readFileSync(path.join(bundleDir, 'code-cache.json'), 'utf8')) as { v8: string; entries: string[] };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loader = require(path.join(bundleDir, 'load-bundle.js')) as {
+  compile(file: string): { cachedDataRejected?: boolean; runInThisContext(): unknown };
+  cacheFileData(source: Buffer, data: Buffer): Buffer;
+};
+// Another Node than the build's rejects them by design (and compiles as before): nothing to check then.
+const sameNode = codeCache.v8 === process.versions.v8 ? test : test.skip;
+
+sameNode("each bundle's code cache fits the Node that built it", (t) => {
+  t.deepEqual(codeCache.entries.sort(), ['app-entry', 'process-entry', 'weftd']);
+  for (const name of codeCache.entries) {
+    const script = loader.compile(path.join(bundleDir, `${name}-code.js`));
+    t.is(script.cachedDataRejected, false, `${name}: V8 takes the cache`);
+  }
+});
+
+test('a code cache others may write is not used, and one that does not fit is rejected: the code compiles and runs', (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'code.js');
+  const cache = `${file}.cache`;
+  // Each case has source this process never compiled (V8 would answer from its own in-memory cache).
+  const source = (value: string, n: number): string => `module.exports = ${value}; // ${n}`;
+  /** The cache another Node process makes of this source, as the build's warm-up does. */
+  const cacheOf = (src: string): void => {
+    fs.rmSync(cache, { force: true });
+    const make = `const s = new (require('node:vm').Script)(require('node:module').wrap(${JSON.stringify(src)}), { filename: ${JSON.stringify(file)} }); process.stdout.write(s.createCachedData());`;
+    fs.writeFileSync(cache, loader.cacheFileData(Buffer.from(src), execFileSync(process.execPath, ['-e', make])), { mode: 0o644 });
+  };
+  const run = (src: string): unknown => {
+    fs.writeFileSync(file, src, { mode: 0o644 });
+    const script = loader.compile(file);
+    const m = { exports: {} as unknown };
+    (script.runInThisContext() as (e: unknown, r: unknown, m: unknown) => void)(m.exports, require, m);
+    return { value: m.exports, rejected: script.cachedDataRejected };
+  };
+  cacheOf(source('6 * 7', 1));
+  t.deepEqual(run(source('6 * 7', 1)), { value: 42, rejected: false }, 'a fitting cache is taken');
+  cacheOf(source('6 * 7', 2));
+  fs.chmodSync(cache, 0o666);
+  t.deepEqual(run(source('6 * 7', 2)), { value: 42, rejected: undefined }, 'a world-writable cache is not even offered to V8');
+  const corrupt = loader.cacheFileData(Buffer.from(source('6 * 7', 3)), Buffer.alloc(256, 7));
+  fs.rmSync(cache);
+  fs.writeFileSync(cache, corrupt, { mode: 0o644 });
+  t.deepEqual(run(source('6 * 7', 3)), { value: 42, rejected: true }, 'a corrupt cache of this source is rejected by V8');
+  // V8 would take it (it checks the length only) and run the other code: the digest keeps it from V8.
+  cacheOf(source('6 * 7', 4));
+  t.deepEqual(
+    run(source('6 * 9', 4)),
+    { value: 54, rejected: undefined },
+    "a cache of other source of the same length is not offered: the file's code runs",
+  );
 });

@@ -3,9 +3,11 @@
 // so a load balancer sends them elsewhere), every request in flight is
 // answered, each answer closing its connection, within --stop-timeout; then
 // weftd exits 0.
+import net from 'node:net';
 import path from 'node:path';
 
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 
 import { NEVER_ANSWERED_RESET, startLoad } from './helpers/load.js';
 import { freePort } from './helpers/ports.js';
@@ -55,3 +57,55 @@ test('SIGTERM under keep-alive load: requests in flight are answered, new client
   t.regex(w.log(), /requests in flight have 20 s to finish/);
   t.notRegex(w.log(), /\[alert\]/);
 });
+
+test("SIGTERM with a router's keep-alive connections: an idle one is closed by the server after its grace, one whose next request comes meanwhile is answered with Connection: close", async (t) => {
+  const port = await freePort();
+  const w = await startWeftd(t, { args: ['--stop-timeout', '30', '--routers', '1'] });
+  // A route the router answers itself: it holds these connections.
+  await applyConfig(w, { listeners: { [`127.0.0.1:${port}`]: { pass: 'routes' } }, routes: [{ action: { return: 204 } }] });
+  const idle = await openKeepAlive(t, port);
+  const paced = await openKeepAlive(t, port);
+  t.is(await idle.ask(), 'HTTP/1.1 204 No Content');
+  t.is(await paced.ask(), 'HTTP/1.1 204 No Content');
+  w.process.kill('SIGTERM');
+  await w.waitForLog(/SIGTERM received/);
+  // Within the grace the server would have closed it at once, had its sweep seen it idle at that instant.
+  await new Promise((r) => setTimeout(r, 600));
+  const answer = await paced.askHead();
+  t.regex(answer, /^HTTP\/1\.1 204 No Content\r\n/);
+  t.regex(answer, /\r\nconnection: close\r\n/i, 'the answer closes its connection');
+  t.true(await idle.closedByServer, 'the idle connection was closed by the server');
+  t.deepEqual(await w.exited, { code: 0, signal: null });
+  t.notRegex(w.log(), /\[alert\]/);
+});
+
+/** A raw keep-alive connection: ask() sends a request and resolves with the status line of its answer. */
+async function openKeepAlive(
+  t: ExecutionContext,
+  port: number,
+): Promise<{ ask(): Promise<string>; askHead(): Promise<string>; closedByServer: Promise<boolean> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  t.teardown(() => void socket.destroy());
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let buffer = '';
+  let waiting: ((head: string) => void) | undefined;
+  socket.on('data', (d: Buffer) => {
+    buffer += d.toString('latin1');
+    const end = buffer.indexOf('\r\n\r\n');
+    if (end >= 0 && waiting) {
+      const head = buffer.slice(0, end + 4);
+      buffer = buffer.slice(end + 4);
+      const w = waiting;
+      waiting = undefined;
+      w(head);
+    }
+  });
+  socket.on('error', () => undefined);
+  const closedByServer = new Promise<boolean>((resolve) => socket.once('end', () => resolve(true)).once('close', () => resolve(false)));
+  const askHead = (): Promise<string> =>
+    new Promise((resolve) => {
+      waiting = resolve;
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+  return { ask: async () => (await askHead()).split('\r\n')[0], askHead, closedByServer };
+}

@@ -27,6 +27,7 @@ import type { ListenInterception } from './listen-interception.js';
 import { describeRequest, parseListenArgs } from './listen-request.js';
 import { internalsOf } from './net-internals.js';
 import { RequestTracker } from './request-tracker.js';
+import { IdleSweep } from '../../request/idle-sweep.js';
 import { responseClassKey } from './response-class.js';
 import { checkNodeInternals } from '../../node-internals/check.js';
 import type { EdgeHooks, RequestHook } from './request-tracker.js';
@@ -239,7 +240,9 @@ export class AppHost {
     // still idle after a grace period are closed.
     const primary = this.#primary;
     if (!primary) return;
-    const timer = setInterval(() => (primary.server as http.Server).closeIdleConnections?.(), IDLE_CLOSE_GRACE_MS);
+    const tracker = this.#tracker;
+    const idle = new IdleSweep<net.Socket>(IDLE_CLOSE_GRACE_MS);
+    const timer = setInterval(() => idle.sweep(tracker.connections, (s) => tracker.busy(s), Date.now()), IDLE_CLOSE_GRACE_MS / 4);
     timer.unref();
     void primary.whenNoConnections().then(() => clearInterval(timer));
   }

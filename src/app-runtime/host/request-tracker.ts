@@ -22,6 +22,12 @@ import { installResponseClass } from './response-class.js';
 
 type DirectResponse = ServerResponse & { [DIRECT]?: true };
 
+const BUSY = Symbol('weft.busy');
+const SOCKET = Symbol('weft.socket');
+/** A connection of the served server, with how many of its requests are in progress. */
+type ServedSocket = Socket & { [BUSY]?: number };
+type TrackedResponse = ServerResponse & { [SOCKET]?: ServedSocket };
+
 export type RequestHook = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -52,6 +58,8 @@ export class RequestTracker {
   #closeConnections = false;
   #serverHeader: string;
   #edge: EdgeHooks | null = null;
+  /** The served server's HTTP connections (upgraded ones leave: they are not HTTP any more). */
+  readonly connections = new Set<Socket>();
 
   constructor(options: { log: LogFunction; serverHeader?: string }) {
     this.#log = options.log;
@@ -80,6 +88,11 @@ export class RequestTracker {
   /** What sees requests on Weft's own listeners first (null: nothing, they go straight to the app). */
   setEdge(edge: EdgeHooks | null): void {
     this.#edge = edge;
+  }
+
+  /** Whether a request is in progress on this connection. */
+  busy(socket: Socket): boolean {
+    return ((socket as ServedSocket)[BUSY] ?? 0) > 0;
   }
 
   /** From now on every response closes its connection (the process is stopping). */
@@ -111,9 +124,18 @@ export class RequestTracker {
     const tracker = this;
     // Called for every event of the server. Named parameters and call(),
     // with exactly the arguments given: http emits at most three.
+    const connections = this.connections;
+    // A TLS server's requests come on the TLS socket its 'secureConnection' gives, not on the raw one.
+    const opened = typeof (server as { setSecureContext?: unknown }).setSecureContext === 'function' ? 'secureConnection' : 'connection';
     target.emit = function (this: http.Server, event: string | symbol, a?: unknown, b?: unknown, c?: unknown): boolean {
-      if (event === 'upgrade') tracker.#total++;
-      else if (
+      if (event === opened) {
+        const socket = a as Socket;
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
+      } else if (event === 'upgrade') {
+        tracker.#total++;
+        connections.delete(b as Socket);
+      } else if (
         (event === 'request' || event === 'checkContinue') &&
         tracker.#edge !== null &&
         ((a as IncomingMessage).socket as DirectSocket)[DIRECT] !== undefined &&
@@ -146,6 +168,9 @@ export class RequestTracker {
   #begin(req: IncomingMessage, res: ServerResponse): void {
     this.#total++;
     this.#active++;
+    const socket = req.socket as ServedSocket;
+    socket[BUSY] = (socket[BUSY] ?? 0) + 1;
+    (res as TrackedResponse)[SOCKET] = socket;
     if ((req.socket as DirectSocket)[DIRECT] !== undefined) {
       this.direct.requests++;
       this.direct.active++;
@@ -171,6 +196,8 @@ export class RequestTracker {
       }
     }
     if ((res as DirectResponse)[DIRECT] === true) this.direct.active--;
+    const socket = (res as TrackedResponse)[SOCKET];
+    if (socket !== undefined) socket[BUSY]!--;
     this.#active--;
     if (this.#active > 0) return;
     const waiters = this.#drainWaiters;

@@ -15,12 +15,16 @@ export class Counters {
   open = 0;
   busyConnections = 0;
   requests = 0;
+  /** The open connections (a drain closes the idle ones). */
+  readonly sockets = new Set<Socket>();
 
   connection(socket: Socket): void {
     this.accepted++;
     this.open++;
+    this.sockets.add(socket);
     (socket as Tracked)[busy] = 0;
     socket.once('close', () => {
+      this.sockets.delete(socket);
       this.open--;
       this.closed++;
       if (((socket as Tracked)[busy] ?? 0) > 0) this.busyConnections--;
@@ -40,6 +44,11 @@ export class Counters {
     if (!s[busy]) return;
     s[busy]--;
     if (s[busy] === 0) this.busyConnections--;
+  }
+
+  /** Whether a request is in progress on this connection. */
+  busy(socket: Socket): boolean {
+    return ((socket as Tracked)[busy] ?? 0) > 0;
   }
 
   connections(): RouterStatus['connections'] {

@@ -9,11 +9,11 @@
 // instead of running stale code. Files that run on their own (worker
 // threads' entries, the ESM hooks of the app runtime) stay in dist/src/.
 //
-// weftd.js, process-entry.js and app-entry.js are small loaders (bundle-loader.js) of
-// <name>-code.js, compiled with a V8 code cache made here by loading each
-// code file once in a Node process of the build's own (<name>-code.js.cache):
-// ~15 ms of CPU less per process start. Without a cache (another Node, a
-// failed warm-up) they compile as before.
+// weftd.js, process-entry.js and app-entry.js are small entry files that
+// run <name>-code.js through src/code-cache.ts, compiled with a V8 code cache
+// made here by loading each code file once in a Node process of the build's
+// own (<name>-code.js.cache): ~15 ms of CPU less per process start. Without
+// a cache (another Node, a failed warm-up) they compile as before.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -51,7 +51,7 @@ esbuild.buildSync({
   logLevel: 'warning',
 });
 
-fs.copyFileSync(path.join(__dirname, 'bundle-loader.js'), path.join(outdir, 'load-bundle.js'));
+const codeCache = path.join(root, 'dist', 'src', 'code-cache.js');
 // Which Node made the caches (the tests check that this one takes them).
 fs.writeFileSync(
   path.join(outdir, 'code-cache.json'),
@@ -59,13 +59,13 @@ fs.writeFileSync(
 );
 for (const [name, args] of Object.entries(cached)) {
   const code = `${name}-code.js`;
-  // Loads the code with the loader, then keeps what V8 compiled (every module's body ran) as its cache.
+  // Loads the code as the entry file will, then keeps what V8 compiled (every module's body ran) as its cache.
   const warm = [
     "const fs = require('node:fs');",
-    "const { cacheFileData, run } = require('./load-bundle.js');",
+    `const { cacheFileData, runBundle } = require(${JSON.stringify(codeCache)});`,
     `const [source, cache] = ${JSON.stringify([path.join(outdir, code), path.join(outdir, `${code}.cache`)])};`,
     'const keep = (script) => process.on("exit", () => fs.writeFileSync(cache, cacheFileData(fs.readFileSync(source), script.createCachedData())));',
-    `run(module, ${JSON.stringify(code)}, keep);`,
+    `runBundle(module, ${JSON.stringify(code)}, keep);`,
   ].join('\n');
   const file = path.join(outdir, `${name}.js`);
   fs.writeFileSync(file, warm);
@@ -77,6 +77,6 @@ for (const [name, args] of Object.entries(cached)) {
   }
   fs.writeFileSync(
     file,
-    `'use strict';\n// Built by scripts/bundle.js: ${code} with its V8 code cache.\nrequire('./load-bundle.js').run(module, ${JSON.stringify(code)});\n`,
+    `'use strict';\n// Built by scripts/bundle.js: ${code} with its V8 code cache.\nrequire('../src/code-cache.js').runBundle(module, ${JSON.stringify(code)});\n`,
   );
 }

@@ -11,10 +11,11 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const path = require('node:path');
 
 const { builtinPluginsDir } = require('../dist/src/paths.js');
 const { findPlugins } = require('../dist/src/process-types/discovery/find-plugins.js');
-const { PREBUILT_SCHEMA_CODE_DIR, setSchemaCodeDir } = require('../dist/src/config/schema-code-cache.js');
+const { makeCodeCache, PREBUILT_SCHEMA_CODE_DIR, setSchemaCodeDir } = require('../dist/src/config/schema-code-cache.js');
 const { validatorFor } = require('../dist/src/config/schema.js');
 const { discoveryFileContent, discoveryKey, PREBUILT_MODULES_FILE } = require('../dist/src/process-types/main/discovery-cache.js');
 
@@ -43,6 +44,14 @@ try {
   const { modules, failures } = discover();
   for (const f of failures) process.stderr.write(`prebuild-schema: plugin "${f.file}" not loaded: ${f.reason}\n`);
   validatorFor(modules);
+  // Its V8 code cache, made once the examples' configurations ran through it (src/code-cache.ts).
+  const examples = path.join(__dirname, '..', 'examples');
+  const configs = fs.readdirSync(examples).filter((n) => n.endsWith('.json'));
+  for (const name of fs.readdirSync(PREBUILT_SCHEMA_CODE_DIR).filter((n) => /^schema-[0-9a-f]+\.js$/.test(n))) {
+    makeCodeCache(path.join(PREBUILT_SCHEMA_CODE_DIR, name), (validate) => {
+      for (const c of configs) validate(JSON.parse(fs.readFileSync(path.join(examples, c), 'utf8')));
+    });
+  }
   process.stdout.write(
     `prebuild-schema: ${modules.map((m) => `${m.type} ${m.version}`).join(', ')} -> ${fs.readdirSync(PREBUILT_SCHEMA_CODE_DIR).join(', ')}\n`,
   );

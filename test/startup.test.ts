@@ -9,6 +9,7 @@ import path from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 
+import { cacheFileData, compileModule } from '../src/code-cache.js';
 import { EXAMPLE_APP_TYPES } from '../src/config/example-app-types.js';
 import { buildValidator } from '../src/config/schema.js';
 import { setSchemaCodeDir } from '../src/config/schema-code-cache.js';
@@ -262,22 +263,24 @@ test("when discovery finds other modules than the last start's, the configuratio
   await third.stop();
 });
 
-// The bundles' V8 code caches (scripts/bundle.js, bundle-loader.js).
+// The V8 code caches of the bundles and the kept schema (src/code-cache.ts).
 const bundleDir = path.join(__dirname, '..', '..', 'dist', 'bundle');
 const codeCache = JSON.parse(fs.readFileSync(path.join(bundleDir, 'code-cache.json'), 'utf8')) as { v8: string; entries: string[] };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const loader = require(path.join(bundleDir, 'load-bundle.js')) as {
-  compile(file: string): { cachedDataRejected?: boolean; runInThisContext(): unknown };
-  cacheFileData(source: Buffer, data: Buffer): Buffer;
-};
 // Another Node than the build's rejects them by design (and compiles as before): nothing to check then.
 const sameNode = codeCache.v8 === process.versions.v8 ? test : test.skip;
 
-sameNode("each bundle's code cache fits the Node that built it", (t) => {
+sameNode("each bundle's code cache, and the kept schema's, fits the Node that built it", (t) => {
   t.deepEqual(codeCache.entries.sort(), ['app-entry', 'process-entry', 'weftd']);
   for (const name of codeCache.entries) {
-    const script = loader.compile(path.join(bundleDir, `${name}-code.js`));
-    t.is(script.cachedDataRejected, false, `${name}: V8 takes the cache`);
+    const file = path.join(bundleDir, `${name}-code.js`);
+    t.is(compileModule(file, fs.readFileSync(file)).cachedDataRejected, false, `${name}: V8 takes the cache`);
+  }
+  const schemaDir = path.join(__dirname, '..', '..', 'dist', 'schema-cache');
+  const kept = keptCopies(schemaDir);
+  t.true(kept.length >= 1, 'the build keeps the schema as code');
+  for (const name of kept) {
+    const file = path.join(schemaDir, name);
+    t.is(compileModule(file, fs.readFileSync(file)).cachedDataRejected, false, `${name}: V8 takes the cache`);
   }
 });
 
@@ -291,11 +294,11 @@ test('a code cache others may write is not used, and one that does not fit is re
   const cacheOf = (src: string): void => {
     fs.rmSync(cache, { force: true });
     const make = `const s = new (require('node:vm').Script)(require('node:module').wrap(${JSON.stringify(src)}), { filename: ${JSON.stringify(file)} }); process.stdout.write(s.createCachedData());`;
-    fs.writeFileSync(cache, loader.cacheFileData(Buffer.from(src), execFileSync(process.execPath, ['-e', make])), { mode: 0o644 });
+    fs.writeFileSync(cache, cacheFileData(Buffer.from(src), execFileSync(process.execPath, ['-e', make])), { mode: 0o644 });
   };
   const run = (src: string): unknown => {
     fs.writeFileSync(file, src, { mode: 0o644 });
-    const script = loader.compile(file);
+    const script = compileModule(file, fs.readFileSync(file));
     const m = { exports: {} as unknown };
     (script.runInThisContext() as (e: unknown, r: unknown, m: unknown) => void)(m.exports, require, m);
     return { value: m.exports, rejected: script.cachedDataRejected };
@@ -305,7 +308,7 @@ test('a code cache others may write is not used, and one that does not fit is re
   cacheOf(source('6 * 7', 2));
   fs.chmodSync(cache, 0o666);
   t.deepEqual(run(source('6 * 7', 2)), { value: 42, rejected: undefined }, 'a world-writable cache is not even offered to V8');
-  const corrupt = loader.cacheFileData(Buffer.from(source('6 * 7', 3)), Buffer.alloc(256, 7));
+  const corrupt = cacheFileData(Buffer.from(source('6 * 7', 3)), Buffer.alloc(256, 7));
   fs.rmSync(cache);
   fs.writeFileSync(cache, corrupt, { mode: 0o644 });
   t.deepEqual(run(source('6 * 7', 3)), { value: 42, rejected: true }, 'a corrupt cache of this source is rejected by V8');

@@ -19,6 +19,7 @@ import path from 'node:path';
 
 import type { ValidateFunction } from 'ajv';
 
+import { cacheFileData, compileModule, runModule } from '../code-cache.js';
 import { distRoot } from '../paths.js';
 import { ErrorCodes, WeftError } from '../errors.js';
 
@@ -67,11 +68,25 @@ function runtimeRequire(id: string): unknown {
   return require(id);
 }
 
-function load(code: string): ValidateFunction {
+/** The validator kept in `file`, compiled with the V8 code cache the build made beside it (the build's own copy). */
+function load(file: string): ValidateFunction {
   const module = { exports: {} as { default?: ValidateFunction } & ValidateFunction };
   // The code is ajv's own standalone output, from a file only this user can write (checked above).
-  new Function('module', 'exports', 'require', code)(module, module.exports, runtimeRequire);
+  runModule(compileModule(file, fs.readFileSync(file)), file, module, runtimeRequire);
   return module.exports.default ?? module.exports;
+}
+
+/**
+ * The build's step: the V8 code cache of a kept copy, made after `warm`
+ * ran the validator (so that the functions it compiled are in it).
+ */
+export function makeCodeCache(file: string, warm: (validate: ValidateFunction) => void): void {
+  const source = fs.readFileSync(file);
+  const script = compileModule(file, source);
+  const module = { exports: {} as { default?: ValidateFunction } & ValidateFunction };
+  runModule(script, file, module, runtimeRequire);
+  warm(module.exports.default ?? module.exports);
+  fs.writeFileSync(`${file}.cache`, cacheFileData(source, script.createCachedData()), { mode: 0o644 });
 }
 
 /** Whether a trusted copy for `key` is kept (in this process's directory, or the build's). */
@@ -97,7 +112,7 @@ export function cachedValidator(key: CodeKey, compile: () => { validate: Validat
   for (const copy of [file, fileFor(PREBUILT_SCHEMA_CODE_DIR, key)]) {
     if (!trusted(copy)) continue;
     try {
-      return load(fs.readFileSync(copy, 'utf8'));
+      return load(copy);
     } catch {
       // An unreadable or broken copy: compile as if there were none (and replace it below).
     }

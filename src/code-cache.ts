@@ -1,0 +1,68 @@
+// V8 code caches for Weft's own large code: the bundles of its processes
+// (dist/bundle/, made by scripts/bundle.js) and the configuration schema's
+// standalone code (dist/schema-cache/, scripts/prebuild-schema.js). Parsing
+// and compiling them is most of their cost at each process start; with a
+// cache V8 deserialises what the build compiled. V8 checks a cache against
+// its own version and flags (another Node compiles as usual) but checks the
+// source only by its length: a cache of other code of the same length runs
+// that other code. So a cache file (<code file>.cache) starts with the
+// SHA-256 of the source it was made of, and is offered to V8 for that
+// source only. It is trusted as the code is: owned by the code's owner and
+// writable by nobody who may not write the code.
+// Node's builtins only: the bundles' small entry files load this module
+// before anything else.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+const DIGEST = 32;
+
+/** What a cache file holds: the digest of the source, then V8's data. */
+export function cacheFileData(source: Buffer, data: Buffer): Buffer {
+  return Buffer.concat([crypto.createHash('sha256').update(source).digest(), data]);
+}
+
+function trustedCache(codeFile: string, source: Buffer): Buffer | undefined {
+  const cacheFile = `${codeFile}.cache`;
+  try {
+    const code = fs.statSync(codeFile);
+    const cache = fs.statSync(cacheFile);
+    if (!cache.isFile() || cache.uid !== code.uid || cache.mode & ~code.mode & 0o022) return undefined;
+    const bytes = fs.readFileSync(cacheFile);
+    const digest = crypto.createHash('sha256').update(source).digest();
+    return bytes.length > DIGEST && digest.equals(bytes.subarray(0, DIGEST)) ? bytes.subarray(DIGEST) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CommonJS code compiled as a module's, with its cache when a fitting, trusted one is there (cachedDataRejected says whether V8 took it). */
+export function compileModule(file: string, source: Buffer): vm.Script {
+  return new vm.Script(Module.wrap(source.toString('utf8')), {
+    filename: file,
+    cachedData: trustedCache(file, source),
+    // import() in the code (an ES module app) goes to Node's own loader.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+}
+
+type ModuleWrapper = (exports: unknown, require: unknown, module: unknown, filename: string, dirname: string) => void;
+
+/** Runs compiled module code with this module object and require. */
+export function runModule(script: vm.Script, file: string, module: { exports: unknown }, require: unknown): void {
+  (script.runInThisContext() as ModuleWrapper).call(module.exports, module.exports, require, module, file, path.dirname(file));
+}
+
+/**
+ * Runs `<dir of mod>/<name>` as if it were mod's own code (the bundles'
+ * entry files). `compiled` sees the script before it runs (the build keeps
+ * its cache when the process exits).
+ */
+export function runBundle(mod: NodeModule, name: string, compiled?: (script: vm.Script) => void): void {
+  const file = path.join(path.dirname(mod.filename), name);
+  const script = compileModule(file, fs.readFileSync(file));
+  compiled?.(script);
+  runModule(script, file, mod, Module.createRequire(mod.filename));
+}

@@ -7,6 +7,9 @@
 // with a hang-up or a reset instead of being answered with
 // "Connection: close".
 
+/** How long a draining process leaves a keep-alive connection idle before it closes it. */
+export const IDLE_CLOSE_GRACE_MS = 1000;
+
 /** What the sweep needs of a connection (a net.Socket). */
 export interface SweptConnection {
   readonly bytesRead: number;
@@ -49,4 +52,14 @@ export class IdleSweep<C extends SweptConnection> {
     this.#seen = seen;
     return closed;
   }
+}
+
+/** Sweeps `connections` four times per grace until the returned timer is cleared (it keeps no process alive). */
+export function sweepIdle<C extends SweptConnection>(
+  connections: Iterable<C>,
+  busy: (c: C) => boolean,
+  graceMs = IDLE_CLOSE_GRACE_MS,
+): NodeJS.Timeout {
+  const idle = new IdleSweep<C>(graceMs);
+  return setInterval(() => idle.sweep(connections, busy, Date.now()), graceMs / 4).unref();
 }

@@ -27,14 +27,11 @@ import type { ListenInterception } from './listen-interception.js';
 import { describeRequest, parseListenArgs } from './listen-request.js';
 import { internalsOf } from './net-internals.js';
 import { RequestTracker } from './request-tracker.js';
-import { IdleSweep } from '../../request/idle-sweep.js';
+import { sweepIdle } from '../../request/idle-sweep.js';
 import { responseClassKey } from './response-class.js';
 import { checkNodeInternals } from '../../node-internals/check.js';
 import type { EdgeHooks, RequestHook } from './request-tracker.js';
 import { mapUnitHttpForRequire } from './unit-http.js';
-
-/** How long a draining process leaves idle keep-alive connections to their clients. */
-const IDLE_CLOSE_GRACE_MS = 1000;
 
 export interface AppHostOptions {
   log: LogFunction;
@@ -241,9 +238,7 @@ export class AppHost {
     const primary = this.#primary;
     if (!primary) return;
     const tracker = this.#tracker;
-    const idle = new IdleSweep<net.Socket>(IDLE_CLOSE_GRACE_MS);
-    const timer = setInterval(() => idle.sweep(tracker.connections, (s) => tracker.busy(s), Date.now()), IDLE_CLOSE_GRACE_MS / 4);
-    timer.unref();
+    const timer = sweepIdle(tracker.connections, (s) => tracker.busy(s));
     void primary.whenNoConnections().then(() => clearInterval(timer));
   }
 

@@ -21,13 +21,11 @@ import type { Prepared, ServerFactory } from './listeners/listener-set.js';
 import type { AppServing } from '../../protocol/application.js';
 import type { RouterStatus } from '../../protocol/router.js';
 import { Counters } from './status/counters.js';
-import { IdleSweep } from '../../request/idle-sweep.js';
+import { sweepIdle } from '../../request/idle-sweep.js';
 import { RouterMetrics } from './status/router-metrics.js';
 
 /** How long a connection handed to a router that has no configuration yet waits for one. */
 const EARLY_WAIT_MS = 10000;
-/** How long a draining router leaves a keep-alive connection idle before it closes it. */
-const IDLE_CLOSE_GRACE_MS = 1000;
 
 /** Does a configuration have a listener the routers accept themselves (not its application's processes)? */
 function accepting(config: Configuration): boolean {
@@ -235,8 +233,7 @@ export class RouterState {
     this.draining = true;
     this.listeners.stopAccepting();
     // Idle keep-alive connections get a grace (a client may be sending on one), then go.
-    const idle = new IdleSweep<net.Socket>(IDLE_CLOSE_GRACE_MS);
-    const sweep = setInterval(() => idle.sweep(this.counters.sockets, (s) => this.counters.busy(s), Date.now()), IDLE_CLOSE_GRACE_MS / 4);
+    const sweep = sweepIdle(this.counters.sockets, (s) => this.counters.busy(s));
     const deadline = Date.now() + graceMs;
     try {
       while (this.counters.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

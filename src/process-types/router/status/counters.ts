@@ -12,7 +12,6 @@ type Tracked = Socket & { [busy]?: number };
 export class Counters {
   accepted = 0;
   closed = 0;
-  open = 0;
   busyConnections = 0;
   requests = 0;
   /** The open connections (a drain closes the idle ones). */
@@ -20,12 +19,10 @@ export class Counters {
 
   connection(socket: Socket): void {
     this.accepted++;
-    this.open++;
     this.sockets.add(socket);
     (socket as Tracked)[busy] = 0;
     socket.once('close', () => {
       this.sockets.delete(socket);
-      this.open--;
       this.closed++;
       if (((socket as Tracked)[busy] ?? 0) > 0) this.busyConnections--;
       (socket as Tracked)[busy] = 0;
@@ -44,6 +41,10 @@ export class Counters {
     if (!s[busy]) return;
     s[busy]--;
     if (s[busy] === 0) this.busyConnections--;
+  }
+
+  get open(): number {
+    return this.sockets.size;
   }
 
   /** Whether a request is in progress on this connection. */

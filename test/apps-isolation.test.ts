@@ -135,9 +135,9 @@ function environ(pid: number): Map<string, string> {
   );
 }
 
-withNamespaces(
-  "NODE_EXTRA_CA_CERTS: Weft's own processes start without it; applications, direct or through a prototype, keep it",
-  async (t) => {
+/** NODE_EXTRA_CA_CERTS: who starts with it, `node bin/weftd` (main has it) or bin/weftd as a program (main has not). */
+async function extraCaCerts(t: ExecutionContext, asProgram: boolean): Promise<void> {
+  {
     // Node parses the file at every start; Weft's own processes verify no TLS peer.
     const dir = tempDir(t);
     fs.chmodSync(dir, 0o755);
@@ -164,7 +164,7 @@ withNamespaces(
           },
         },
       },
-      { env: { NODE_EXTRA_CA_CERTS: cas } },
+      { env: { NODE_EXTRA_CA_CERTS: cas }, asProgram },
     );
     for (const port of [plain, isolated]) t.is((await request({ port }, '/')).status, 200);
     const members = census(w.pid);
@@ -172,14 +172,23 @@ withNamespaces(
     for (const m of members) {
       if (m.kind === 'zombie' || m.kind === 'other') continue;
       kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-      const expected = m.kind === 'main' || m.kind === 'prototype' || m.kind === 'application' ? cas : undefined;
+      const expected = (m.kind === 'main' && !asProgram) || m.kind === 'prototype' || m.kind === 'application' ? cas : undefined;
       t.is(environ(m.pid).get('NODE_EXTRA_CA_CERTS'), expected, `${m.title} (${m.kind})`);
     }
+    t.is(kinds.get('main'), 1);
     t.is(kinds.get('prototype'), 1, 'the isolated app has a prototype');
     t.is(kinds.get('application'), 2);
     t.true((kinds.get('controller') ?? 0) >= 1 && (kinds.get('router') ?? 0) >= 1);
     t.notRegex(w.log() + w.output(), /Ignoring extra certs/, 'the file loads where it is given');
-  },
+  }
+}
+
+withNamespaces("NODE_EXTRA_CA_CERTS: Weft's own processes start without it; applications, direct or through a prototype, keep it", (t) =>
+  extraCaCerts(t, false),
+);
+
+withNamespaces('NODE_EXTRA_CA_CERTS: bin/weftd run as a program starts main without it too; applications keep it', (t) =>
+  extraCaCerts(t, true),
 );
 
 withNamespaces('rootfs: only the rootfs is visible, with what node needs', async (t) => {

@@ -74,10 +74,10 @@ export async function weftServer(
   const port = await freePort();
   const file = path.join(dir, 'config.json');
   fs.writeFileSync(file, JSON.stringify(config(port, dir)));
+  // As a user starts it: bin/weftd as a program (its shell line), with this Node.
   const child = spawn(
-    process.execPath,
+    path.join(repoRoot, 'bin', 'weftd'),
     [
-      path.join(repoRoot, 'bin', 'weftd'),
       '--no-daemon',
       '--config',
       file,
@@ -91,7 +91,7 @@ export async function weftServer(
       `${dir}/log`,
       ...(options.args ?? []),
     ],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` } },
   );
   if (options.wait !== false) await waitForPort(port);
   return {

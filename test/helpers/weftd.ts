@@ -51,6 +51,8 @@ export interface StartOptions {
   cwd?: string;
   /** Node's own flags for main, which passes them on to every process it starts (e.g. --heapsnapshot-signal). */
   nodeArgs?: string[];
+  /** Run bin/weftd as a program (its shell line, as a user's `weftd` does) with this Node first in PATH; not with nodeArgs. */
+  asProgram?: boolean;
 }
 
 export function readLog(file: string): string {
@@ -116,9 +118,12 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   ];
   // A restart appends to the same log: only what this run writes counts.
   const logStart = readLog(logPath).length;
-  const child = spawn(process.execPath, args, {
+  if (options.asProgram && options.nodeArgs?.length) throw new Error('asProgram runs bin/weftd without Node flags');
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  if (options.asProgram) env.PATH = `${path.dirname(process.execPath)}:${env.PATH ?? ''}`;
+  const child = spawn(options.asProgram ? WEFTD : process.execPath, options.asProgram ? args.slice(1) : args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -12,12 +12,22 @@ import { HIDE_ENV } from '../../node-internals/node-internal.js';
  */
 const UNUSED_BY_WEFT = ['NODE_EXTRA_CA_CERTS'];
 
+/**
+ * bin/weftd, run as a program, moves UNUSED_BY_WEFT's variables to
+ * WEFT_KEPT_<name> before main's Node starts: main pays for them neither.
+ */
+const KEPT_PREFIX = 'WEFT_KEPT_';
+
 /** Main's environment minus Weft's internal variables: what applications inherit (Unit's rule). */
 export function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     // WEFT_HIDE_NODE_INTERNALS goes on: every process probes its own internals.
     if (v !== undefined && (!k.startsWith('WEFT_') || k === HIDE_ENV)) env[k] = v;
+  }
+  for (const k of UNUSED_BY_WEFT) {
+    const kept = process.env[KEPT_PREFIX + k];
+    if (kept !== undefined && env[k] === undefined) env[k] = kept;
   }
   return env;
 }

@@ -68,9 +68,11 @@ test("SIGTERM with a router's keep-alive connections: an idle one is closed by t
   t.is(await idle.ask(), 'HTTP/1.1 204 No Content');
   t.is(await paced.ask(), 'HTTP/1.1 204 No Content');
   w.process.kill('SIGTERM');
-  await w.waitForLog(/SIGTERM received/);
-  // Within the grace the server would have closed it at once, had its sweep seen it idle at that instant.
-  await new Promise((r) => setTimeout(r, 600));
+  const draining = await w.waitForLog(/router draining: (\d+) connections open, (\d+) with a request in progress/);
+  t.deepEqual([draining[1], draining[2]], ['2', '0'], 'both connections idle, held by the router');
+  // After the sweep's first look (every 250 ms) and within its 1 s grace:
+  // a sweep closing whatever is idle at that instant would have closed it.
+  await new Promise((r) => setTimeout(r, 300));
   const answer = await paced.askHead();
   t.regex(answer, /^HTTP\/1\.1 204 No Content\r\n/);
   t.regex(answer, /\r\nconnection: close\r\n/i, 'the answer closes its connection');

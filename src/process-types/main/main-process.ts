@@ -183,7 +183,8 @@ export class MainProcess {
       setSchemaCodeDir(schemaCodeDir(options.stateDir));
       const kept = this.#discoveryCache.read(PREBUILT_MODULES_FILE);
       const assumed = kept.modules;
-      const discovered = this.#discover(kept.cache, assumed !== undefined);
+      // Assumed modules: discovery waits until the configuration is applied (it would take a core from what serves).
+      const discovered = assumed ? this.#firstApply.promise.then(() => this.#discover(kept.cache, true)) : this.#discover(kept.cache, false);
       discovered.catch(() => undefined);
       const loaded = (assumed ? Promise.resolve(assumed) : discovered).then(async (modules) => {
         this.modules = modules;

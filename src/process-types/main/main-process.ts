@@ -184,7 +184,9 @@ export class MainProcess {
       const kept = this.#discoveryCache.read(PREBUILT_MODULES_FILE);
       const assumed = kept.modules;
       // Assumed modules: discovery waits until the configuration is applied (it would take a core from what serves).
-      const discovered = assumed ? this.#firstApply.promise.then(() => this.#discover(kept.cache, true)) : this.#discover(kept.cache, false);
+      const discovered = assumed
+        ? this.#firstApply.promise.then(() => this.#discover(kept.cache, true))
+        : this.#discover(kept.cache, false);
       discovered.catch(() => undefined);
       const loaded = (assumed ? Promise.resolve(assumed) : discovered).then(async (modules) => {
         this.modules = modules;

@@ -7,6 +7,7 @@
         "native/channel.cc",
         "native/child-handle.cc",
         "native/credentials.cc",
+        "native/digest.cc",
         "native/errors.cc",
         "native/execute.cc",
         "native/fd-watcher.cc",

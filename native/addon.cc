@@ -4,6 +4,7 @@
 #include "channel.h"
 #include "child-handle.h"
 #include "credentials.h"
+#include "digest.h"
 #include "execute.h"
 #include "fd-watcher.h"
 #include "listen.h"
@@ -44,6 +45,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sharedMemory", Napi::Function::New(env, SharedMemoryJs));
   exports.Set("mapShared", Napi::Function::New(env, MapSharedJs));
   exports.Set("startWatchdog", Napi::Function::New(env, StartWatchdogJs));
+  exports.Set("digest", Napi::Function::New(env, DigestJs));
   return exports;
 }
 

@@ -16,8 +16,6 @@
 
 namespace weft {
 
-Napi::FunctionReference ChildHandle::constructor_;
-
 int PidfdOpen(pid_t pid) {
   long fd = syscall(SYS_pidfd_open, pid, 0);
   return fd < 0 ? -errno : static_cast<int>(fd);
@@ -38,14 +36,16 @@ void ChildHandle::Init(Napi::Env env, Napi::Object exports) {
           InstanceAccessor("pid", &ChildHandle::GetPid, nullptr),
           InstanceAccessor("exited", &ChildHandle::GetExited, nullptr),
       });
-  constructor_ = Napi::Persistent(ctor);
-  constructor_.SuppressDestruct();
+  // Per environment, not a static: a worker thread may load the addon too
+  // (code caches' digest), and its environment's constructor dies with it.
+  env.SetInstanceData<Napi::FunctionReference>(
+      new Napi::FunctionReference(Napi::Persistent(ctor)));
   exports.Set("ChildHandle", ctor);
 }
 
 Napi::Object ChildHandle::New(Napi::Env env, pid_t pid, int pidfd,
                               Napi::Function on_exit) {
-  Napi::Object obj = constructor_.New({});
+  Napi::Object obj = env.GetInstanceData<Napi::FunctionReference>()->New({});
   ChildHandle* self = Napi::ObjectWrap<ChildHandle>::Unwrap(obj);
   self->Start(pid, pidfd, on_exit);
   return obj;

@@ -21,7 +21,6 @@ class ChildHandle : public Napi::ObjectWrap<ChildHandle> {
   ~ChildHandle() override;
 
  private:
-  static Napi::FunctionReference constructor_;
   static void OnReadable(uv_poll_t* poll, int status, int events);
   static void OnClosed(uv_handle_t* handle);
 

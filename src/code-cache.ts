@@ -5,23 +5,24 @@
 // cache V8 deserialises what the build compiled. V8 checks a cache against
 // its own version and flags (another Node compiles as usual) but checks the
 // source only by its length: a cache of other code of the same length runs
-// that other code. So a cache file (<code file>.cache) starts with the
-// SHA-256 of the source it was made of, and is offered to V8 for that
-// source only. It is trusted as the code is: owned by the code's owner and
-// writable by nobody who may not write the code.
-// Node's builtins only: the bundles' small entry files load this module
-// before anything else.
-import crypto from 'node:crypto';
+// that other code. So a cache file (<code file>.cache) starts with a
+// 128-bit digest of the source it was made of (native/digest.ts), and is offered to V8
+// for that source only. It is trusted as the code is: owned by the code's
+// owner and writable by nobody who may not write the code.
+// Node's builtins and the addon only: the bundles' small entry files load
+// this module before anything else.
 import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 
-const DIGEST = 32;
+import { digest } from './native/digest.js';
+
+const DIGEST = 16;
 
 /** What a cache file holds: the digest of the source, then V8's data. */
 export function cacheFileData(source: Buffer, data: Buffer): Buffer {
-  return Buffer.concat([crypto.createHash('sha256').update(source).digest(), data]);
+  return Buffer.concat([digest(source), data]);
 }
 
 function trustedCache(codeFile: string, source: Buffer): Buffer | undefined {
@@ -31,8 +32,7 @@ function trustedCache(codeFile: string, source: Buffer): Buffer | undefined {
     const cache = fs.statSync(cacheFile);
     if (!cache.isFile() || cache.uid !== code.uid || cache.mode & ~code.mode & 0o022) return undefined;
     const bytes = fs.readFileSync(cacheFile);
-    const digest = crypto.createHash('sha256').update(source).digest();
-    return bytes.length > DIGEST && digest.equals(bytes.subarray(0, DIGEST)) ? bytes.subarray(DIGEST) : undefined;
+    return bytes.length > DIGEST && digest(source).equals(bytes.subarray(0, DIGEST)) ? bytes.subarray(DIGEST) : undefined;
   } catch {
     return undefined;
   }

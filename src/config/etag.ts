@@ -1,8 +1,9 @@
 // A strong ETag for a configuration: equal documents get the same tag
 // whatever their members' order, since JSON objects are unordered; any other
 // change gives another tag. Clients use it with If-Match so that two
-// operators cannot silently overwrite each other's edits.
-import { createHash } from 'node:crypto';
+// operators cannot silently overwrite each other's edits. The addon's
+// 128-bit digest (no node:crypto in the controller's start).
+import { digest } from '../native/digest.js';
 
 /** JSON with object members sorted by name, arrays in order. */
 export function canonicalJson(value: unknown): string {
@@ -14,6 +15,5 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function configEtag(doc: unknown): string {
-  const digest = createHash('sha256').update(canonicalJson(doc)).digest('base64url');
-  return `"${digest.slice(0, 32)}"`;
+  return `"${digest(canonicalJson(doc)).toString('base64url')}"`;
 }

@@ -13,13 +13,13 @@
 // wrote. The file is code main will run: it is used only when it is a
 // regular file owned by this process's user (or root) that nobody else may
 // write, in a directory nobody else may write.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import type { ValidateFunction } from 'ajv';
 
 import { cacheFileData, compileModule, runModule } from '../code-cache.js';
+import { digest } from '../native/digest.js';
 import { distRoot } from '../paths.js';
 import { ErrorCodes, WeftError } from '../errors.js';
 
@@ -45,8 +45,8 @@ export function setSchemaCodeDir(dir: string | undefined): void {
 }
 
 function fileFor(dir: string, key: CodeKey): string {
-  const hash = createHash('sha256').update(key.compilerTag).update('\0').update(JSON.stringify(key.schema)).digest('hex');
-  return path.join(dir, `schema-${hash.slice(0, 32)}.js`);
+  const hash = digest(`${key.compilerTag}\0${JSON.stringify(key.schema)}`).toString('hex');
+  return path.join(dir, `schema-${hash}.js`);
 }
 
 function trusted(file: string): boolean {

@@ -185,6 +185,8 @@ export interface NativeModule {
   gettid(): number;
   /** Absent from an addon built before it was added. */
   trimMemory?(): boolean;
+  /** 16 bytes: MurmurHash3 x64 128-style digest (native/digest.h says why not crypto). */
+  digest(bytes: Uint8Array): Buffer;
   /** Absent from an addon built before it was added. */
   setDumpable?(on: boolean): void;
   openat2(dirfd: number, path: string, flags: number, resolve: number): number;

@@ -5,9 +5,9 @@
 // (the work runs on libuv's thread pool, off the event loop), with
 // Content-Encoding and Vary set and Content-Length dropped.
 import type http from 'node:http';
-import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 
+import { nodeHasZstd, nodeZlib } from '../lazy-builtins.js';
 import { errorPage } from './error-page.js';
 import { compileTypesRule } from './routing/index.js';
 import type { StringTest } from './routing/index.js';
@@ -44,7 +44,7 @@ const LEVELS: Record<Encoding, [number, number]> = { gzip: [-1, 9], deflate: [-1
 
 /** Whether this Node's zlib has the coding (zstd came with Node 22.15 / 23.8). */
 export function hasEncoding(encoding: string): boolean {
-  if (encoding === 'zstd') return typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function';
+  if (encoding === 'zstd') return nodeHasZstd();
   return encoding === 'gzip' || encoding === 'deflate' || encoding === 'br';
 }
 
@@ -98,6 +98,7 @@ export function chooseCompressor(
 }
 
 function createStream(c: Compressor): Transform {
+  const zlib = nodeZlib();
   switch (c.encoding) {
     case 'gzip':
       return zlib.createGzip(c.level === undefined ? {} : { level: c.level });
@@ -154,6 +155,7 @@ export function startCompression(compression: Compression, req: http.IncomingMes
 }
 
 function flushKind(encoding: Encoding): number {
+  const zlib = nodeZlib();
   if (encoding === 'br') return zlib.constants.BROTLI_OPERATION_FLUSH;
   if (encoding === 'zstd') return 1; // ZSTD_e_flush
   return zlib.constants.Z_SYNC_FLUSH;

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -86,10 +86,15 @@ export class AppHost {
     }
     // The classes as they are now: an app may later replace http's exports (Unit's recipe did).
     const HttpServer = http.Server;
-    const HttpsServer = https.Server;
+    // node:https (with tls and crypto: ~17 ms and 1.2 MiB) loads only when a
+    // server that is no http.Server listens: an app that made an https one
+    // has loaded it already.
+    let HttpsServer: typeof https.Server | undefined;
     this.#interception = interceptListen((server, args) => {
-      if (server instanceof HttpsServer) return this.#capture(server, args, true);
       if (server instanceof HttpServer) return this.#capture(server, args, false);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      HttpsServer ??= (require('node:https') as typeof https).Server;
+      if (server instanceof HttpsServer) return this.#capture(server, args, true);
       if (/^Http2(Secure)?Server$/.test(server.constructor.name)) {
         this.#log('warn', 'an HTTP/2 server called listen(): Weft serves HTTP/1.1 servers only, so it binds its own address as Node would');
       }

@@ -1,16 +1,10 @@
 // settings.http members whose values Weft cannot honour are refused here,
 // naming the member and the reason, rather than accepted and ignored.
 // (docs/unit-compatibility.md says, per setting, why the others are kept.)
-import zlib from 'node:zlib';
-
+import { nodeHasZstd } from '../../lazy-builtins.js';
 import { toPointer } from '../pointer.js';
 import { problem } from '../problem.js';
 import type { Check } from './check.js';
-
-/** zstd came to Node's zlib with Node 22.15 and 23.8. */
-function nodeHasZstd(): boolean {
-  return typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function';
-}
 
 /**
  * Unit's defaults for settings.http.websocket. Weft splices WebSocket

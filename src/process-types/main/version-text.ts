@@ -3,8 +3,7 @@
 // both to stderr. Packaging scripts read line 2 to learn the defaults and
 // the features (unitd's configure flags); Weft lists the flags whose
 // meaning it has, with unitd's names.
-import zlib from 'node:zlib';
-
+import { nodeHasZstd } from '../../lazy-builtins.js';
 import { VERSION } from '../../version.js';
 import { DEFAULTS } from './options.js';
 
@@ -23,7 +22,7 @@ export function configureFlags(): string[] {
     '--zlib',
     '--brotli',
   ];
-  if (typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function') flags.push('--zstd');
+  if (nodeHasZstd()) flags.push('--zstd');
   return flags;
 }
 

@@ -6,7 +6,7 @@
 // error, process.exit in the thread) rejects its task and is replaced.
 // shutdown() drains: queued and running tasks finish, then the threads end.
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 import { ErrorCodes, WeftError } from '../../errors.js';
 import { compiledRoot } from '../../paths.js';
@@ -94,7 +94,9 @@ export class ThreadPool {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(workerEntry);
+    // node:worker_threads loads with the first thread: most processes never start one.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const worker = new (require('node:worker_threads') as typeof import('node:worker_threads')).Worker(workerEntry);
     const thread: Thread = { worker, task: undefined, idleTimer: undefined };
     this.#threads.add(thread);
     worker.on('message', (reply: TaskReply) => this.#complete(thread, reply));

@@ -56,3 +56,19 @@ test('a value that is not JSON, and an absent server, are clear errors', async (
   t.is(down.status.code, 1);
   t.is(down.stderr, 'weft: no control socket at /nonexistent/control.sock (is weftd running? set --control or WEFT_CONTROL)\n');
 });
+
+test('bin/weft run as a program starts Node without NODE_EXTRA_CA_CERTS (its shell lines), the same CLI as `node bin/weft`', async (t) => {
+  // A file that cannot be read: Node warns at start when it is given it.
+  const env = {
+    ...process.env,
+    NODE_EXTRA_CA_CERTS: '/nonexistent/extra-cas.pem',
+    PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+  };
+  const viaNode = await capture({ file: process.execPath, args: ['node', WEFT, '--help'], env });
+  t.regex(viaNode.stderr, /Ignoring extra certs/, 'Node read the variable');
+  const asProgram = await capture({ file: WEFT, args: [WEFT, '--help'], env });
+  t.is(asProgram.status.code, 0, asProgram.stderr);
+  t.is(asProgram.stderr, '', 'Node never saw the variable');
+  t.is(asProgram.stdout, viaNode.stdout);
+  t.regex(asProgram.stdout, /^usage: weft /);
+});

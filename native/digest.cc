@@ -23,6 +23,10 @@ inline uint64_t Avalanche(uint64_t k) {
   return k;
 }
 
+// Each 8-byte word before it enters its lane.
+inline uint64_t MixLane1(uint64_t k) { return Rotl(k * kC1, 31) * kC2; }
+inline uint64_t MixLane2(uint64_t k) { return Rotl(k * kC2, 33) * kC1; }
+
 inline uint64_t Load64(const uint8_t* p) {
   uint64_t v;
   memcpy(&v, p, sizeof v);
@@ -33,19 +37,11 @@ void Hash128(const uint8_t* data, size_t len, uint64_t out[2]) {
   uint64_t h1 = 0, h2 = 0;
   const size_t blocks = len / 16;
   for (size_t i = 0; i < blocks; i++) {
-    uint64_t k1 = Load64(data + i * 16);
-    uint64_t k2 = Load64(data + i * 16 + 8);
-    k1 *= kC1;
-    k1 = Rotl(k1, 31);
-    k1 *= kC2;
-    h1 ^= k1;
+    h1 ^= MixLane1(Load64(data + i * 16));
     h1 = Rotl(h1, 27);
     h1 += h2;
     h1 = h1 * 5 + 0x52dce729;
-    k2 *= kC2;
-    k2 = Rotl(k2, 33);
-    k2 *= kC1;
-    h2 ^= k2;
+    h2 ^= MixLane2(Load64(data + i * 16 + 8));
     h2 = Rotl(h2, 31);
     h2 += h1;
     h2 = h2 * 5 + 0x38495ab5;
@@ -54,15 +50,8 @@ void Hash128(const uint8_t* data, size_t len, uint64_t out[2]) {
   // "ab" and "ab\0" apart.
   uint8_t tail[16] = {0};
   memcpy(tail, data + blocks * 16, len - blocks * 16);
-  uint64_t k1 = Load64(tail), k2 = Load64(tail + 8);
-  k2 *= kC2;
-  k2 = Rotl(k2, 33);
-  k2 *= kC1;
-  h2 ^= k2;
-  k1 *= kC1;
-  k1 = Rotl(k1, 31);
-  k1 *= kC2;
-  h1 ^= k1;
+  h2 ^= MixLane2(Load64(tail + 8));
+  h1 ^= MixLane1(Load64(tail));
   h1 ^= len;
   h2 ^= len;
   h1 += h2;

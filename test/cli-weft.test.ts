@@ -6,7 +6,7 @@ import test from 'ava';
 
 import { capture } from './helpers/capture.js';
 import { tempDir } from './helpers/tmp.js';
-import { startWeftd } from './helpers/weftd.js';
+import { pathWithThisNode, startWeftd } from './helpers/weftd.js';
 
 const WEFT = path.resolve(__dirname, '..', '..', 'bin', 'weft');
 
@@ -62,7 +62,7 @@ test('bin/weft run as a program starts Node without NODE_EXTRA_CA_CERTS (its she
   const env = {
     ...process.env,
     NODE_EXTRA_CA_CERTS: '/nonexistent/extra-cas.pem',
-    PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    PATH: pathWithThisNode(),
   };
   const viaNode = await capture({ file: process.execPath, args: ['node', WEFT, '--help'], env });
   t.regex(viaNode.stderr, /Ignoring extra certs/, 'Node read the variable');

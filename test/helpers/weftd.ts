@@ -55,6 +55,11 @@ export interface StartOptions {
   asProgram?: boolean;
 }
 
+/** PATH with the Node running the tests first: what bin/weftd and bin/weft, run as programs, exec. */
+export function pathWithThisNode(): string {
+  return `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+}
+
 export function readLog(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -120,7 +125,7 @@ export async function startWeftd(t: ExecutionContext, options: StartOptions = {}
   const logStart = readLog(logPath).length;
   if (options.asProgram && options.nodeArgs?.length) throw new Error('asProgram runs bin/weftd without Node flags');
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
-  if (options.asProgram) env.PATH = `${path.dirname(process.execPath)}:${env.PATH ?? ''}`;
+  if (options.asProgram) env.PATH = pathWithThisNode();
   const child = spawn(options.asProgram ? WEFTD : process.execPath, options.asProgram ? args.slice(1) : args, {
     cwd: options.cwd,
     env,

@@ -234,8 +234,7 @@ export class RouterState {
     this.listeners.stopAccepting();
     // Idle keep-alive connections get a grace (a client may be sending on one), then go.
     const sweep = sweepIdle(this.counters.sockets, (s) => this.counters.busy(s));
-    const busy = [...this.counters.sockets].filter((s) => this.counters.busy(s)).length;
-    this.#log.info(`router draining: ${this.counters.open} connections open, ${busy} with a request in progress`);
+    this.#log.info(`router draining: ${this.counters.open} connections open, ${this.counters.busyConnections} with a request in progress`);
     const deadline = Date.now() + graceMs;
     try {
       while (this.counters.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

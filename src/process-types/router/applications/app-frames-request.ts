@@ -3,18 +3,18 @@
 // target, decoded path, query, headers, client and server addresses, the
 // app's target) and body frames; the answer comes back as frames into the
 // client's response. The same guarantees as HTTP/1.1 to Node apps
-// (app-request.ts): a request the process never read goes to another one,
+// (forward-lifecycle.ts): a request the process never read goes to another one,
 // a process that dies fails only what it held, limits.timeout is a 503.
 import http from 'node:http';
 
-import { watchBody } from '../../../request/body-timeout.js';
 import { errorResponse } from '../../../request/error-response.js';
-import { endToEndHeaders, hopByHop, upstreamPath } from '../../../request/forwarding.js';
+import { hopByHop, upstreamPath } from '../../../request/forwarding.js';
 import type { RequestContext } from '../../../request/request-context.js';
 import { requestHasBody } from '../../../transport/frames/index.js';
 import type { FrameExchange, FrameRequest } from '../../../transport/frames/index.js';
-import type { ForwardOutcome } from './app-request.js';
 import type { AppProcess } from './app-process.js';
+import { forwardExchange } from './forward-lifecycle.js';
+import type { ForwardOutcome } from './forward-lifecycle.js';
 
 function frameRequest(ctx: RequestContext, appTarget: string | undefined, upgrade: boolean): FrameRequest {
   const { req } = ctx;
@@ -56,60 +56,23 @@ export function forwardToAppFrames(
   onTimeout: () => void,
 ): Promise<ForwardOutcome> {
   if (ctx.upgrade) return tunnelToAppFrames(ctx, p, appTarget);
-  const { req, res } = ctx;
+  const { req } = ctx;
   const request = frameRequest(ctx, appTarget, false);
   return new Promise((resolve) => {
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
     const { connection, counter } = p.acquireFrames();
     const readBefore = counter?.read() ?? 0;
-    const finish = (outcome: ForwardOutcome = 'done'): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
+    // The client went away before the answer was complete: the app hears of it.
+    const forward = forwardExchange(ctx, connection, { timeoutMs, onTimeout, clientGone: () => call.abort() }, resolve);
     const exchange: FrameExchange = {
-      head: (status, headers) => ctx.writeHead(status, endToEndHeaders(headers)),
-      body: (chunk) => res.write(chunk),
-      end: () => {
-        res.end();
-        finish();
-      },
+      head: forward.head,
+      body: forward.body,
+      end: forward.end,
       fail: (_error, started) => {
-        if (done) return;
         const taken = counter === undefined || counter.read() !== readBefore;
-        if (!started && !taken && !request.body) {
-          finish('untaken');
-          return;
-        }
-        if (res.headersSent) res.destroy();
-        else errorResponse(ctx, 502);
-        finish();
+        forward.fail(!started && !taken && !request.body);
       },
     };
-    res.on('drain', () => connection.resumeReading());
-    if (timeoutMs > 0) {
-      timer = setTimeout(() => {
-        done = true;
-        connection.destroy();
-        errorResponse(ctx, 503);
-        onTimeout();
-        resolve('done');
-      }, timeoutMs);
-    }
     const call = connection.start(request, exchange);
-    res.on('close', () => {
-      // The client went away before the answer was complete: the app hears of it.
-      if (!done) {
-        call.abort();
-        finish();
-      }
-    });
-    watchBody(ctx, () => {
-      connection.destroy();
-      finish();
-    });
     if (request.body) call.pipeFrom(req);
   });
 }

@@ -30,6 +30,7 @@ import { Edge } from './edge/edge.js';
 import { Relay } from './edge/relay.js';
 import { RequestMetrics } from '../request/request-metrics.js';
 import { METHOD_CALLERS } from '../protocol/callers.js';
+import { trimWhenQuiet } from '../kernel/memory/trim-when-quiet.js';
 
 /** Where a routed connection's requests are counted. */
 const READS = Symbol('weft.reads');
@@ -277,6 +278,7 @@ function start(boot: AppBoot): void {
     () => {
       ready = true;
       port.notify(MAIN, 'main.app-ready', {});
+      trimWhenQuiet();
     },
     (e: Error) => {
       port.notify(MAIN, 'main.app-failed', { reason: e.message });

@@ -26,6 +26,7 @@ import { ENGINE, LIFECYCLE, LOGGER, PORT, PROCESS_HOOKS, resolve, RUNTIME, THREA
 import '../ports/kernel-methods.js';
 import type { BootInfo } from './boot-info.js';
 import { MAIN_CHANNEL_FD } from './boot-info.js';
+import { trimWhenQuiet } from '../memory/trim-when-quiet.js';
 
 /** Payload of NEW_PORT. */
 export interface NewPortPayload {
@@ -131,6 +132,7 @@ async function runBoot(
   await ctx.lifecycle.startUp();
   port.send(boot.mainPid, MessageType.READY, { pid });
   log.info(`${runtime.name} started`);
+  trimWhenQuiet();
 }
 
 function contextOf(container: DependencyContainer): ProcessContext {

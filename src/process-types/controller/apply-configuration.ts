@@ -6,6 +6,7 @@
 import type { ReconfigurationNotice } from '../../protocol/main.js';
 import type { WeftEndpoints } from './weft-endpoints.js';
 import type { ControllerMetrics } from './metrics/controller-metrics.js';
+import { trimWhenQuiet } from '../../kernel/memory/trim-when-quiet.js';
 
 export interface ApplyDeps {
   endpoints: WeftEndpoints;
@@ -22,6 +23,7 @@ function count(config: unknown, member: 'listeners' | 'applications'): number {
 export function configurationApplier(deps: ApplyDeps): (config: unknown, force?: boolean) => Promise<void> {
   return async (config, force = false) => {
     deps.tellMain({ phase: 'begin' });
+    trimWhenQuiet();
     try {
       const endpoints = await deps.endpoints.prepare(config);
       try {

@@ -44,6 +44,7 @@ import { RouterScaling } from './router-scaling.js';
 import { SystemdNotifier } from './systemd-notifier.js';
 import { writeFileAtomicAsync } from './atomic-file.js';
 import { METHOD_CALLERS } from '../../protocol/callers.js';
+import { trimWhenQuiet } from '../../kernel/memory/trim-when-quiet.js';
 
 /** What WEFT_PLUGINS modules may use in main (tests drive process types through it). */
 export interface MainApi {
@@ -210,6 +211,7 @@ export class MainProcess {
       }
       if (assumed) await this.#confirmModules(assumed, discovered);
       if (applied.ok && options.config !== undefined) await this.config.store(this.config.current);
+      trimWhenQuiet();
       for (const file of this.#plugins) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         await (require(file) as MainPluginModule).main?.(this.#api());
@@ -289,7 +291,10 @@ export class MainProcess {
       return {};
     });
     this.port.onNotify('main.conf-applied', (result) => this.#firstApply.resolve(result));
-    this.port.onNotify('main.reconfiguring', (notice) => this.#systemd?.reconfiguring(notice));
+    this.port.onNotify('main.reconfiguring', (notice) => {
+      this.#systemd?.reconfiguring(notice);
+      trimWhenQuiet();
+    });
     this.port.onNotify('main.router-listeners', ({ accepting }) => this.#routers.accepting(accepting));
     this.port.handle('main.listen', async ({ addresses, backlog }) => {
       const sockets = [];

@@ -23,6 +23,7 @@ import type { RouterStatus } from '../../protocol/router.js';
 import { Counters } from './status/counters.js';
 import { sweepIdle } from '../../request/idle-sweep.js';
 import { RouterMetrics } from './status/router-metrics.js';
+import { trimWhenQuiet } from '../../kernel/memory/trim-when-quiet.js';
 
 /** How long a connection handed to a router that has no configuration yet waits for one. */
 const EARLY_WAIT_MS = 10000;
@@ -92,6 +93,7 @@ export class RouterState {
     this.abandon();
     if (!force && this.#current && isDeepStrictEqual(raw, this.#raw))
       return { serving: this.#current.serving, accepting: accepting(this.#current) };
+    trimWhenQuiet();
     const next = compileConfiguration(raw, {
       log: this.#log,
       port: this.#port,

@@ -48,12 +48,6 @@ esbuild.buildSync({
   target: 'node20',
   // The addon is loaded by path; ajv only when a schema must be compiled (in a worker thread, from dist/src).
   external: ['*.node', 'ajv', 'ajv/*'],
-  // Without tsc's comments and indentation: V8 keeps each process's source
-  // as one string for as long as it runs (a third smaller: ~0.1-0.3 MB per
-  // process, each application process included). Names stay as they are,
-  // so stack traces still say which function.
-  minifyWhitespace: true,
-  legalComments: 'none',
   logLevel: 'warning',
 });
 

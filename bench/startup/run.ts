@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   memRows.push(['total (2 apps)', ...cells((m, moment) => mib(m, `${moment}|2 apps: total`))]);
   memRows.push(['2nd app adds', ...cells((m, moment) => mib(m, `${moment}|2 apps: total`) - sumOf(m, moment, roles))]);
   memRows.push(['a bare Node process, idle', ...cells((m, moment) => mib(m, `${moment}|bare node`))]);
-  memRows.push(['Unit 1.35, 1 app (issue 15)', '18', '', '18', '']);
+  memRows.push(['Unit 1.35, 1 app (issue 15)', ...IDLE_MOMENTS.flatMap(() => ['18', ''])]);
   const heads = IDLE_MOMENTS.flatMap(([moment]) => [`PSS ${moment}`, `USS ${moment}`]);
   console.log(`\n${formatTable(['idle memory, MiB (median)', ...heads], memRows)}`);
 }

@@ -23,7 +23,11 @@ function count(config: unknown, member: 'listeners' | 'applications'): number {
 export function configurationApplier(deps: ApplyDeps): (config: unknown, force?: boolean) => Promise<void> {
   return async (config, force = false) => {
     deps.tellMain({ phase: 'begin' });
-    trimWhenQuiet();
+    // Either way the change is over: the C heap it used goes back once the controller is quiet.
+    const end = (notice: ReconfigurationNotice): void => {
+      deps.tellMain(notice);
+      trimWhenQuiet();
+    };
     try {
       const endpoints = await deps.endpoints.prepare(config);
       try {
@@ -35,10 +39,10 @@ export function configurationApplier(deps: ApplyDeps): (config: unknown, force?:
       endpoints.commit();
     } catch (e) {
       deps.metrics.reloaded(false);
-      deps.tellMain({ phase: 'end', ok: false, detail: (e as Error).message });
+      end({ phase: 'end', ok: false, detail: (e as Error).message });
       throw e;
     }
     deps.metrics.reloaded(true);
-    deps.tellMain({ phase: 'end', ok: true, listeners: count(config, 'listeners'), applications: count(config, 'applications') });
+    end({ phase: 'end', ok: true, listeners: count(config, 'listeners'), applications: count(config, 'applications') });
   };
 }

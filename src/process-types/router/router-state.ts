@@ -93,7 +93,6 @@ export class RouterState {
     this.abandon();
     if (!force && this.#current && isDeepStrictEqual(raw, this.#raw))
       return { serving: this.#current.serving, accepting: accepting(this.#current) };
-    trimWhenQuiet();
     const next = compileConfiguration(raw, {
       log: this.#log,
       port: this.#port,
@@ -140,6 +139,8 @@ export class RouterState {
     for (const app of next.direct.keys()) this.#standBy(app);
     this.#earlyFds = [];
     for (const serve of this.#early.splice(0)) serve();
+    // The previous configuration is garbage now: the C heap it held goes back once quiet.
+    trimWhenQuiet();
   }
 
   /** The prepared configuration is not applied after all (another router could not take it). */
@@ -148,6 +149,7 @@ export class RouterState {
     if (!pending) return;
     this.#pending = null;
     pending.next.abandon();
+    trimWhenQuiet();
     this.listeners.rollback(pending.prepared);
   }
 
